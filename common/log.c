@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *log_ident = "kjump";
+static int log_fd = -1; /* -1: stderr */
+static int log_max = LOG_INFO;
+
+static int in_initramfs(void)
+{
+	/* systemd and dracut mark the initramfs with /etc/initrd-release; a bare busybox
+	 * initramfs has /init and runs us with PID 1 as parent. */
+	return access("/etc/initrd-release", F_OK) == 0 ||
+	       (getppid() == 1 && access("/init", F_OK) == 0);
+}
+
+void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_path)
+{
+	log_ident = ident;
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+	if (target == KJ_LOG_AUTO)
+		target = in_initramfs() ? KJ_LOG_KMSG : KJ_LOG_STDERR;
+	if (target == KJ_LOG_KMSG)
+		log_fd = open(kmsg_path ? kmsg_path : "/dev/kmsg",
+			      O_WRONLY | O_CLOEXEC | O_NOCTTY | O_APPEND);
+	/* No /dev/kmsg: stderr is still better than silence. */
+}
+
+int kj_log_parse_target(const char *s, enum kj_log_target *ret)
+{
+	if (!strcmp(s, "auto"))
+		*ret = KJ_LOG_AUTO;
+	else if (!strcmp(s, "stderr"))
+		*ret = KJ_LOG_STDERR;
+	else if (!strcmp(s, "kmsg"))
+		*ret = KJ_LOG_KMSG;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void kj_log_set_max_level(int prio) { log_max = prio; }
+int kj_log_get_max_level(void) { return log_max; }
+int kj_log_is_stderr(void) { return log_fd < 0; }
+
+void kj_log(int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int n;
+
+	if (prio > log_max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (log_fd >= 0) {
+		char line[1100];
+		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", prio, log_ident, msg);
+		if (n > 0 && write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) >= 0)
+			return;
+	}
+	fprintf(stderr, "%s: %s\n", log_ident, msg);
+}

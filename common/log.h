@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* Logging for the programs' top level only; library code returns errors instead.
+ * In early boot messages go to /dev/kmsg as "<prio>kjump-resume: ..." so that they show
+ * in dmesg and on the console; elsewhere to stderr. */
+#include <stdarg.h>
+#include <syslog.h>
+
+enum kj_log_target {
+	KJ_LOG_AUTO,   /* kmsg inside an initramfs, stderr otherwise */
+	KJ_LOG_STDERR,
+	KJ_LOG_KMSG,
+};
+
+/* ident: program name; kmsg_path: NULL for /dev/kmsg (tests pass a file). */
+void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_path);
+int kj_log_parse_target(const char *s, enum kj_log_target *ret);
+void kj_log_set_max_level(int prio);
+int kj_log_get_max_level(void);
+/* True when messages go to stderr (progress can then redraw a line). */
+int kj_log_is_stderr(void);
+
+void kj_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) kj_log(LOG_ERR, __VA_ARGS__)
+#define log_warning(...) kj_log(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) kj_log(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) kj_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) kj_log(LOG_DEBUG, __VA_ARGS__)

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "root.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macros.h"
+
+int kj_root_init(struct kj_root *r, const char *dir)
+{
+	size_t n;
+
+	if (!dir || !strcmp(dir, "/"))
+		dir = "";
+	n = strlen(dir);
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	if (n >= sizeof(r->prefix))
+		return -ENAMETOOLONG;
+	memcpy(r->prefix, dir, n);
+	r->prefix[n] = 0;
+	return 0;
+}
+
+int kj_root_path(const struct kj_root *r, const char *path, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s%s%s", r->prefix, path[0] == '/' ? "" : "/", path);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int kj_root_open(const struct kj_root *r, const char *path, int flags)
+{
+	char p[4096];
+	int fd, rc = kj_root_path(r, path, p, sizeof(p));
+
+	if (rc < 0)
+		return rc;
+	fd = open(p, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int kj_root_exists(const struct kj_root *r, const char *path)
+{
+	char p[4096];
+
+	if (kj_root_path(r, path, p, sizeof(p)) < 0)
+		return 0;
+	return access(p, F_OK) == 0;
+}
+
+int kj_read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_size)
+{
+	size_t cap = 4096, len = 0;
+	_cleanup_free_ char *buf = malloc(cap + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+		if (len == cap) {
+			char *nb;
+			if (cap >= max)
+				return -EFBIG;
+			cap = MIN(cap * 2, max);
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	*ret_buf = TAKE_PTR(buf);
+	if (ret_size)
+		*ret_size = len;
+	return 0;
+}
+
+int kj_root_read_file(const struct kj_root *r, const char *path, size_t max, char **ret_buf,
+		      size_t *ret_size)
+{
+	_cleanup_close_ int fd = kj_root_open(r, path, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	return kj_read_fd_all(fd, max, ret_buf, ret_size);
+}
+
+int kj_root_write_str(const struct kj_root *r, const char *path, const char *value)
+{
+	_cleanup_close_ int fd = kj_root_open(r, path, O_WRONLY | O_TRUNC);
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = write(fd, value, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}

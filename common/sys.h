@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* The one seam for raw system calls that change the machine's state. Tests replace
+ * the table with a recorder (kj_sys_set). */
+#include <linux/kexec.h>
+#include <stddef.h>
+
+struct kj_sys_ops {
+	/* kexec_load(2): 0 or -errno. */
+	int (*kexec_load)(unsigned long entry, unsigned long nr_segments,
+			  struct kexec_segment *segments, unsigned long flags);
+	/* reboot(2) with LINUX_REBOOT_CMD_*: 0 or -errno. */
+	int (*reboot)(int cmd);
+	void (*sync)(void);
+};
+
+const struct kj_sys_ops *kj_sys(void);
+void kj_sys_set(const struct kj_sys_ops *ops);

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kjump-resume: the first thing an initramfs runs. Finds a kjump image, validates it,
+ * writes it into the memory this kernel does not use, stages the rest as kexec
+ * segments and jumps back into the hibernated kernel. With no usable image it exits
+ * so that the boot continues. */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/reboot.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "backend.h"
+#include "format.h"
+#include "image.h"
+#include "imgdev.h"
+#include "load.h"
+#include "log.h"
+#include "macros.h"
+#include "memmap.h"
+#include "plan.h"
+#include "progress.h"
+#include "root.h"
+#include "sys.h"
+
+/* Exit statuses; every one but EXIT_USAGE means "continue the normal boot". */
+enum {
+	EXIT_OK = 0,       /* loaded (--no-jump, file target) or --dry-run found it valid */
+	EXIT_NO_IMAGE = 1, /* nothing to resume */
+	EXIT_USAGE = 2,
+	EXIT_BAD_IMAGE = 3, /* corrupt or unsupported image */
+	EXIT_MISMATCH = 4,  /* valid image that this system cannot resume */
+	EXIT_FAILED = 5,    /* I/O error, or the jump failed */
+};
+
+enum verify_mode { VERIFY_AUTO, VERIFY_FIRST, VERIFY_STREAM };
+
+struct args {
+	const char *device, *target, *root;
+	uint64_t offset;
+	unsigned threads;
+	int dry_run, no_jump, keep;
+	enum verify_mode verify;
+	enum kj_log_target log;
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: kjump-resume [OPTIONS] --device PATH\n"
+	      "Resume a kjump hibernation image, or exit so that the boot continues.\n\n"
+	      "  -d, --device PATH        swap partition or file holding the image\n"
+	      "      --offset PAGES       swap header at this page (resume_offset)\n"
+	      "  -t, --target T           devmem (default), file:PATH or null\n"
+	      "  -n, --dry-run            validate everything and print the plan; write nothing\n"
+	      "      --no-jump            load the image but do not jump (keeps the image)\n"
+	      "      --verify first|stream\n"
+	      "                           check every block before writing (default for file\n"
+	      "                           targets), or while writing (default for memory)\n"
+	      "      --keep               keep an unusable image for inspection\n"
+	      "  -j, --threads N          decoder threads (default: online CPUs)\n"
+	      "      --root DIR           read /proc, /sys and /dev under DIR\n"
+	      "      --log auto|stderr|kmsg\n"
+	      "  -v, --verbose / -q, --quiet\n"
+	      "  -h, --help\n\n"
+	      "Exit status: 0 loaded or valid (dry run), 1 no image, 2 usage error,\n"
+	      "3 unusable image, 4 image does not fit this system, 5 I/O error or failed jump.\n"
+	      "Every status but 2 means: continue the normal boot.\n",
+	      f);
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_LOG };
+	static const struct option opts[] = {
+		{"device", required_argument, NULL, 'd'},
+		{"offset", required_argument, NULL, O_OFFSET},
+		{"target", required_argument, NULL, 't'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"no-jump", no_argument, NULL, O_NOJUMP},
+		{"verify", required_argument, NULL, O_VERIFY},
+		{"keep", no_argument, NULL, O_KEEP},
+		{"threads", required_argument, NULL, 'j'},
+		{"root", required_argument, NULL, O_ROOT},
+		{"log", required_argument, NULL, O_LOG},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	uint64_t v;
+	int c;
+
+	a->target = "devmem";
+	while ((c = getopt_long(argc, argv, "d:t:nj:vqh", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'd': a->device = optarg; break;
+		case 't': a->target = optarg; break;
+		case 'n': a->dry_run = 1; break;
+		case O_NOJUMP: a->no_jump = 1; break;
+		case O_KEEP: a->keep = 1; break;
+		case O_ROOT: a->root = optarg; break;
+		case O_OFFSET:
+			if (kj_parse_u64(optarg, &a->offset) < 0)
+				goto bad;
+			break;
+		case 'j':
+			if (kj_parse_u64(optarg, &v) < 0 || v == 0 || v > 256)
+				goto bad;
+			a->threads = (unsigned)v;
+			break;
+		case O_VERIFY:
+			if (!strcmp(optarg, "first"))
+				a->verify = VERIFY_FIRST;
+			else if (!strcmp(optarg, "stream"))
+				a->verify = VERIFY_STREAM;
+			else
+				goto bad;
+			break;
+		case O_LOG:
+			if (kj_log_parse_target(optarg, &a->log) < 0)
+				goto bad;
+			break;
+		case 'v': kj_log_set_max_level(LOG_DEBUG); break;
+		case 'q': kj_log_set_max_level(LOG_WARNING); break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc || !a->device) {
+		fprintf(stderr, "kjump-resume: --device is required\n");
+		return -EINVAL;
+	}
+	if (strcmp(a->target, "devmem") && strcmp(a->target, "null") &&
+	    (strncmp(a->target, "file:", 5) || !a->target[5])) {
+		fprintf(stderr, "kjump-resume: --target must be devmem, null or file:PATH\n");
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "kjump-resume: invalid value for option: '%s'\n", optarg);
+	return -EINVAL;
+}
+
+/* Unusable image: make sure it can never be resumed, unless asked to keep it. */
+static void drop_image(struct kj_imgdev *dev, const struct args *a)
+{
+	int rc;
+
+	if (a->dry_run)
+		return;
+	if (a->keep) {
+		log_notice("keeping the image for inspection (--keep); it will not be resumed "
+			   "until it is invalidated with 'kjump-image invalidate %s'", a->device);
+		return;
+	}
+	rc = kj_image_invalidate(dev);
+	if (rc < 0)
+		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
+			  "using it as swap", a->device, strerror(-rc));
+	else if (rc > 0)
+		log_notice("image invalidated; %s is plain swap again", a->device);
+}
+
+struct progress_ctx {
+	struct kj_progress p;
+};
+
+static void on_progress(const struct kj_load_progress *lp, void *userdata)
+{
+	struct progress_ctx *c = userdata;
+	kj_progress_update(&c->p, lp->done_bytes, lp->total_bytes);
+}
+
+static int check_arch(const struct kj_header *h, char *err, size_t errlen)
+{
+	struct utsname u;
+	uname(&u);
+	if (h->arch != KJ_ARCH_X86_64 || strcmp(u.machine, "x86_64")) {
+		snprintf(err, errlen, "image architecture %u does not match this %s kernel", h->arch,
+			 u.machine);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+static int jump(struct kj_plan *plan)
+{
+	struct kexec_segment segs[KJ_KEXEC_SEGMENT_MAX];
+	const struct kj_sys_ops *sys = kj_sys();
+	int rc;
+
+	for (size_t i = 0; i < plan->staged.n; i++) {
+		segs[i].buf = plan->seg_buf[i];
+		segs[i].bufsz = (size_t)(plan->staged.r[i].end - plan->staged.r[i].start);
+		segs[i].mem = (void *)(uintptr_t)plan->staged.r[i].start;
+		segs[i].memsz = segs[i].bufsz;
+	}
+	rc = sys->kexec_load(plan->entry, plan->staged.n, segs,
+			     KEXEC_PRESERVE_CONTEXT | KEXEC_ARCH_DEFAULT);
+	if (rc < 0) {
+		log_error("kexec_load failed: %s%s", strerror(-rc),
+			  rc == -EPERM ? " (kexec disabled by lockdown or kexec_load_disabled?)"
+			  : rc == -ENOSYS ? " (kernel built without CONFIG_KEXEC)"
+			  : rc == -EBUSY ? " (another kexec image is being loaded)" : "");
+		for (size_t i = 0; i < plan->staged.n; i++)
+			log_error("  segment %zu: 0x%llx-0x%llx", i,
+				  (unsigned long long)plan->staged.r[i].start,
+				  (unsigned long long)plan->staged.r[i].end);
+		return rc;
+	}
+	log_notice("jumping back into the hibernated kernel at 0x%llx",
+		   (unsigned long long)plan->entry);
+	sys->sync();
+	rc = sys->reboot(LINUX_REBOOT_CMD_KEXEC);
+	/* With KEXEC_PRESERVE_CONTEXT, reboot() returns only if the jump did not happen
+	 * or the other side jumped back to us. */
+	log_error("the jump did not happen (%s)%s", rc < 0 ? strerror(-rc) : "returned",
+		  rc == -EINVAL ? "; kernel without CONFIG_KEXEC_JUMP?" : "");
+	return rc < 0 ? rc : -ECANCELED;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {0};
+	struct kj_root root;
+	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
+	struct kj_image img;
+	struct kj_plan plan = {0};
+	struct kj_backend *be = NULL;
+	struct kj_load_opts lo = {0};
+	struct progress_ctx pc;
+	_cleanup_ranges_ struct kj_ranges ram = {0}, fw_ram = {0};
+	_cleanup_memmap_ struct kj_memmap mm = {0};
+	enum kj_sig_kind kind = KJ_SIG_NONE;
+	char err[256] = "";
+	int rc, ret = EXIT_FAILED, have_fw = 0, is_file, jumping;
+	double t0;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	kj_log_open("kjump-resume", a.log, NULL);
+	if (kj_root_init(&root, a.root) < 0) {
+		log_error("--root path too long");
+		return EXIT_USAGE;
+	}
+	is_file = !strncmp(a.target, "file:", 5);
+	jumping = !strcmp(a.target, "devmem") && !a.no_jump && !a.dry_run;
+	if (a.verify == VERIFY_AUTO)
+		a.verify = is_file ? VERIFY_FIRST : VERIFY_STREAM;
+
+	rc = kj_imgdev_open(a.device, a.offset, !a.dry_run, &dev);
+	if (rc < 0) {
+		log_error("cannot open %s: %s; continuing the normal boot", a.device, strerror(-rc));
+		return rc == -ENOENT ? EXIT_NO_IMAGE : EXIT_FAILED;
+	}
+	rc = kj_image_open(&dev, &img, &kind, err, sizeof(err));
+	if (rc == -ENOENT) {
+		log_info("%s: %s; continuing the normal boot", a.device, err);
+		ret = EXIT_NO_IMAGE;
+		goto out;
+	}
+	if (rc == -EMEDIUMTYPE) {
+		log_warning("%s: %s; continuing the normal boot", a.device, err);
+		ret = EXIT_NO_IMAGE;
+		goto out;
+	}
+	if (rc < 0) {
+		log_error("%s: unusable image: %s", a.device, err);
+		drop_image(&dev, &a);
+		ret = rc == -EIO ? EXIT_FAILED : EXIT_BAD_IMAGE;
+		goto out;
+	}
+	log_info("found image of %s (%llu MiB, %llu blocks, %s) on %s", img.hdr.release,
+		 (unsigned long long)(img.hdr.total_pages >> 8), (unsigned long long)img.hdr.nr_blocks,
+		 img.hdr.compression == KJ_COMP_LZO ? "lzo" : "uncompressed", a.device);
+	if ((rc = check_arch(&img.hdr, err, sizeof(err))) < 0) {
+		log_error("%s: %s", a.device, err);
+		drop_image(&dev, &a);
+		ret = EXIT_MISMATCH;
+		goto out;
+	}
+
+	/* The memory this kernel runs in, and the machine's RAM as the firmware says. */
+	rc = kj_iomem_read_ram(&root, &ram);
+	if (rc < 0) {
+		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
+		goto out; /* a system problem, not the image's: keep it */
+	}
+	if (kj_memmap_read(&root, &mm) == 0 && kj_memmap_ranges(&mm, KJ_MEM_RAM, &fw_ram) == 0) {
+		kj_ranges_page_align(&fw_ram, KJ_PAGE_SIZE);
+		have_fw = 1;
+	} else if (jumping) {
+		log_error("no firmware memory map (/sys/firmware/memmap): cannot check that the "
+			  "image fits this machine; the kernel needs CONFIG_FIRMWARE_MEMMAP");
+		ret = EXIT_MISMATCH;
+		goto out;
+	}
+	rc = kj_plan_build(&img, &ram, have_fw ? &fw_ram : NULL, &plan, err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s: cannot resume this image: %s", a.device, err);
+		drop_image(&dev, &a);
+		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : rc == -EIO ? EXIT_FAILED : EXIT_MISMATCH;
+		goto out;
+	}
+	log_info("plan: %llu MiB direct, %llu MiB staged in %zu kexec segments, %llu MiB zero; "
+		 "entry 0x%llx",
+		 (unsigned long long)(plan.direct_bytes >> 20),
+		 (unsigned long long)(plan.staged_bytes >> 20), plan.staged.n,
+		 (unsigned long long)(plan.zero_bytes >> 20), (unsigned long long)plan.entry);
+	for (size_t i = 0; i < plan.staged.n; i++)
+		log_debug("  segment %zu: 0x%llx-0x%llx", i,
+			  (unsigned long long)plan.staged.r[i].start,
+			  (unsigned long long)plan.staged.r[i].end);
+
+	lo.threads = a.threads;
+	lo.direct_io = 1;
+	lo.progress = on_progress;
+	lo.userdata = &pc;
+	if (a.dry_run || a.verify == VERIFY_FIRST) {
+		lo.verify_only = 1;
+		kj_progress_start(&pc.p, "verifying");
+		rc = kj_image_load(&img, NULL, &lo, err, sizeof(err));
+		if (rc < 0) {
+			log_error("%s: unusable image: %s", a.device, err);
+			drop_image(&dev, &a);
+			ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED;
+			goto out;
+		}
+		if (a.dry_run) {
+			log_info("dry run: the image is valid; nothing was written");
+			ret = EXIT_OK;
+			goto out;
+		}
+		lo.verify_only = 0;
+	}
+
+	rc = kj_backend_open(a.target, &root, 1, &be);
+	if (rc < 0) {
+		log_error("cannot open target %s: %s", a.target, strerror(-rc));
+		goto out;
+	}
+	plan.be = be;
+	plan.write_all = is_file; /* a file stands for memory as it is after the jump */
+	if (jumping && (rc = kj_plan_alloc_staged(&plan)) < 0) {
+		log_error("cannot allocate %llu MiB for the staged segments: %s",
+			  (unsigned long long)(plan.staged_bytes >> 20), strerror(-rc));
+		goto out;
+	}
+	kj_progress_start(&pc.p, "loading");
+	t0 = kj_now();
+	rc = kj_image_load(&img, &plan, &lo, err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s: loading failed: %s", a.device, err);
+		drop_image(&dev, &a);
+		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED;
+		goto out;
+	}
+	if ((rc = be->ops->sync(be)) < 0) {
+		log_error("cannot sync the target: %s", strerror(-rc));
+		goto out;
+	}
+	{
+		double dt = kj_now() - t0;
+		uint64_t bytes = img.hdr.total_pages << KJ_PAGE_SHIFT;
+		log_info("loaded %llu pages (%llu MiB) in %.2f s, %.1f MB/s",
+			 (unsigned long long)img.hdr.total_pages, (unsigned long long)(bytes >> 20),
+			 dt, kj_mbps(bytes, dt));
+	}
+	if (!jumping) {
+		ret = EXIT_OK;
+		goto out;
+	}
+	/* Never resume the same image twice: invalidate before the jump. */
+	rc = kj_image_invalidate(&dev);
+	if (rc < 0) {
+		log_error("cannot invalidate the image before the jump (%s): not jumping",
+			  strerror(-rc));
+		goto out;
+	}
+	rc = jump(&plan);
+	log_error("resume failed; the image was invalidated, continuing the normal boot");
+	ret = EXIT_FAILED;
+out:
+	kj_plan_free(&plan);
+	kj_backend_close(be);
+	kj_imgdev_close(&dev);
+	return ret;
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kjump-save: write the memory of a hibernated kernel into a kjump image. Runs in the
+ * hibernating kernel B (--memory devmem), or on files for tests and conversions. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "backend.h"
+#include "elfcore.h"
+#include "format.h"
+#include "imgdev.h"
+#include "log.h"
+#include "macros.h"
+#include "memmap.h"
+#include "progress.h"
+#include "ranges.h"
+#include "root.h"
+#include "writer.h"
+
+struct args {
+	const char *memory, *elf, *output, *root, *label, *release;
+	const char *ranges, *region;
+	uint64_t entry, offset, create;
+	int have_entry;
+	uint32_t compression, block_pages;
+	enum kj_log_target log;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: kjump-save [OPTIONS] --output DEV|FILE SOURCE\n"
+		"Save physical memory as a kjump image in a swap area.\n\n"
+		"Sources (one):\n"
+		"  --memory devmem          A's memory through /dev/mem: the firmware's System RAM\n"
+		"                           minus this kernel's own RAM\n"
+		"  --memory file:PATH --ranges LIST\n"
+		"                           a file whose offsets are physical addresses; LIST is\n"
+		"                           START-END[,...] (end exclusive, hex 0x.. or decimal)\n"
+		"  --elf PATH               an ELF64 core (/proc/vmcore, kexec-jump dump.elf)\n\n"
+		"Options:\n"
+		"  -o, --output PATH        swap partition or file that receives the image\n"
+		"      --offset PAGES       swap header at this page (swap files: resume_offset)\n"
+		"      --create SIZE        make PATH a swap area of SIZE (K/M/G) if it is none\n"
+		"      --label NAME         swap label for --create\n"
+		"      --entry ADDR         jump-back entry (default: kexec_jump_back_entry= from\n"
+		"                           /proc/cmdline)\n"
+		"      --compress lzo|none  data compression (default lzo)\n"
+		"      --block-pages N      pages per data block (default %u)\n"
+		"      --region LIST        the hibernating kernel's RAM to record (default: its\n"
+		"                           System RAM in /proc/iomem)\n"
+		"      --release STR        A's kernel release to record (default: kjump.release=\n"
+		"                           from /proc/cmdline, else uname -r)\n"
+		"      --root DIR           read /proc, /sys and /dev under DIR\n"
+		"      --log auto|stderr|kmsg\n"
+		"  -v, --verbose / -q, --quiet\n"
+		"  -h, --help\n\n"
+		"Exit status: 0 saved and committed, 1 failure (nothing resumable was left),\n"
+		"2 usage error.\n",
+		KJ_DEFAULT_BLOCK_PAGES);
+}
+
+/* Value of KEY= on a kernel command line (last one wins, as the kernel does). */
+static int cmdline_value(const struct kj_root *root, const char *key, char *buf, size_t size)
+{
+	_cleanup_free_ char *cl = NULL;
+	size_t klen = strlen(key);
+	int found = 0;
+
+	if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, NULL) < 0)
+		return 0;
+	for (char *save = NULL, *tok = strtok_r(cl, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		if (!strncmp(tok, key, klen) && tok[klen] == '=') {
+			snprintf(buf, size, "%s", tok + klen + 1);
+			found = 1;
+		}
+	return found;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
+	       O_RELEASE, O_ROOT, O_LOG, O_RANGES, O_MEMORY, O_ELF };
+	static const struct option opts[] = {
+		{"memory", required_argument, NULL, O_MEMORY},
+		{"elf", required_argument, NULL, O_ELF},
+		{"ranges", required_argument, NULL, O_RANGES},
+		{"output", required_argument, NULL, 'o'},
+		{"offset", required_argument, NULL, O_OFFSET},
+		{"create", required_argument, NULL, O_CREATE},
+		{"label", required_argument, NULL, O_LABEL},
+		{"entry", required_argument, NULL, O_ENTRY},
+		{"compress", required_argument, NULL, O_COMPRESS},
+		{"block-pages", required_argument, NULL, O_BLOCK},
+		{"region", required_argument, NULL, O_REGION},
+		{"release", required_argument, NULL, O_RELEASE},
+		{"root", required_argument, NULL, O_ROOT},
+		{"log", required_argument, NULL, O_LOG},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	int c;
+	uint64_t v;
+
+	a->compression = KJ_COMP_LZO;
+	while ((c = getopt_long(argc, argv, "o:vqh", opts, NULL)) >= 0) {
+		switch (c) {
+		case O_MEMORY: a->memory = optarg; break;
+		case O_ELF: a->elf = optarg; break;
+		case O_RANGES: a->ranges = optarg; break;
+		case 'o': a->output = optarg; break;
+		case O_LABEL: a->label = optarg; break;
+		case O_REGION: a->region = optarg; break;
+		case O_RELEASE: a->release = optarg; break;
+		case O_ROOT: a->root = optarg; break;
+		case O_OFFSET:
+			if (kj_parse_u64(optarg, &a->offset) < 0)
+				goto bad;
+			break;
+		case O_CREATE:
+			if (kj_parse_size(optarg, &a->create) < 0 || a->create < 64 * 1024)
+				goto bad;
+			break;
+		case O_ENTRY:
+			if (kj_parse_u64(optarg, &a->entry) < 0)
+				goto bad;
+			a->have_entry = 1;
+			break;
+		case O_COMPRESS:
+			if (!strcmp(optarg, "lzo"))
+				a->compression = KJ_COMP_LZO;
+			else if (!strcmp(optarg, "none"))
+				a->compression = KJ_COMP_NONE;
+			else
+				goto bad;
+			break;
+		case O_BLOCK:
+			if (kj_parse_u64(optarg, &v) < 0 || v == 0 || v > KJ_MAX_BLOCK_PAGES)
+				goto bad;
+			a->block_pages = (uint32_t)v;
+			break;
+		case O_LOG:
+			if (kj_log_parse_target(optarg, &a->log) < 0)
+				goto bad;
+			break;
+		case 'v': kj_log_set_max_level(LOG_DEBUG); break;
+		case 'q': kj_log_set_max_level(LOG_WARNING); break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc || !a->output || (!!a->memory + !!a->elf) != 1 ||
+	    (a->memory && !strncmp(a->memory, "file:", 5) && !a->ranges) ||
+	    (a->ranges && (!a->memory || strncmp(a->memory, "file:", 5)))) {
+		fprintf(stderr, "kjump-save: need --output and exactly one source; "
+				"--ranges goes with --memory file:PATH\n");
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "kjump-save: invalid value for option: '%s'\n", optarg);
+	return -EINVAL;
+}
+
+struct src {
+	struct kj_backend *be;
+	struct kj_elfcore elf;
+	struct kj_progress prog;
+	uint64_t total, done;
+};
+
+static int src_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct src *s = ctx;
+	int rc = s->be ? s->be->ops->read(s->be, addr, buf, len) : kj_elfcore_read(&s->elf, addr, buf, len);
+	s->done += len;
+	kj_progress_update(&s->prog, s->done, s->total);
+	return rc;
+}
+
+/* devmem: what A had = firmware System RAM minus our own RAM, both page-rounded out
+ * (a page shared with our RAM is ours to use, so not A's to save). */
+static int devmem_ranges(const struct kj_root *root, struct kj_ranges *out)
+{
+	_cleanup_memmap_ struct kj_memmap m = {0};
+	_cleanup_ranges_ struct kj_ranges fw = {0}, own = {0};
+	int rc;
+
+	if ((rc = kj_memmap_read(root, &m)) < 0) {
+		log_error("cannot read the firmware memory map (/sys/firmware/memmap): %s%s",
+			  strerror(-rc), rc == -ENOENT ? " (kernel needs CONFIG_FIRMWARE_MEMMAP)" : "");
+		return rc;
+	}
+	if ((rc = kj_memmap_ranges(&m, KJ_MEM_RAM, &fw)) < 0)
+		return rc;
+	if ((rc = kj_iomem_read_ram(root, &own)) < 0) {
+		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
+		return rc;
+	}
+	kj_ranges_page_align(&fw, KJ_PAGE_SIZE);
+	kj_ranges_page_align(&own, KJ_PAGE_SIZE);
+	return kj_ranges_subtract(&fw, &own, out);
+}
+
+static int fill_metadata(const struct kj_root *root, const struct args *a, struct kj_write_opts *o)
+{
+	_cleanup_memmap_ struct kj_memmap m = {0};
+	_cleanup_ranges_ struct kj_ranges region = {0};
+	struct utsname u;
+	char val[128];
+	int rc;
+
+	o->compression = a->compression;
+	o->block_pages = a->block_pages;
+	uname(&u);
+	if (strcmp(u.machine, "x86_64")) {
+		log_error("architecture %s is not supported (x86_64 only)", u.machine);
+		return -EOPNOTSUPP;
+	}
+	o->arch = KJ_ARCH_X86_64;
+	if (a->have_entry)
+		o->entry = a->entry;
+	else if (cmdline_value(root, "kexec_jump_back_entry", val, sizeof(val)) &&
+		 kj_parse_u64(val, &o->entry) == 0)
+		log_debug("jump-back entry 0x%llx from the kernel command line",
+			  (unsigned long long)o->entry);
+	else {
+		log_error("no jump-back entry: give --entry, or run in a kernel started by "
+			  "kexec with kexec_jump_back_entry= on its command line");
+		return -EINVAL;
+	}
+	if (a->release)
+		snprintf(o->release, sizeof(o->release), "%.80s", a->release);
+	else if (cmdline_value(root, "kjump.release", val, sizeof(val)))
+		snprintf(o->release, sizeof(o->release), "%.80s", val);
+	else
+		snprintf(o->release, sizeof(o->release), "%.80s", u.release);
+
+	rc = a->region ? kj_ranges_parse(a->region, &region) : kj_iomem_read_ram(root, &region);
+	if (rc < 0 && a->region) {
+		log_error("invalid --region '%s'", a->region);
+		return rc;
+	}
+	if (rc == 0) { /* an unknown region is recorded as empty, not an error */
+		kj_ranges_normalize(&region);
+		if (region.n > KJ_MAX_REGION) {
+			log_warning("hibernating kernel's RAM has %zu ranges; recording the first %d",
+				    region.n, KJ_MAX_REGION);
+			region.n = KJ_MAX_REGION;
+		}
+		for (size_t i = 0; i < region.n; i++)
+			o->region[i] = region.r[i];
+		o->nr_region = (uint32_t)region.n;
+	}
+	if (kj_memmap_read(root, &m) == 0) {
+		o->nr_memmap = (uint32_t)MIN(m.n, (size_t)KJ_MAX_MEMMAP);
+		for (uint32_t i = 0; i < o->nr_memmap; i++) {
+			o->memmap[i].start = m.e[i].start;
+			o->memmap[i].end = m.e[i].end;
+			o->memmap[i].type = m.e[i].type;
+		}
+	}
+	return 0;
+}
+
+static int open_output(const struct args *a, struct kj_imgdev *dev)
+{
+	uint8_t page[KJ_IMG_PAGE];
+	struct stat st;
+	int rc;
+
+	if (a->create && stat(a->output, &st) < 0 && errno == ENOENT) {
+		FILE *f = fopen(a->output, "wx");
+		if (!f) {
+			log_error("cannot create %s: %m", a->output);
+			return -errno;
+		}
+		fclose(f);
+	}
+	rc = kj_imgdev_open(a->output, a->offset, 1, dev);
+	if (rc < 0) {
+		log_error("cannot open %s: %s", a->output, strerror(-rc));
+		return rc;
+	}
+	if (kj_imgdev_pread(dev, 0, page, sizeof(page)) < 0 ||
+	    kj_sig_classify(page, sizeof(page)) == KJ_SIG_NONE) {
+		if (!a->create) {
+			log_error("%s is not a swap area; make one with mkswap, or pass --create SIZE",
+				  a->output);
+			kj_imgdev_close(dev);
+			return -EMEDIUMTYPE;
+		}
+		rc = kj_imgdev_mkswap(dev, a->create, a->label);
+		if (rc < 0) {
+			log_error("cannot create a swap area on %s: %s", a->output, strerror(-rc));
+			kj_imgdev_close(dev);
+			return rc;
+		}
+		log_info("created a %llu MiB swap area on %s", (unsigned long long)(a->create >> 20),
+			 a->output);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {0};
+	struct kj_root root;
+	struct kj_write_opts *wo = NULL;
+	struct kj_write_stats st;
+	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
+	struct src s = {0};
+	_cleanup_ranges_ struct kj_ranges ranges = {0};
+	char err[256] = "";
+	double t0;
+	int rc, ret = 1;
+
+	s.elf.fd = -1;
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	kj_log_open("kjump-save", a.log, NULL);
+	if (kj_root_init(&root, a.root) < 0) {
+		log_error("--root path too long");
+		return 2;
+	}
+	wo = calloc(1, sizeof(*wo));
+	if (!wo)
+		return 1;
+	if (fill_metadata(&root, &a, wo) < 0)
+		goto out;
+
+	if (a.elf) {
+		if ((rc = kj_elfcore_open(a.elf, &s.elf, err, sizeof(err))) < 0) {
+			log_error("%s", err);
+			goto out;
+		}
+		if ((rc = kj_elfcore_ranges(&s.elf, &ranges)) < 0)
+			goto out;
+	} else {
+		if ((rc = kj_backend_open(a.memory, &root, 0, &s.be)) < 0) {
+			log_error("cannot open memory source %s: %s", a.memory, strerror(-rc));
+			goto out;
+		}
+		if (a.ranges) {
+			if (kj_ranges_parse(a.ranges, &ranges) < 0) {
+				log_error("invalid --ranges '%s'", a.ranges);
+				ret = 2;
+				goto out;
+			}
+			kj_ranges_page_align(&ranges, KJ_PAGE_SIZE);
+		} else if ((rc = devmem_ranges(&root, &ranges)) < 0)
+			goto out;
+	}
+	if (ranges.n == 0) {
+		log_error("no memory to save");
+		goto out;
+	}
+	s.total = kj_ranges_total(&ranges);
+	if (open_output(&a, &dev) < 0)
+		goto out;
+
+	log_info("saving %llu MiB in %zu ranges to %s (%s)",
+		 (unsigned long long)(s.total >> 20), ranges.n, a.output,
+		 a.compression == KJ_COMP_LZO ? "lzo" : "uncompressed");
+	kj_progress_start(&s.prog, "saving");
+	t0 = kj_now();
+	rc = kj_image_write(&dev, wo, src_read, &s, &ranges, &st, err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s", err[0] ? err : strerror(-rc));
+		/* The writer invalidated any older image first and commits last: nothing
+		 * resumable is left behind. */
+		goto out;
+	}
+	{
+		double dt = kj_now() - t0;
+		log_info("saved %llu pages (%llu MiB, %llu zero pages) as %llu MiB in %.2f s, "
+			 "%.1f MB/s",
+			 (unsigned long long)st.total_pages,
+			 (unsigned long long)(st.total_pages >> 8), (unsigned long long)st.zero_pages,
+			 (unsigned long long)(st.image_bytes >> 20), dt,
+			 kj_mbps(st.total_pages << KJ_PAGE_SHIFT, dt));
+	}
+	ret = 0;
+out:
+	kj_imgdev_close(&dev);
+	kj_backend_close(s.be);
+	kj_elfcore_close(&s.elf);
+	free(wo);
+	return ret;
+}

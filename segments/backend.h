@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* Memory backends: where restored pages go (and, for kjump-save, where they come from).
+ *   file:PATH  sparse file, offset = physical address (tests and dry runs)
+ *   devmem     mmap windows of /dev/mem (read()/write() on it fail above the running
+ *              kernel's RAM, mmap works)
+ *   null       discards everything (benchmarks)
+ * write/zero are called from several decode threads at once, on disjoint ranges. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "root.h"
+
+enum kj_backend_kind { KJ_BACKEND_FILE, KJ_BACKEND_DEVMEM, KJ_BACKEND_NULL };
+
+struct kj_backend;
+
+struct kj_backend_ops {
+	int (*write)(struct kj_backend *b, uint64_t addr, const void *buf, size_t len);
+	int (*zero)(struct kj_backend *b, uint64_t addr, size_t len);
+	int (*read)(struct kj_backend *b, uint64_t addr, void *buf, size_t len);
+	int (*sync)(struct kj_backend *b);
+	void (*close)(struct kj_backend *b);
+};
+
+struct kj_backend {
+	const struct kj_backend_ops *ops;
+	enum kj_backend_kind kind;
+	int fd;
+	uint64_t bytes_written;
+};
+
+/* spec: "file:PATH", "devmem" or "null". writable: open for restoring. */
+int kj_backend_open(const char *spec, const struct kj_root *root, int writable,
+		    struct kj_backend **ret);
+void kj_backend_close(struct kj_backend *b);
+const char *kj_backend_kind_to_string(enum kj_backend_kind k);

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "format.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crc32c.h"
+#include "macros.h"
+
+static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char *err,
+		  size_t errlen)
+{
+	const uint8_t *p = page;
+	struct kj_swap_info s = {0};
+	uint32_t v;
+
+	if (size < KJ_IMG_PAGE)
+		return fail(-EBADMSG, err, errlen, "swap header truncated");
+	memcpy(s.sig, p + KJ_SWAP_SIG_OFF, KJ_SIG_LEN);
+	memcpy(&v, p + 1024, 4);
+	s.version = le32toh(v);
+	memcpy(&v, p + 1028, 4);
+	s.last_page = le32toh(v);
+	memcpy(&v, p + 1032, 4);
+	s.nr_badpages = le32toh(v);
+	memcpy(s.uuid, p + 1036, 16);
+	memcpy(s.label, p + 1052, 16);
+	s.label[16] = 0;
+	*ret = s;
+	return 0;
+}
+
+int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *err,
+		    size_t errlen)
+{
+	struct kj_disk_commit d;
+	struct kj_commit c;
+
+	if (size < KJ_IMG_PAGE)
+		return fail(-EBADMSG, err, errlen, "swap header page truncated");
+	memcpy(&d, (const uint8_t *)page + KJ_COMMIT_OFF, sizeof(d));
+	if (memcmp(d.magic, KJ_COMMIT_MAGIC, 8))
+		return fail(-ENODATA, err, errlen, "no commit record (image incomplete)");
+	if (crc32c(0, &d, offsetof(struct kj_disk_commit, crc)) != le32toh(d.crc))
+		return fail(-EBADMSG, err, errlen, "commit record checksum mismatch");
+	c.image_id = le64toh(d.image_id);
+	c.image_end = le64toh(d.image_end);
+	c.nr_blocks = le64toh(d.nr_blocks);
+	c.header_crc = le32toh(d.header_crc);
+	c.blocks_crc = le32toh(d.blocks_crc);
+	memcpy(c.orig_sig, d.orig_sig, KJ_SIG_LEN);
+	*ret = c;
+	return 0;
+}
+
+int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err,
+		    size_t errlen)
+{
+	const struct kj_disk_header *d = buf;
+	struct kj_header h = {0};
+	uint64_t blocks, table_bytes, data_end;
+
+	if (size < sizeof(*d))
+		return fail(-EBADMSG, err, errlen, "header truncated");
+	if (memcmp(d->magic, KJ_IMG_MAGIC, 8))
+		return fail(-EBADMSG, err, errlen, "header magic missing");
+	h.header_crc = le32toh(d->header_crc);
+	if (crc32c(0, d, offsetof(struct kj_disk_header, header_crc)) != h.header_crc)
+		return fail(-EBADMSG, err, errlen, "header checksum mismatch");
+	h.version_major = le16toh(d->version_major);
+	h.version_minor = le16toh(d->version_minor);
+	h.incompat_flags = le32toh(d->incompat_flags);
+	h.compat_flags = le32toh(d->compat_flags);
+	if (h.version_major != KJ_VERSION_MAJOR)
+		return fail(-EPROTONOSUPPORT, err, errlen,
+			    "format version %u.%u is not supported (this kjump reads %u.x)",
+			    h.version_major, h.version_minor, KJ_VERSION_MAJOR);
+	if (h.incompat_flags & ~KJ_INCOMPAT_KNOWN)
+		return fail(-EPROTONOSUPPORT, err, errlen,
+			    "image uses features unknown to this kjump (incompat 0x%x)",
+			    h.incompat_flags);
+	h.page_size = le32toh(d->page_size);
+	h.arch = le32toh(d->arch);
+	h.compression = le32toh(d->compression);
+	h.image_id = le64toh(d->image_id);
+	h.created = le64toh(d->created);
+	h.entry = le64toh(d->entry);
+	h.block_pages = le32toh(d->block_pages);
+	h.nr_region = le32toh(d->nr_region);
+	h.nr_ranges = le64toh(d->nr_ranges);
+	h.total_pages = le64toh(d->total_pages);
+	h.data_pages = le64toh(d->data_pages);
+	h.nr_blocks = le64toh(d->nr_blocks);
+	h.data_off = le64toh(d->data_off);
+	h.data_bytes = le64toh(d->data_bytes);
+	h.table_off = le64toh(d->table_off);
+	h.table_crc = le32toh(d->table_crc);
+	h.nr_memmap = le32toh(d->nr_memmap);
+	memcpy(h.release, d->release, sizeof(d->release));
+	h.release[sizeof(d->release)] = 0;
+	memcpy(h.orig_sig, d->orig_sig, KJ_SIG_LEN);
+
+	if (h.page_size != KJ_IMG_PAGE)
+		return fail(-EPROTONOSUPPORT, err, errlen, "page size %u is not supported",
+			    h.page_size);
+	if (h.compression > KJ_COMP_LZO)
+		return fail(-EPROTONOSUPPORT, err, errlen, "unknown compression %u",
+			    h.compression);
+	if (h.block_pages == 0 || h.block_pages > KJ_MAX_BLOCK_PAGES)
+		return fail(-EBADMSG, err, errlen, "bad block size (%u pages)", h.block_pages);
+	if (h.nr_region > KJ_MAX_REGION || h.nr_memmap > KJ_MAX_MEMMAP)
+		return fail(-EBADMSG, err, errlen, "bad region or memory map count");
+	if (le64toh(d->nr_extents) != 0)
+		return fail(-EPROTONOSUPPORT, err, errlen, "extent maps are not supported");
+	if (h.data_pages > h.total_pages || h.total_pages > (UINT64_MAX >> KJ_PAGE_SHIFT))
+		return fail(-EBADMSG, err, errlen, "bad page counts");
+	blocks = h.data_pages / h.block_pages + (h.data_pages % h.block_pages != 0);
+	if (blocks != h.nr_blocks)
+		return fail(-EBADMSG, err, errlen, "block count %llu does not match %llu pages",
+			    (unsigned long long)h.nr_blocks, (unsigned long long)h.data_pages);
+	if (h.data_off != KJ_DATA_OFF || !kj_add_ok(h.data_off, h.data_bytes, &data_end) ||
+	    h.table_off < data_end || h.table_off % KJ_IMG_PAGE ||
+	    __builtin_mul_overflow(h.nr_ranges, sizeof(struct kj_disk_range), &table_bytes) ||
+	    !kj_add_ok(h.table_off, table_bytes, &table_bytes) || h.nr_ranges == 0)
+		return fail(-EBADMSG, err, errlen, "bad data or range table location");
+	if (h.data_bytes < h.nr_blocks * sizeof(struct kj_disk_block))
+		return fail(-EBADMSG, err, errlen, "data size too small for its blocks");
+	for (uint32_t i = 0; i < h.nr_region; i++) {
+		h.region[i].start = le64toh(d->region[i].start);
+		h.region[i].end = le64toh(d->region[i].end);
+		if (h.region[i].end <= h.region[i].start)
+			return fail(-EBADMSG, err, errlen, "bad region entry %u", i);
+	}
+	for (uint32_t i = 0; i < h.nr_memmap; i++) {
+		h.memmap[i].start = le64toh(d->memmap[i].start);
+		h.memmap[i].end = le64toh(d->memmap[i].end);
+		h.memmap[i].type = le32toh(d->memmap[i].type);
+		if (h.memmap[i].end <= h.memmap[i].start)
+			return fail(-EBADMSG, err, errlen, "bad memory map entry %u", i);
+	}
+	*ret = h;
+	return 0;
+}
+
+int kj_block_parse(const void *buf, size_t size, uint32_t block_pages, struct kj_block *ret,
+		   char *err, size_t errlen)
+{
+	struct kj_disk_block d;
+	struct kj_block b;
+
+	if (size < sizeof(d))
+		return fail(-EBADMSG, err, errlen, "block header truncated");
+	memcpy(&d, buf, sizeof(d));
+	if (le32toh(d.magic) != KJ_BLOCK_MAGIC)
+		return fail(-EBADMSG, err, errlen, "block magic missing");
+	if (crc32c(0, &d, offsetof(struct kj_disk_block, hdr_crc)) != le32toh(d.hdr_crc))
+		return fail(-EBADMSG, err, errlen, "block header checksum mismatch");
+	b.flags = le32toh(d.flags);
+	b.raw_len = le32toh(d.raw_len);
+	b.stored_len = le32toh(d.stored_len);
+	b.first_page = le64toh(d.first_page);
+	b.data_crc = le32toh(d.data_crc);
+	if (b.flags & ~KJ_BLOCK_LZO)
+		return fail(-EBADMSG, err, errlen, "unknown block flags 0x%x", b.flags);
+	if (b.raw_len == 0 || b.raw_len % KJ_IMG_PAGE ||
+	    b.raw_len > (uint64_t)block_pages * KJ_IMG_PAGE)
+		return fail(-EBADMSG, err, errlen, "bad block length %u", b.raw_len);
+	if (b.flags & KJ_BLOCK_LZO ? b.stored_len == 0 || b.stored_len > kj_lzo_bound(b.raw_len)
+				   : b.stored_len != b.raw_len)
+		return fail(-EBADMSG, err, errlen, "bad stored length %u", b.stored_len);
+	*ret = b;
+	return 0;
+}
+
+int kj_range_parse(const void *buf, size_t size, uint64_t *ret_pfn, uint64_t *ret_npages,
+		   uint32_t *ret_flags)
+{
+	struct kj_disk_range d;
+	uint64_t pfn, n, end;
+
+	if (size < sizeof(d))
+		return -EBADMSG;
+	memcpy(&d, buf, sizeof(d));
+	pfn = le64toh(d.start_pfn);
+	n = le64toh(d.npages);
+	if (n == 0 || le32toh(d.flags) & ~KJ_RANGE_ZERO || d.reserved ||
+	    !kj_add_ok(pfn, n, &end) || end > (UINT64_MAX >> KJ_PAGE_SHIFT))
+		return -EBADMSG;
+	*ret_pfn = pfn;
+	*ret_npages = n;
+	*ret_flags = le32toh(d.flags);
+	return 0;
+}
+
+void kj_header_encode(const struct kj_header *h, struct kj_disk_header *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->magic, KJ_IMG_MAGIC, 8);
+	d->version_major = htole16(h->version_major);
+	d->version_minor = htole16(h->version_minor);
+	d->incompat_flags = htole32(h->incompat_flags);
+	d->compat_flags = htole32(h->compat_flags);
+	d->page_size = htole32(h->page_size);
+	d->arch = htole32(h->arch);
+	d->compression = htole32(h->compression);
+	d->image_id = htole64(h->image_id);
+	d->created = htole64(h->created);
+	d->entry = htole64(h->entry);
+	d->block_pages = htole32(h->block_pages);
+	d->nr_region = htole32(h->nr_region);
+	d->nr_ranges = htole64(h->nr_ranges);
+	d->total_pages = htole64(h->total_pages);
+	d->data_pages = htole64(h->data_pages);
+	d->nr_blocks = htole64(h->nr_blocks);
+	d->data_off = htole64(h->data_off);
+	d->data_bytes = htole64(h->data_bytes);
+	d->table_off = htole64(h->table_off);
+	d->table_crc = htole32(h->table_crc);
+	d->nr_memmap = htole32(h->nr_memmap);
+	strncpy(d->release, h->release, sizeof(d->release));
+	memcpy(d->orig_sig, h->orig_sig, KJ_SIG_LEN);
+	for (uint32_t i = 0; i < h->nr_region && i < KJ_MAX_REGION; i++) {
+		d->region[i].start = htole64(h->region[i].start);
+		d->region[i].end = htole64(h->region[i].end);
+	}
+	for (uint32_t i = 0; i < h->nr_memmap && i < KJ_MAX_MEMMAP; i++) {
+		d->memmap[i].start = htole64(h->memmap[i].start);
+		d->memmap[i].end = htole64(h->memmap[i].end);
+		d->memmap[i].type = htole32(h->memmap[i].type);
+	}
+	d->header_crc = htole32(crc32c(0, d, offsetof(struct kj_disk_header, header_crc)));
+}
+
+void kj_commit_encode(const struct kj_commit *c, struct kj_disk_commit *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->magic, KJ_COMMIT_MAGIC, 8);
+	d->image_id = htole64(c->image_id);
+	d->image_end = htole64(c->image_end);
+	d->nr_blocks = htole64(c->nr_blocks);
+	d->header_crc = htole32(c->header_crc);
+	d->blocks_crc = htole32(c->blocks_crc);
+	memcpy(d->orig_sig, c->orig_sig, KJ_SIG_LEN);
+	d->crc = htole32(crc32c(0, d, offsetof(struct kj_disk_commit, crc)));
+}
+
+void kj_block_encode(const struct kj_block *b, struct kj_disk_block *d)
+{
+	d->magic = htole32(KJ_BLOCK_MAGIC);
+	d->flags = htole32(b->flags);
+	d->raw_len = htole32(b->raw_len);
+	d->stored_len = htole32(b->stored_len);
+	d->first_page = htole64(b->first_page);
+	d->data_crc = htole32(b->data_crc);
+	d->hdr_crc = htole32(crc32c(0, d, offsetof(struct kj_disk_block, hdr_crc)));
+}
+
+void kj_range_encode(uint64_t pfn, uint64_t npages, uint32_t flags, struct kj_disk_range *d)
+{
+	d->start_pfn = htole64(pfn);
+	d->npages = htole64(npages);
+	d->flags = htole32(flags);
+	d->reserved = 0;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* On-disk structures of a kjump image, version 1. docs/FORMAT.md is the reference.
+ * All fields are little-endian; access them through le*toh()/htole*(). */
+#include <endian.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KJ_IMG_PAGE 4096u
+#define KJ_IMG_MAGIC "KJUMPIMG"
+#define KJ_COMMIT_MAGIC "KJCOMMIT"
+#define KJ_BLOCK_MAGIC 0x4b424a4bu /* "KJBK" read as little-endian u32 */
+#define KJ_VERSION_MAJOR 1
+#define KJ_VERSION_MINOR 0
+#define KJ_INCOMPAT_KNOWN 0u
+#define KJ_ARCH_X86_64 62u /* EM_X86_64 */
+
+#define KJ_SWAP_SIG_OFF (KJ_IMG_PAGE - 10)
+#define KJ_COMMIT_OFF (KJ_SWAP_SIG_OFF - 64)
+#define KJ_SIG_LEN 10
+#define KJ_SWAP_SIG "SWAPSPACE2"
+#define KJ_IMAGE_SIG "S2SUSPEND\0" /* libblkid: TYPE="swsuspend"; the kernel takes S1 */
+
+#define KJ_HEADER_OFF ((uint64_t)KJ_IMG_PAGE)
+#define KJ_DATA_OFF ((uint64_t)2 * KJ_IMG_PAGE)
+#define KJ_MAX_REGION 16
+#define KJ_MAX_MEMMAP 128
+#define KJ_DEFAULT_BLOCK_PAGES 64
+#define KJ_MAX_BLOCK_PAGES 256 /* 1 MiB */
+
+enum kj_compression {
+	KJ_COMP_NONE = 0,
+	KJ_COMP_LZO = 1,
+};
+
+#define KJ_RANGE_ZERO 1u
+#define KJ_BLOCK_LZO 1u
+
+/* Swap header v1 fields we read (linux/swap.h union swap_header). */
+struct kj_swap_info {
+	uint32_t version;
+	uint32_t last_page;
+	uint32_t nr_badpages;
+	uint8_t uuid[16];
+	char label[17];
+	char sig[KJ_SIG_LEN];
+};
+
+struct kj_disk_commit {
+	char magic[8];
+	uint64_t image_id;
+	uint64_t image_end;
+	uint64_t nr_blocks;
+	uint32_t header_crc;
+	uint32_t blocks_crc;
+	uint8_t orig_sig[KJ_SIG_LEN];
+	uint8_t reserved[10];
+	uint32_t crc;
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_commit) == 64, "commit record is 64 bytes");
+_Static_assert(KJ_COMMIT_OFF / 512 == (KJ_SWAP_SIG_OFF + KJ_SIG_LEN - 1) / 512,
+	       "commit record and signature share one sector");
+
+struct kj_disk_range_pair {
+	uint64_t start, end;
+};
+_Static_assert(sizeof(struct kj_disk_range_pair) == 16, "");
+
+struct kj_disk_memmap_entry {
+	uint64_t start, end;
+	uint32_t type;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct kj_disk_memmap_entry) == 24, "");
+
+struct kj_disk_header {
+	char magic[8];
+	uint16_t version_major;
+	uint16_t version_minor;
+	uint32_t incompat_flags;
+	uint32_t compat_flags;
+	uint32_t page_size;
+	uint32_t arch;
+	uint32_t compression;
+	uint64_t image_id;
+	uint64_t created;
+	uint64_t entry;
+	uint32_t block_pages;
+	uint32_t nr_region;
+	uint64_t nr_ranges;
+	uint64_t total_pages;
+	uint64_t data_pages;
+	uint64_t nr_blocks;
+	uint64_t data_off;
+	uint64_t data_bytes;
+	uint64_t table_off;
+	uint32_t table_crc;
+	uint32_t nr_memmap;
+	char release[80];
+	uint8_t orig_sig[16];
+	uint64_t nr_extents;
+	uint64_t extents_off;
+	struct kj_disk_range_pair region[KJ_MAX_REGION];
+	struct kj_disk_memmap_entry memmap[KJ_MAX_MEMMAP];
+	uint8_t reserved[524];
+	uint32_t header_crc;
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_header) == KJ_IMG_PAGE, "header is one page");
+_Static_assert(offsetof(struct kj_disk_header, release) == 128, "");
+_Static_assert(offsetof(struct kj_disk_header, region) == 240, "");
+_Static_assert(offsetof(struct kj_disk_header, memmap) == 496, "");
+
+struct kj_disk_range {
+	uint64_t start_pfn;
+	uint64_t npages;
+	uint32_t flags;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_range) == 24, "range entry is 24 bytes");
+
+struct kj_disk_block {
+	uint32_t magic;
+	uint32_t flags;
+	uint32_t raw_len;
+	uint32_t stored_len;
+	uint64_t first_page;
+	uint32_t data_crc;
+	uint32_t hdr_crc;
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_block) == 32, "block header is 32 bytes");
+
+/* Host-order views produced by the parsers below. */
+struct kj_header {
+	uint16_t version_major, version_minor;
+	uint32_t incompat_flags, compat_flags;
+	uint32_t page_size, arch, compression;
+	uint64_t image_id, created, entry;
+	uint32_t block_pages;
+	uint64_t nr_ranges, total_pages, data_pages, nr_blocks;
+	uint64_t data_off, data_bytes, table_off;
+	uint32_t table_crc;
+	char release[81];
+	uint8_t orig_sig[KJ_SIG_LEN];
+	uint32_t nr_region, nr_memmap;
+	struct {
+		uint64_t start, end;
+	} region[KJ_MAX_REGION];
+	struct {
+		uint64_t start, end;
+		uint32_t type;
+	} memmap[KJ_MAX_MEMMAP];
+	uint32_t header_crc;
+};
+
+struct kj_commit {
+	uint64_t image_id, image_end, nr_blocks;
+	uint32_t header_crc, blocks_crc;
+	uint8_t orig_sig[KJ_SIG_LEN];
+};
+
+struct kj_block {
+	uint32_t flags, raw_len, stored_len;
+	uint64_t first_page;
+	uint32_t data_crc;
+};
+
+/* Worst-case LZO1X output for n input bytes (liblzo2's documented bound). */
+static inline size_t kj_lzo_bound(size_t n) { return n + n / 16 + 64 + 3; }
+
+/* Parsers take (buf, size); they check checksums and internal consistency and return
+ * -EBADMSG for anything corrupt, -EPROTONOSUPPORT for a version or feature they do not
+ * know. Error details go to err (may be NULL) for the caller to log. */
+int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char *err,
+		  size_t errlen);
+int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *err,
+		    size_t errlen);
+int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err,
+		    size_t errlen);
+int kj_block_parse(const void *buf, size_t size, uint32_t block_pages, struct kj_block *ret,
+		   char *err, size_t errlen);
+/* One range-table entry; checks flags and npages only (ordering is the caller's). */
+int kj_range_parse(const void *buf, size_t size, uint64_t *ret_pfn, uint64_t *ret_npages,
+		   uint32_t *ret_flags);
+
+void kj_header_encode(const struct kj_header *h, struct kj_disk_header *out);
+void kj_commit_encode(const struct kj_commit *c, struct kj_disk_commit *out);
+void kj_block_encode(const struct kj_block *b, struct kj_disk_block *out);
+void kj_range_encode(uint64_t pfn, uint64_t npages, uint32_t flags, struct kj_disk_range *out);

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "image.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crc32c.h"
+#include "macros.h"
+
+static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind *ret_kind,
+		  char *err, size_t errlen)
+{
+	uint8_t page[KJ_IMG_PAGE], hpage[KJ_IMG_PAGE];
+	struct kj_image img = {.dev = dev};
+	enum kj_sig_kind kind;
+	uint64_t table_end, area;
+	int rc;
+
+	rc = kj_imgdev_pread(dev, 0, page, sizeof(page));
+	if (rc < 0)
+		return fail(rc == -ENODATA ? -ENOENT : rc, err, errlen,
+			    "cannot read the swap header: %s", strerror(-rc));
+	kind = kj_sig_classify(page, sizeof(page));
+	if (ret_kind)
+		*ret_kind = kind;
+	if (kind == KJ_SIG_NONE)
+		return fail(-ENOENT, err, errlen, "not a swap area");
+	if (kind == KJ_SIG_SWAP)
+		return fail(-ENOENT, err, errlen, "no image (plain swap)");
+	if (kind != KJ_SIG_KJUMP)
+		return fail(-EMEDIUMTYPE, err, errlen, "%s, not kjump's: left untouched",
+			    kj_sig_kind_to_string(kind));
+	kj_swap_parse(page, sizeof(page), &img.swap, NULL, 0);
+	if (img.swap.version != 1)
+		return fail(-EBADMSG, err, errlen, "swap header version %u, expected 1",
+			    img.swap.version);
+	rc = kj_commit_parse(page, sizeof(page), &img.commit, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = kj_imgdev_pread(dev, KJ_HEADER_OFF, hpage, sizeof(hpage));
+	if (rc < 0)
+		return fail(rc == -ENODATA ? -EBADMSG : rc, err, errlen,
+			    "cannot read the image header: %s", strerror(-rc));
+	rc = kj_header_parse(hpage, sizeof(hpage), &img.hdr, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (img.commit.image_id != img.hdr.image_id || img.commit.header_crc != img.hdr.header_crc ||
+	    img.commit.nr_blocks != img.hdr.nr_blocks)
+		return fail(-EBADMSG, err, errlen, "commit record does not match the header");
+	table_end = img.hdr.table_off + img.hdr.nr_ranges * sizeof(struct kj_disk_range);
+	if (img.commit.image_end != table_end)
+		return fail(-EBADMSG, err, errlen, "commit record: bad image end");
+	area = kj_swap_area_bytes(&img.swap, dev->size);
+	if (img.commit.image_end > area)
+		return fail(-EBADMSG, err, errlen,
+			    "image ends at %llu bytes, past the end of the swap area (%llu bytes)",
+			    (unsigned long long)img.commit.image_end, (unsigned long long)area);
+	img.image_end = table_end;
+	*ret = img;
+	return 0;
+}
+
+void kj_range_cursor_init(struct kj_range_cursor *c, struct kj_image *img)
+{
+	c->img = img;
+	c->buf_len = c->buf_pos = 0;
+	c->next = 0;
+	c->read_off = img->hdr.table_off;
+	c->last_end = 0;
+	c->crc = 0;
+	c->pages = c->data_pages = 0;
+}
+
+int kj_range_cursor_next(struct kj_range_cursor *c, uint64_t *ret_pfn, uint64_t *ret_npages,
+			 uint32_t *ret_flags)
+{
+	const size_t esz = sizeof(struct kj_disk_range);
+	uint64_t pfn, n;
+	uint32_t flags;
+	int rc;
+
+	if (c->next == c->img->hdr.nr_ranges)
+		return 0;
+	if (c->buf_pos == c->buf_len) {
+		uint64_t left = (c->img->hdr.nr_ranges - c->next) * esz;
+		size_t want = (size_t)MIN(left, sizeof(c->buf) / esz * esz);
+		rc = kj_imgdev_pread(c->img->dev, c->read_off, c->buf, want);
+		if (rc < 0)
+			return rc == -ENODATA ? -EBADMSG : rc;
+		c->crc = crc32c(c->crc, c->buf, want);
+		c->read_off += want;
+		c->buf_len = want;
+		c->buf_pos = 0;
+	}
+	rc = kj_range_parse(c->buf + c->buf_pos, esz, &pfn, &n, &flags);
+	if (rc < 0)
+		return rc;
+	if (c->next > 0 && pfn < c->last_end)
+		return -EBADMSG; /* unsorted or overlapping */
+	c->buf_pos += esz;
+	c->next++;
+	c->last_end = pfn + n;
+	if (!kj_add_ok(c->pages, n, &c->pages))
+		return -EBADMSG;
+	if (!(flags & KJ_RANGE_ZERO))
+		c->data_pages += n;
+	*ret_pfn = pfn;
+	*ret_npages = n;
+	*ret_flags = flags;
+	return 1;
+}
+
+int kj_range_cursor_finish(struct kj_range_cursor *c)
+{
+	if (c->next != c->img->hdr.nr_ranges || c->crc != c->img->hdr.table_crc ||
+	    c->pages != c->img->hdr.total_pages || c->data_pages != c->img->hdr.data_pages)
+		return -EBADMSG;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* Reading a committed image: header, commit record and a streaming range-table cursor. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+#include "imgdev.h"
+
+struct kj_image {
+	struct kj_imgdev *dev;
+	struct kj_swap_info swap;
+	struct kj_header hdr;
+	struct kj_commit commit;
+	uint64_t image_end;
+};
+
+/* Open the image on dev: the signature, commit record and header, cross-checked.
+ * -ENOENT: a swap area with no image; -EMEDIUMTYPE: another tool's hibernation image
+ * (ret_kind tells which); -ENODATA: signature but no commit record; -EBADMSG: corrupt;
+ * -EPROTONOSUPPORT: a format this version cannot read. err gets a one-line reason. */
+int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind *ret_kind,
+		  char *err, size_t errlen);
+
+struct kj_range_cursor {
+	struct kj_image *img;
+	uint8_t buf[64 * 1024];
+	size_t buf_len, buf_pos;
+	uint64_t next;      /* entries consumed */
+	uint64_t read_off;  /* next table byte to read */
+	uint64_t last_end;  /* pfn after the previous entry */
+	uint32_t crc;
+	uint64_t pages, data_pages;
+};
+
+void kj_range_cursor_init(struct kj_range_cursor *c, struct kj_image *img);
+/* Next entry: 1 with values, 0 at the end of the table, <0 on error (unsorted or
+ * overlapping entries, bad values, I/O). At the end the caller may call
+ * kj_range_cursor_finish to check the table's CRC and counts. */
+int kj_range_cursor_next(struct kj_range_cursor *c, uint64_t *ret_pfn, uint64_t *ret_npages,
+			 uint32_t *ret_flags);
+int kj_range_cursor_finish(struct kj_range_cursor *c);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* The device or file that holds a swap area and maybe an image, addressed relative
+ * to the swap header page (the image base). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+struct kj_imgdev {
+	int fd;
+	int direct_fd;    /* O_DIRECT twin for cold sequential reads, or -1 */
+	uint64_t base;    /* byte offset of the swap header page */
+	uint64_t size;    /* bytes from base to the end of the device/file */
+	int writable;
+	char path[256];
+};
+
+enum kj_sig_kind {
+	KJ_SIG_NONE = 0,    /* not a swap area */
+	KJ_SIG_SWAP,        /* plain swap: no image */
+	KJ_SIG_KJUMP,       /* kjump image signature (commit still to be checked) */
+	KJ_SIG_SWSUSP,      /* Linux's own hibernation image (S1SUSPEND) */
+	KJ_SIG_USWSUSP,     /* uswsusp (ULSUSPEND) */
+	KJ_SIG_TUXONICE,    /* TuxOnIce */
+	KJ_SIG_OTHER_HIBER, /* LINHIB0001 and other hibernation signatures */
+};
+
+int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable,
+		   struct kj_imgdev *ret);
+void kj_imgdev_close(struct kj_imgdev *d);
+int kj_imgdev_pread(struct kj_imgdev *d, uint64_t off, void *buf, size_t len);
+int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t len);
+int kj_imgdev_sync(struct kj_imgdev *d);
+
+enum kj_sig_kind kj_sig_classify(const void *page0, size_t size);
+const char *kj_sig_kind_to_string(enum kj_sig_kind k);
+
+/* Bytes usable by an image: min(device, swap area). */
+uint64_t kj_swap_area_bytes(const struct kj_swap_info *s, uint64_t dev_size);
+
+/* Write a fresh v1 swap header (like mkswap) over size bytes; uuid random. */
+int kj_imgdev_mkswap(struct kj_imgdev *d, uint64_t size, const char *label);
+
+/* Restore the original swap signature and drop the commit record and header, synced.
+ * Returns 1 when an image signature was removed, 0 when there was none. */
+int kj_image_invalidate(struct kj_imgdev *d);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kjump-image: inspect, verify, invalidate and extract kjump images. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "image.h"
+#include "imgdev.h"
+#include "load.h"
+#include "log.h"
+#include "macros.h"
+#include "memmap.h"
+#include "plan.h"
+
+struct args {
+	const char *cmd, *device, *output;
+	uint64_t offset;
+	int json;
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: kjump-image COMMAND [OPTIONS] DEVICE\n"
+	      "Commands:\n"
+	      "  info [--json]          header, ranges, sizes and compression ratio\n"
+	      "  verify                 check every checksum; exit 0 only if all hold\n"
+	      "  invalidate             restore the swap signature: the image can no longer\n"
+	      "                         be resumed\n"
+	      "  extract --output FILE  write the saved memory into FILE (offset = address)\n"
+	      "Options:\n"
+	      "      --offset PAGES     swap header at this page (resume_offset)\n"
+	      "  -h, --help\n"
+	      "Exit status: 0 success, 1 no image or a check failed, 2 usage error.\n",
+	      f);
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	enum { O_OFFSET = 256, O_JSON };
+	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
+					     {"json", no_argument, NULL, O_JSON},
+					     {"output", required_argument, NULL, 'o'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case O_OFFSET:
+			if (kj_parse_u64(optarg, &a->offset) < 0) {
+				fprintf(stderr, "kjump-image: invalid --offset '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_JSON: a->json = 1; break;
+		case 'o': a->output = optarg; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	a->cmd = argv[optind];
+	a->device = argv[optind + 1];
+	if (strcmp(a->cmd, "info") && strcmp(a->cmd, "verify") && strcmp(a->cmd, "invalidate") &&
+	    strcmp(a->cmd, "extract")) {
+		fprintf(stderr, "kjump-image: unknown command '%s'\n", a->cmd);
+		return -EINVAL;
+	}
+	if (!strcmp(a->cmd, "extract") != !!a->output) {
+		fprintf(stderr, "kjump-image: --output goes with extract, and extract needs it\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_uuid(FILE *f, const uint8_t *u)
+{
+	fprintf(f, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+		u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+		u[14], u[15]);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int cmd_info(struct kj_image *img, const struct args *a)
+{
+	const struct kj_header *h = &img->hdr;
+	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
+	uint64_t stored = img->image_end;
+	double ratio = raw ? (double)stored / (double)raw : 0;
+	struct kj_range_cursor *cur = malloc(sizeof(*cur));
+	uint64_t pfn, n;
+	uint32_t flags;
+	int rc;
+
+	if (!cur)
+		return -ENOMEM;
+	if (a->json) {
+		printf("{\"version\":\"%u.%u\",\"release\":", h->version_major, h->version_minor);
+		json_str(h->release);
+		printf(",\"swap_uuid\":\"");
+		print_uuid(stdout, img->swap.uuid);
+		printf("\",\"swap_label\":");
+		json_str(img->swap.label);
+		printf(",\"created\":%" PRIu64 ",\"entry\":%" PRIu64 ",\"page_size\":%u,"
+		       "\"compression\":\"%s\",\"block_pages\":%u,\"total_pages\":%" PRIu64
+		       ",\"data_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64 ",\"blocks\":%" PRIu64
+		       ",\"image_bytes\":%" PRIu64 ",\"ratio\":%.4f,\"region\":[",
+		       h->created, h->entry, h->page_size,
+		       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages,
+		       h->total_pages, h->data_pages, h->total_pages - h->data_pages, h->nr_blocks,
+		       stored, ratio);
+		for (uint32_t i = 0; i < h->nr_region; i++)
+			printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 "}", i ? "," : "",
+			       h->region[i].start, h->region[i].end);
+		printf("],\"memmap\":[");
+		for (uint32_t i = 0; i < h->nr_memmap; i++)
+			printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"type\":\"%s\"}",
+			       i ? "," : "", h->memmap[i].start, h->memmap[i].end,
+			       kj_mem_type_to_string(h->memmap[i].type));
+		printf("],\"ranges\":[");
+	} else {
+		time_t t = (time_t)h->created;
+		char when[64];
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+		printf("kjump image, format %u.%u\n", h->version_major, h->version_minor);
+		printf("swap UUID:      ");
+		print_uuid(stdout, img->swap.uuid);
+		printf("\nswap LABEL:     %s\n", img->swap.label);
+		printf("kernel:         %s\n", h->release);
+		printf("created:        %s\n", when);
+		printf("entry:          0x%" PRIx64 "\n", h->entry);
+		printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
+		       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
+		printf("memory:         %" PRIu64 " pages (%" PRIu64 " MiB), %" PRIu64
+		       " zero pages\n",
+		       h->total_pages, raw >> 20, h->total_pages - h->data_pages);
+		printf("image size:     %" PRIu64 " bytes (%.1f %% of the memory)\n", stored,
+		       ratio * 100);
+		for (uint32_t i = 0; i < h->nr_region; i++)
+			printf("region:         0x%" PRIx64 "-0x%" PRIx64 "\n", h->region[i].start,
+			       h->region[i].end);
+		for (uint32_t i = 0; i < h->nr_memmap; i++)
+			printf("firmware map:   0x%" PRIx64 "-0x%" PRIx64 " %s\n", h->memmap[i].start,
+			       h->memmap[i].end, kj_mem_type_to_string(h->memmap[i].type));
+		printf("ranges (%" PRIu64 "):\n", h->nr_ranges);
+	}
+	kj_range_cursor_init(cur, img);
+	for (uint64_t i = 0; (rc = kj_range_cursor_next(cur, &pfn, &n, &flags)) > 0; i++) {
+		if (a->json)
+			printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"zero\":%s}",
+			       i ? "," : "", pfn << KJ_PAGE_SHIFT, (pfn + n) << KJ_PAGE_SHIFT,
+			       flags & KJ_RANGE_ZERO ? "true" : "false");
+		else
+			printf("  0x%" PRIx64 "-0x%" PRIx64 " %s\n", pfn << KJ_PAGE_SHIFT,
+			       (pfn + n) << KJ_PAGE_SHIFT, flags & KJ_RANGE_ZERO ? "zero" : "data");
+	}
+	if (a->json)
+		printf("]}\n");
+	free(cur);
+	if (rc < 0)
+		fprintf(stderr, "kjump-image: range table is corrupt\n");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {0};
+	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
+	struct kj_image img;
+	struct kj_load_opts lo = {.direct_io = 1};
+	enum kj_sig_kind kind;
+	char err[256] = "";
+	int rc, ret = 1;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
+	rc = kj_imgdev_open(a.device, a.offset, !strcmp(a.cmd, "invalidate"), &dev);
+	if (rc < 0) {
+		log_error("cannot open %s: %s", a.device, strerror(-rc));
+		return 1;
+	}
+	if (!strcmp(a.cmd, "invalidate")) {
+		rc = kj_image_invalidate(&dev);
+		if (rc < 0)
+			log_error("%s: invalidation failed: %s", a.device, strerror(-rc));
+		else
+			log_info("%s: %s", a.device, rc ? "image invalidated" : "no image to invalidate");
+		ret = rc < 0;
+		goto out;
+	}
+	rc = kj_image_open(&dev, &img, &kind, err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s: %s", a.device, err);
+		goto out;
+	}
+	if (!strcmp(a.cmd, "info")) {
+		ret = cmd_info(&img, &a) < 0;
+	} else if (!strcmp(a.cmd, "verify")) {
+		struct kj_plan plan = {0};
+		/* Walks the range table (its CRC), then every block. */
+		rc = kj_plan_build(&img, NULL, NULL, &plan, err, sizeof(err));
+		if (rc == 0) {
+			kj_plan_free(&plan);
+			lo.verify_only = 1;
+			rc = kj_image_load(&img, NULL, &lo, err, sizeof(err));
+		}
+		if (rc < 0)
+			log_error("%s: verification failed: %s", a.device, err);
+		else
+			log_info("%s: image verified: %" PRIu64 " blocks, %" PRIu64 " ranges, all "
+				 "checksums hold",
+				 a.device, img.hdr.nr_blocks, img.hdr.nr_ranges);
+		ret = rc < 0;
+	} else { /* extract */
+		struct kj_plan plan = {0};
+		struct kj_backend *be = NULL;
+		char spec[4200];
+
+		snprintf(spec, sizeof(spec), "file:%s", a.output);
+		rc = kj_plan_build(&img, NULL, NULL, &plan, err, sizeof(err));
+		if (rc == 0) {
+			lo.verify_only = 1; /* never leave a half-written file from a bad image */
+			rc = kj_image_load(&img, NULL, &lo, err, sizeof(err));
+		}
+		if (rc == 0 && (rc = kj_backend_open(spec, NULL, 1, &be)) < 0)
+			snprintf(err, sizeof(err), "cannot open %s: %s", a.output, strerror(-rc));
+		if (rc == 0) {
+			plan.be = be;
+			plan.write_all = 1;
+			lo.verify_only = 0;
+			rc = kj_image_load(&img, &plan, &lo, err, sizeof(err));
+			if (rc == 0)
+				rc = be->ops->sync(be);
+		}
+		if (rc < 0)
+			log_error("%s: extract failed: %s", a.device, err);
+		kj_backend_close(be);
+		kj_plan_free(&plan);
+		ret = rc < 0;
+	}
+out:
+	kj_imgdev_close(&dev);
+	return ret;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* The decode pipeline: one reader (the caller's thread) streams blocks from the image
+ * and walks the range table, N decoder threads decompress, check and emit the pages
+ * through the plan. Memory use is a few blocks per thread, whatever the image size. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image.h"
+#include "plan.h"
+
+struct kj_load_progress {
+	uint64_t done_bytes;  /* uncompressed bytes handled (data + zero runs) */
+	uint64_t total_bytes; /* image total */
+	uint64_t read_bytes;  /* bytes read from the device */
+};
+
+struct kj_load_opts {
+	unsigned threads;  /* decoder threads; 0: online CPUs */
+	int verify_only;   /* decode and check everything, write nothing */
+	int direct_io;     /* read with O_DIRECT when the device allows it */
+	void (*progress)(const struct kj_load_progress *p, void *userdata);
+	void *userdata;
+};
+
+/* plan may be NULL only with verify_only. -EBADMSG on any corruption (err says which
+ * block or table entry), -errno on I/O errors. */
+int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_load_opts *o,
+		  char *err, size_t errlen);
+
+unsigned kj_default_threads(void);

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macros.h"
+
+static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+void kj_plan_free(struct kj_plan *p)
+{
+	if (p->seg_buf)
+		for (size_t i = 0; i < p->staged.n; i++)
+			free(p->seg_buf[i]);
+	free(p->seg_buf);
+	p->seg_buf = NULL;
+	kj_ranges_free(&p->ram);
+	kj_ranges_free(&p->staged);
+}
+
+int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
+		  const struct kj_ranges *fw_ram, struct kj_plan *ret, char *err, size_t errlen)
+{
+	struct kj_plan p = {.entry = img->hdr.entry};
+	struct kj_range_cursor *cur = malloc(sizeof(*cur));
+	uint64_t pfn, n, entry_page = ALIGN_DOWN(img->hdr.entry, KJ_PAGE_SIZE);
+	uint32_t flags;
+	int rc, entry_found = 0;
+
+	if (!cur)
+		return -ENOMEM;
+	for (size_t i = 0; ram && i < ram->n; i++)
+		if ((rc = kj_ranges_add(&p.ram, ram->r[i].start, ram->r[i].end)) < 0)
+			goto out;
+	kj_ranges_page_align(&p.ram, KJ_PAGE_SIZE);
+	p.ram_bytes = ram ? kj_ranges_total(ram) : 0;
+
+	kj_range_cursor_init(cur, img);
+	while ((rc = kj_range_cursor_next(cur, &pfn, &n, &flags)) > 0) {
+		uint64_t s = pfn << KJ_PAGE_SHIFT, e = (pfn + n) << KJ_PAGE_SHIFT;
+		struct kj_ranges one = {0}, in = {0};
+
+		if (fw_ram && !kj_ranges_contains(fw_ram, s, e)) {
+			rc = fail(-ERANGE, err, errlen,
+				  "saved range 0x%llx-0x%llx is not RAM in this machine's firmware "
+				  "memory map (another machine, or a different VM configuration?)",
+				  (unsigned long long)s, (unsigned long long)e);
+			goto out;
+		}
+		if (entry_page >= s && entry_page < e)
+			entry_found = 1;
+		p.total_bytes += e - s;
+		if (flags & KJ_RANGE_ZERO)
+			p.zero_bytes += e - s;
+		p.max_addr = e;
+		if ((rc = kj_ranges_add(&one, s, e)) < 0 ||
+		    (rc = kj_ranges_intersect(&one, &p.ram, &in)) < 0) {
+			kj_ranges_free(&one);
+			goto out;
+		}
+		for (size_t i = 0; i < in.n && rc >= 0; i++)
+			rc = kj_ranges_add(&p.staged, in.r[i].start, in.r[i].end);
+		kj_ranges_free(&one);
+		kj_ranges_free(&in);
+		if (rc < 0)
+			goto out;
+		/* Keep the list short while streaming; merging touching runs is exact. */
+		if (p.staged.n > 1024) {
+			kj_ranges_normalize(&p.staged);
+			if (p.staged.n > KJ_KEXEC_SEGMENT_MAX + 1) {
+				rc = fail(-E2BIG, err, errlen,
+					  "more than %d kexec segments would be needed to stage "
+					  "the memory that overlaps this kernel's RAM",
+					  KJ_KEXEC_SEGMENT_MAX);
+				goto out;
+			}
+		}
+	}
+	if (rc < 0) {
+		fail(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
+		goto out;
+	}
+	if ((rc = kj_range_cursor_finish(cur)) < 0) {
+		fail(rc, err, errlen, "range table checksum or page counts do not match the header");
+		goto out;
+	}
+	if (!entry_found) {
+		rc = fail(-EINVAL, err, errlen,
+			  "jump-back entry 0x%llx lies outside every saved range",
+			  (unsigned long long)img->hdr.entry);
+		goto out;
+	}
+	if (!ram) { /* no kernel to fit into (verify, extract): all direct */
+		p.direct_bytes = p.total_bytes;
+		goto done;
+	}
+	if ((rc = kj_ranges_add(&p.staged, entry_page, entry_page + KJ_PAGE_SIZE)) < 0)
+		goto out;
+	kj_ranges_normalize(&p.staged);
+	p.staged_bytes = kj_ranges_total(&p.staged);
+	p.direct_bytes = p.total_bytes - p.staged_bytes;
+	if (p.staged.n > KJ_KEXEC_SEGMENT_MAX) {
+		rc = fail(-E2BIG, err, errlen,
+			  "staging needs %zu kexec segments, the kernel allows %d", p.staged.n,
+			  KJ_KEXEC_SEGMENT_MAX);
+		goto out;
+	}
+	/* kexec_load refuses segments totalling more than half of the RAM. */
+	if (p.staged_bytes > p.ram_bytes / 2) {
+		rc = fail(-EFBIG, err, errlen,
+			  "staging needs %llu MiB, more than half of this kernel's %llu MiB RAM",
+			  (unsigned long long)(p.staged_bytes >> 20),
+			  (unsigned long long)(p.ram_bytes >> 20));
+		goto out;
+	}
+done:
+	*ret = p;
+	memset(&p, 0, sizeof(p));
+	rc = 0;
+out:
+	free(cur);
+	kj_plan_free(&p);
+	return rc;
+}
+
+int kj_plan_alloc_staged(struct kj_plan *p)
+{
+	p->seg_buf = calloc(p->staged.n ? p->staged.n : 1, sizeof(*p->seg_buf));
+	if (!p->seg_buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->staged.n; i++) {
+		p->seg_buf[i] = calloc(1, (size_t)(p->staged.r[i].end - p->staged.r[i].start));
+		if (!p->seg_buf[i])
+			return -ENOMEM;
+	}
+	p->stage_mem = 1;
+	return 0;
+}
+
+static int backend_put(struct kj_plan *p, uint64_t addr, const void *buf, size_t len)
+{
+	if (!p->be)
+		return 0;
+	return buf ? p->be->ops->write(p->be, addr, buf, len) : p->be->ops->zero(p->be, addr, len);
+}
+
+int kj_plan_emit(struct kj_plan *p, uint64_t addr, const void *buf, size_t len)
+{
+	const uint8_t *src = buf;
+	uint64_t end = addr + len;
+	size_t lo = 0, hi = p->staged.n;
+
+	while (lo < hi) { /* first staged range ending after addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->staged.r[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (addr < end) {
+		const struct kj_range *s = lo < p->staged.n ? &p->staged.r[lo] : NULL;
+		uint64_t stop;
+		int rc;
+
+		if (!s || addr < s->start) { /* direct part up to the next staged range */
+			stop = s ? MIN(end, s->start) : end;
+			rc = backend_put(p, addr, src ? src : NULL, (size_t)(stop - addr));
+		} else {
+			stop = MIN(end, s->end);
+			if (p->stage_mem) {
+				uint8_t *dst = p->seg_buf[lo] + (addr - s->start);
+				if (src)
+					memcpy(dst, src, (size_t)(stop - addr));
+				else
+					memset(dst, 0, (size_t)(stop - addr));
+			}
+			rc = p->write_all ? backend_put(p, addr, src, (size_t)(stop - addr)) : 0;
+			if (stop == s->end)
+				lo++;
+		}
+		if (rc < 0)
+			return rc;
+		if (src)
+			src += stop - addr;
+		addr = stop;
+	}
+	return 0;
+}

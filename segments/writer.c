@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "writer.h"
+
+#include <errno.h>
+#include <lzo/lzo1x.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "crc32c.h"
+#include "macros.h"
+
+#define WBUF_SIZE ((size_t)1 << 20)
+
+struct wstate {
+	struct kj_imgdev *dev;
+	const struct kj_write_opts *o;
+	uint64_t area;       /* usable bytes */
+	uint8_t *wbuf;       /* output buffer for sequential data writes */
+	size_t wlen;
+	uint64_t woff;       /* device offset of wbuf[0] */
+	uint8_t *raw, *comp, *wrk;
+	uint32_t raw_pages;
+	uint64_t next_page;  /* data page index of raw[0] */
+	uint32_t chain;      /* CRC chain over block headers */
+	struct kj_disk_range *table;
+	size_t table_n, table_cap;
+	uint64_t run_pfn, run_n;
+	int run_zero;
+	struct kj_write_stats st;
+};
+
+static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static int wflush(struct wstate *w)
+{
+	int rc;
+	if (!w->wlen)
+		return 0;
+	if (w->woff + w->wlen > w->area)
+		return -ENOSPC;
+	rc = kj_imgdev_pwrite(w->dev, w->woff, w->wbuf, w->wlen);
+	w->woff += w->wlen;
+	w->wlen = 0;
+	return rc;
+}
+
+static int wappend(struct wstate *w, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		size_t n = MIN(len, WBUF_SIZE - w->wlen);
+		memcpy(w->wbuf + w->wlen, p, n);
+		w->wlen += n;
+		p += n;
+		len -= n;
+		if (w->wlen == WBUF_SIZE) {
+			int rc = wflush(w);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int flush_block(struct wstate *w)
+{
+	struct kj_block b = {0};
+	struct kj_disk_block d;
+	size_t raw_len = (size_t)w->raw_pages << KJ_PAGE_SHIFT;
+	const void *payload = w->raw;
+	int rc;
+
+	if (!w->raw_pages)
+		return 0;
+	b.raw_len = (uint32_t)raw_len;
+	b.stored_len = (uint32_t)raw_len;
+	b.first_page = w->next_page;
+	b.data_crc = crc32c(0, w->raw, raw_len);
+	if (w->o->compression == KJ_COMP_LZO) {
+		lzo_uint clen = 0;
+		if (lzo1x_1_compress(w->raw, raw_len, w->comp, &clen, w->wrk) == LZO_E_OK &&
+		    clen < raw_len) {
+			b.flags = KJ_BLOCK_LZO;
+			b.stored_len = (uint32_t)clen;
+			payload = w->comp;
+		}
+	}
+	kj_block_encode(&b, &d);
+	w->chain = crc32c(w->chain, &d, sizeof(d));
+	if ((rc = wappend(w, &d, sizeof(d))) < 0 || (rc = wappend(w, payload, b.stored_len)) < 0)
+		return rc;
+	w->st.nr_blocks++;
+	w->next_page += w->raw_pages;
+	w->raw_pages = 0;
+	return 0;
+}
+
+static int push_run(struct wstate *w)
+{
+	if (!w->run_n)
+		return 0;
+	if (w->table_n == w->table_cap) {
+		size_t cap = w->table_cap ? w->table_cap * 2 : 256;
+		struct kj_disk_range *t = realloc(w->table, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		w->table = t;
+		w->table_cap = cap;
+	}
+	kj_range_encode(w->run_pfn, w->run_n, w->run_zero ? KJ_RANGE_ZERO : 0,
+			&w->table[w->table_n++]);
+	w->run_n = 0;
+	return 0;
+}
+
+static int page_is_zero(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)(const void *)p;
+	for (size_t i = 0; i < KJ_PAGE_SIZE / 8; i += 4)
+		if (q[i] | q[i + 1] | q[i + 2] | q[i + 3])
+			return 0;
+	return 1;
+}
+
+static int add_page(struct wstate *w, uint64_t pfn, const uint8_t *page)
+{
+	int zero = page_is_zero(page), rc;
+
+	if (w->run_n && (pfn != w->run_pfn + w->run_n || zero != w->run_zero))
+		if ((rc = push_run(w)) < 0)
+			return rc;
+	if (!w->run_n) {
+		w->run_pfn = pfn;
+		w->run_zero = zero;
+	}
+	w->run_n++;
+	w->st.total_pages++;
+	if (zero) {
+		w->st.zero_pages++;
+		return 0;
+	}
+	w->st.data_pages++;
+	memcpy(w->raw + ((size_t)w->raw_pages << KJ_PAGE_SHIFT), page, KJ_PAGE_SIZE);
+	if (++w->raw_pages == w->o->block_pages)
+		return flush_block(w);
+	return 0;
+}
+
+static int sig_ok_for_write(const uint8_t *page, char *err, size_t errlen)
+{
+	enum kj_sig_kind k = kj_sig_classify(page, KJ_IMG_PAGE);
+	struct kj_swap_info s;
+
+	if (k != KJ_SIG_SWAP && k != KJ_SIG_KJUMP)
+		return fail(-EMEDIUMTYPE, err, errlen,
+			    "output is not a swap area (%s); use --create SIZE to make one",
+			    kj_sig_kind_to_string(k));
+	kj_swap_parse(page, KJ_IMG_PAGE, &s, NULL, 0);
+	if (s.version != 1)
+		return fail(-EMEDIUMTYPE, err, errlen, "swap area version %u is not supported",
+			    s.version);
+	if (s.nr_badpages)
+		return fail(-EOPNOTSUPP, err, errlen,
+			    "swap area has a bad-page list; run mkswap without -c");
+	return 0;
+}
+
+int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_read_fn read,
+		   void *read_ctx, const struct kj_ranges *ranges, struct kj_write_stats *ret,
+		   char *err, size_t errlen)
+{
+	struct kj_write_opts opts = *o;
+	struct wstate w = {.dev = dev, .o = &opts};
+	uint8_t page0[KJ_IMG_PAGE];
+	struct kj_swap_info swap;
+	struct kj_header h = {0};
+	struct kj_disk_header dh;
+	struct kj_disk_commit dc;
+	struct kj_commit c = {0};
+	uint8_t *chunk = NULL;
+	uint64_t table_bytes;
+	int rc;
+
+	if (!opts.block_pages)
+		opts.block_pages = KJ_DEFAULT_BLOCK_PAGES;
+	if (opts.block_pages > KJ_MAX_BLOCK_PAGES || opts.nr_region > KJ_MAX_REGION ||
+	    opts.nr_memmap > KJ_MAX_MEMMAP)
+		return -EINVAL;
+	if (lzo_init() != LZO_E_OK)
+		return -ENOPKG;
+	if ((rc = kj_imgdev_pread(dev, 0, page0, sizeof(page0))) < 0)
+		return fail(rc, err, errlen, "cannot read the swap header: %s", strerror(-rc));
+	if ((rc = sig_ok_for_write(page0, err, errlen)) < 0)
+		return rc;
+	/* An older image must stop being resumable before its space is reused. */
+	if ((rc = kj_image_invalidate(dev)) < 0)
+		return fail(rc, err, errlen, "cannot invalidate the old image: %s", strerror(-rc));
+	if ((rc = kj_imgdev_pread(dev, 0, page0, sizeof(page0))) < 0)
+		return rc;
+	kj_swap_parse(page0, sizeof(page0), &swap, NULL, 0);
+	w.area = kj_swap_area_bytes(&swap, dev->size);
+
+	w.wbuf = malloc(WBUF_SIZE);
+	w.raw = malloc((size_t)opts.block_pages << KJ_PAGE_SHIFT);
+	w.comp = malloc(kj_lzo_bound((size_t)opts.block_pages << KJ_PAGE_SHIFT));
+	w.wrk = malloc(LZO1X_1_MEM_COMPRESS);
+	chunk = malloc((size_t)opts.block_pages << KJ_PAGE_SHIFT);
+	if (!w.wbuf || !w.raw || !w.comp || !w.wrk || !chunk) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	w.woff = KJ_DATA_OFF;
+
+	for (size_t i = 0; i < ranges->n; i++) {
+		for (uint64_t a = ranges->r[i].start; a < ranges->r[i].end;) {
+			size_t len = (size_t)MIN(ranges->r[i].end - a,
+						 (uint64_t)opts.block_pages << KJ_PAGE_SHIFT);
+			if ((rc = read(read_ctx, a, chunk, len)) < 0) {
+				fail(rc, err, errlen, "reading memory at 0x%llx: %s",
+				     (unsigned long long)a, strerror(-rc));
+				goto out;
+			}
+			for (size_t off = 0; off < len; off += KJ_PAGE_SIZE)
+				if ((rc = add_page(&w, (a + off) >> KJ_PAGE_SHIFT, chunk + off)) < 0)
+					goto write_err;
+			a += len;
+		}
+	}
+	if ((rc = flush_block(&w)) < 0 || (rc = push_run(&w)) < 0 || (rc = wflush(&w)) < 0)
+		goto write_err;
+	if (w.table_n == 0) {
+		rc = fail(-EINVAL, err, errlen, "nothing to save: no memory ranges");
+		goto out;
+	}
+
+	h.version_major = KJ_VERSION_MAJOR;
+	h.version_minor = KJ_VERSION_MINOR;
+	h.page_size = KJ_IMG_PAGE;
+	h.arch = opts.arch;
+	h.compression = opts.compression;
+	if (getrandom(&h.image_id, sizeof(h.image_id), 0) != sizeof(h.image_id)) {
+		rc = -EIO;
+		goto out;
+	}
+	h.created = (uint64_t)time(NULL);
+	h.entry = opts.entry;
+	h.block_pages = opts.block_pages;
+	h.nr_ranges = w.table_n;
+	h.total_pages = w.st.total_pages;
+	h.data_pages = w.st.data_pages;
+	h.nr_blocks = w.st.nr_blocks;
+	h.data_off = KJ_DATA_OFF;
+	h.data_bytes = w.woff - KJ_DATA_OFF;
+	h.table_off = ALIGN_UP(w.woff, KJ_IMG_PAGE);
+	table_bytes = w.table_n * sizeof(struct kj_disk_range);
+	h.table_crc = crc32c(0, w.table, table_bytes);
+	snprintf(h.release, sizeof(h.release), "%s", opts.release);
+	memcpy(h.orig_sig, page0 + KJ_SWAP_SIG_OFF, KJ_SIG_LEN);
+	h.nr_region = opts.nr_region;
+	for (uint32_t i = 0; i < opts.nr_region; i++) {
+		h.region[i].start = opts.region[i].start;
+		h.region[i].end = opts.region[i].end;
+	}
+	h.nr_memmap = opts.nr_memmap;
+	for (uint32_t i = 0; i < opts.nr_memmap; i++) {
+		h.memmap[i].start = opts.memmap[i].start;
+		h.memmap[i].end = opts.memmap[i].end;
+		h.memmap[i].type = opts.memmap[i].type;
+	}
+	if (h.table_off + table_bytes > w.area) {
+		rc = -ENOSPC;
+		goto write_err;
+	}
+	if ((rc = kj_imgdev_pwrite(dev, h.table_off, w.table, table_bytes)) < 0)
+		goto write_err;
+	kj_header_encode(&h, &dh);
+	if ((rc = kj_imgdev_pwrite(dev, KJ_HEADER_OFF, &dh, sizeof(dh))) < 0 ||
+	    (rc = kj_imgdev_sync(dev)) < 0)
+		goto write_err;
+
+	w.st.nr_ranges = w.table_n;
+	w.st.stored_bytes = h.data_bytes;
+	w.st.image_bytes = h.table_off + table_bytes;
+	if (!opts.no_commit) {
+		c.image_id = h.image_id;
+		c.image_end = h.table_off + table_bytes;
+		c.nr_blocks = h.nr_blocks;
+		c.header_crc = le32toh(dh.header_crc);
+		c.blocks_crc = w.chain;
+		memcpy(c.orig_sig, h.orig_sig, KJ_SIG_LEN);
+		kj_commit_encode(&c, &dc);
+		memcpy(page0 + KJ_COMMIT_OFF, &dc, sizeof(dc));
+		memcpy(page0 + KJ_SWAP_SIG_OFF, KJ_IMAGE_SIG, KJ_SIG_LEN);
+		if ((rc = kj_imgdev_pwrite(dev, 0, page0, sizeof(page0))) < 0 ||
+		    (rc = kj_imgdev_sync(dev)) < 0)
+			goto write_err;
+	}
+	if (ret)
+		*ret = w.st;
+	rc = 0;
+	goto out;
+write_err:
+	if (rc == -ENOSPC)
+		fail(rc, err, errlen,
+		     "the swap area is too small for this image (%llu MiB available)",
+		     (unsigned long long)(w.area >> 20));
+	else
+		fail(rc, err, errlen, "writing the image: %s", strerror(-rc));
+out:
+	free(w.wbuf);
+	free(w.raw);
+	free(w.comp);
+	free(w.wrk);
+	free(w.table);
+	free(chunk);
+	return rc;
+}

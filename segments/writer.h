@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* Streaming image writer: reads memory range by range from a source, writes data
+ * blocks, range table and header, syncs, and commits last. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+#include "imgdev.h"
+#include "ranges.h"
+
+/* Reads len bytes of physical memory at addr. */
+typedef int (*kj_mem_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
+
+struct kj_write_opts {
+	uint32_t compression; /* enum kj_compression */
+	uint32_t block_pages; /* 0: default */
+	uint64_t entry;
+	uint32_t arch;
+	char release[81];
+	uint32_t nr_region;
+	struct kj_range region[KJ_MAX_REGION];
+	uint32_t nr_memmap;
+	struct {
+		uint64_t start, end;
+		uint32_t type;
+	} memmap[KJ_MAX_MEMMAP];
+	/* Testing: stop before the commit record (as a power loss would). */
+	int no_commit;
+};
+
+struct kj_write_stats {
+	uint64_t total_pages, zero_pages, data_pages, nr_ranges, nr_blocks;
+	uint64_t stored_bytes; /* data area bytes on disk */
+	uint64_t image_bytes;  /* whole image, header to table end */
+};
+
+/* ranges: page-aligned, normalized. -ENOSPC when the swap area is too small,
+ * -EMEDIUMTYPE when dev holds something else than swap or a kjump image. */
+int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_read_fn read,
+		   void *read_ctx, const struct kj_ranges *ranges, struct kj_write_stats *ret,
+		   char *err, size_t errlen);
