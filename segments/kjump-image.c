@@ -20,14 +20,16 @@
 struct args {
 	const char *cmd, *device, *output;
 	uint64_t offset;
-	int json;
+	int json, blocks;
 };
 
 static void usage(FILE *f)
 {
 	fputs("Usage: kjump-image COMMAND [OPTIONS] DEVICE\n"
 	      "Commands:\n"
-	      "  info [--json]          header, ranges, sizes and compression ratio\n"
+	      "  info [--json] [--blocks]\n"
+	      "                         header, ranges, sizes and compression ratio; with\n"
+	      "                         --blocks, each data block's offset and length\n"
 	      "  verify                 check every checksum; exit 0 only if all hold\n"
 	      "  invalidate             restore the swap signature: the image can no longer\n"
 	      "                         be resumed\n"
@@ -41,9 +43,10 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_JSON };
+	enum { O_OFFSET = 256, O_JSON, O_BLOCKS };
 	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
 					     {"json", no_argument, NULL, O_JSON},
+					     {"blocks", no_argument, NULL, O_BLOCKS},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
@@ -58,6 +61,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			break;
 		case O_JSON: a->json = 1; break;
+		case O_BLOCKS: a->blocks = 1; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return -EINVAL;
@@ -102,8 +106,34 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* One line a block: index, byte offset in the image, stored length, encoding. */
+static int list_blocks(struct kj_image *img)
+{
+	uint64_t off = img->hdr.data_off;
+
+	for (uint64_t i = 0; i < img->hdr.nr_blocks; i++) {
+		uint8_t raw[sizeof(struct kj_disk_block)];
+		struct kj_block b;
+		int rc = kj_imgdev_pread(img->dev, off, raw, sizeof(raw));
+		if (rc == 0)
+			rc = kj_block_parse(raw, sizeof(raw), img->hdr.block_pages, &b, NULL, 0);
+		if (rc < 0) {
+			fprintf(stderr, "kjump-image: block %" PRIu64 " at %" PRIu64 " is corrupt\n", i,
+				off);
+			return rc;
+		}
+		printf("block %" PRIu64 " offset %" PRIu64 " stored %u raw %u %s\n", i, off,
+		       b.stored_len, b.raw_len, b.flags & KJ_BLOCK_LZO ? "lzo" : "stored");
+		off += sizeof(raw) + b.stored_len;
+	}
+	return 0;
+}
+
 static int cmd_info(struct kj_image *img, const struct args *a)
 {
+	if (a->blocks)
+		return list_blocks(img);
+
 	const struct kj_header *h = &img->hdr;
 	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
 	uint64_t stored = img->image_end;

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for common/: ranges, number parsing, CRC32C, iomem and memmap parsers,
+ * root-prefixed access. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crc32c.h"
+#include "memmap.h"
+#include "ranges.h"
+#include "root.h"
+#include "tap.h"
+
+static void test_parse(void)
+{
+	uint64_t v;
+	CHECK_EQ(kj_parse_u64("0x1000", &v), 0);
+	CHECK_EQ(v, 0x1000);
+	CHECK_EQ(kj_parse_u64("4096", &v), 0);
+	CHECK_EQ(v, 4096);
+	CHECK_EQ(kj_parse_u64("", &v), -EINVAL);
+	CHECK_EQ(kj_parse_u64("0x", &v), -EINVAL);
+	CHECK_EQ(kj_parse_u64("-1", &v), -EINVAL);
+	CHECK_EQ(kj_parse_u64("12abc", &v), -EINVAL);
+	CHECK_EQ(kj_parse_u64("0x10000000000000000", &v), -ERANGE);
+	CHECK_EQ(kj_parse_size("64M", &v), 0);
+	CHECK_EQ(v, 64 << 20);
+	CHECK_EQ(kj_parse_size("1g", &v), 0);
+	CHECK_EQ(v, 1ull << 30);
+	CHECK_EQ(kj_parse_size("M", &v), -EINVAL);
+	CHECK_EQ(kj_parse_size("99999999999T", &v), -ERANGE);
+}
+
+static void test_ranges(void)
+{
+	struct kj_ranges a = {0}, b = {0}, out = {0};
+
+	CHECK_EQ(kj_ranges_parse("0x3000-0x5000,0x0-0x1000,4096-8192", &a), 0);
+	kj_ranges_normalize(&a);
+	CHECK_EQ(a.n, 2); /* 0-0x2000 merged (touching), 0x3000-0x5000 */
+	CHECK_EQ(a.r[0].end, 0x2000);
+	CHECK_EQ(kj_ranges_total(&a), 0x4000);
+	CHECK(kj_ranges_contains(&a, 0x3000, 0x5000));
+	CHECK(!kj_ranges_contains(&a, 0x1000, 0x3001));
+	CHECK_EQ(kj_ranges_add(&b, 0x1000, 0x4000), 0);
+	CHECK_EQ(kj_ranges_subtract(&a, &b, &out), 0);
+	CHECK_EQ(out.n, 2);
+	CHECK_EQ(out.r[0].start, 0);
+	CHECK_EQ(out.r[0].end, 0x1000);
+	CHECK_EQ(out.r[1].start, 0x4000);
+	kj_ranges_free(&out);
+	CHECK_EQ(kj_ranges_intersect(&a, &b, &out), 0);
+	CHECK_EQ(out.n, 2);
+	CHECK_EQ(kj_ranges_total(&out), 0x2000);
+	kj_ranges_free(&out);
+	kj_ranges_free(&a);
+	CHECK_EQ(kj_ranges_parse("0x400-0x9fc00", &a), 0);
+	kj_ranges_page_align(&a, 4096);
+	CHECK_EQ(a.r[0].start, 0);
+	CHECK_EQ(a.r[0].end, 0xa0000);
+	kj_ranges_free(&a);
+	CHECK_EQ(kj_ranges_parse("0x5000-0x1000", &a), -EINVAL);
+	CHECK_EQ(kj_ranges_parse("", &a), -EINVAL);
+	CHECK_EQ(kj_ranges_parse("12", &a), -EINVAL);
+	kj_ranges_free(&a);
+	kj_ranges_free(&b);
+}
+
+static void test_crc(void)
+{
+	CHECK_EQ(crc32c(0, "123456789", 9), 0xE3069283u); /* the standard check value */
+	CHECK_EQ(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xE3069283u);
+	CHECK_EQ(crc32c(0, "", 0), 0);
+}
+
+static void test_iomem(void)
+{
+	const char *io = "00000000-00000fff : Reserved\n"
+			 "00001000-0009efff : System RAM\n"
+			 "000f0000-000fffff : System ROM\n"
+			 "00100000-07ffffff : System RAM\n"
+			 "  01000000-01ffffff : Kernel code\n"
+			 "fd000000-fdffffff : PCI Bus 0000:00\n";
+	const char *hidden = "00000000-00000000 : Reserved\n00000000-00000000 : System RAM\n";
+	struct kj_ranges r = {0};
+
+	CHECK_EQ(kj_iomem_parse_ram(io, strlen(io), &r), 0);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.r[0].start, 0x1000);
+	CHECK_EQ(r.r[0].end, 0x9f000);
+	CHECK_EQ(r.r[1].end, 0x8000000);
+	kj_ranges_free(&r);
+	CHECK_EQ(kj_iomem_parse_ram(hidden, strlen(hidden), &r), -EACCES);
+	kj_ranges_free(&r);
+	CHECK_EQ(kj_iomem_parse_ram("garbage\n\n", 9, &r), 0);
+	CHECK_EQ(r.n, 0);
+	kj_ranges_free(&r);
+}
+
+static void put(const char *dir, const char *rel, const char *val)
+{
+	char p[512];
+	FILE *f;
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+static void test_memmap(void)
+{
+	char dir[] = "/tmp/kjump-unit-XXXXXX", p[512];
+	struct kj_root root;
+	struct kj_memmap m = {0};
+	struct kj_ranges ram = {0};
+	static const char *ent[][4] = {
+		{"0", "0x0", "0x9fbff", "System RAM"},
+		{"1", "0x9fc00", "0x9ffff", "Reserved"},
+		{"10", "0x100000000", "0x13fffffff", "System RAM"},
+		{"2", "0x100000", "0x1ffdffff", "System RAM"},
+	};
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ(kj_root_init(&root, dir), 0);
+	CHECK_EQ(kj_memmap_read(&root, &m), -ENOENT);
+	snprintf(p, sizeof(p), "%s/sys", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/sys/firmware", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/sys/firmware/memmap", dir);
+	mkdir(p, 0755);
+	for (size_t i = 0; i < 4; i++) {
+		char d[64];
+		snprintf(p, sizeof(p), "%s/sys/firmware/memmap/%s", dir, ent[i][0]);
+		mkdir(p, 0755);
+		snprintf(d, sizeof(d), "sys/firmware/memmap/%s/start", ent[i][0]);
+		put(dir, d, ent[i][1]);
+		snprintf(d, sizeof(d), "sys/firmware/memmap/%s/end", ent[i][0]);
+		put(dir, d, ent[i][2]);
+		snprintf(d, sizeof(d), "sys/firmware/memmap/%s/type", ent[i][0]);
+		put(dir, d, ent[i][3]);
+	}
+	CHECK_EQ(kj_memmap_read(&root, &m), 0);
+	CHECK_EQ(m.n, 4);
+	CHECK_EQ(m.e[0].end, 0x9fc00); /* inclusive end converted */
+	CHECK_EQ(m.e[1].type, KJ_MEM_RESERVED);
+	CHECK_EQ(m.e[3].start, 0x100000000ull); /* sorted by address, not by name */
+	CHECK_EQ(kj_memmap_ranges(&m, KJ_MEM_RAM, &ram), 0);
+	CHECK_EQ(ram.n, 3);
+	CHECK_EQ(kj_mem_type_from_string("ACPI Non-volatile Storage\n"), KJ_MEM_ACPI_NVS);
+	CHECK_EQ(kj_mem_type_from_string("Something"), KJ_MEM_OTHER);
+	kj_memmap_free(&m);
+	kj_ranges_free(&ram);
+	put(dir, "sys/firmware/memmap/0/end", "zzz");
+	CHECK(kj_memmap_read(&root, &m) < 0);
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	CHECK_EQ(system(p), 0);
+}
+
+int main(void)
+{
+	test_parse();
+	test_ranges();
+	test_crc();
+	test_iomem();
+	test_memmap();
+	return kj_test_result("unit-common");
+}
