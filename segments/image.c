@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crc32c.h"
@@ -63,6 +64,10 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 	table_end = img.hdr.table_off + img.hdr.nr_ranges * sizeof(struct kj_disk_range);
 	if (img.commit.image_end != table_end)
 		return fail(-EBADMSG, err, errlen, "commit record: bad image end");
+	if (img.commit.image_end > dev->size)
+		return fail(-EBADMSG, err, errlen,
+			    "image truncated: it ends at byte %llu, the device has %llu",
+			    (unsigned long long)img.commit.image_end, (unsigned long long)dev->size);
 	area = kj_swap_area_bytes(&img.swap, dev->size);
 	if (img.commit.image_end > area)
 		return fail(-EBADMSG, err, errlen,
@@ -129,4 +134,22 @@ int kj_range_cursor_finish(struct kj_range_cursor *c)
 	    c->pages != c->img->hdr.total_pages || c->data_pages != c->img->hdr.data_pages)
 		return -EBADMSG;
 	return 0;
+}
+
+int kj_image_check_table(struct kj_image *img)
+{
+	struct kj_range_cursor *c = malloc(sizeof(*c));
+	uint64_t pfn, n;
+	uint32_t flags;
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	kj_range_cursor_init(c, img);
+	while ((rc = kj_range_cursor_next(c, &pfn, &n, &flags)) > 0)
+		;
+	if (rc == 0)
+		rc = kj_range_cursor_finish(c);
+	free(c);
+	return rc;
 }

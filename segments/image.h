@@ -40,3 +40,7 @@ void kj_range_cursor_init(struct kj_range_cursor *c, struct kj_image *img);
 int kj_range_cursor_next(struct kj_range_cursor *c, uint64_t *ret_pfn, uint64_t *ret_npages,
 			 uint32_t *ret_flags);
 int kj_range_cursor_finish(struct kj_range_cursor *c);
+
+/* Read the whole range table once: its CRC and counts. Corruption is then reported as
+ * such before any entry is interpreted. */
+int kj_image_check_table(struct kj_image *img);

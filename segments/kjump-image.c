@@ -155,11 +155,12 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 		printf(",\"created\":%" PRIu64 ",\"entry\":%" PRIu64 ",\"page_size\":%u,"
 		       "\"compression\":\"%s\",\"block_pages\":%u,\"total_pages\":%" PRIu64
 		       ",\"data_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64 ",\"blocks\":%" PRIu64
-		       ",\"image_bytes\":%" PRIu64 ",\"ratio\":%.4f,\"region\":[",
+		       ",\"image_bytes\":%" PRIu64 ",\"ratio\":%.4f,\"data_offset\":%" PRIu64
+		       ",\"data_bytes\":%" PRIu64 ",\"table_offset\":%" PRIu64 ",\"region\":[",
 		       h->created, h->entry, h->page_size,
 		       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages,
 		       h->total_pages, h->data_pages, h->total_pages - h->data_pages, h->nr_blocks,
-		       stored, ratio);
+		       stored, ratio, h->data_off, h->data_bytes, h->table_off);
 		for (uint32_t i = 0; i < h->nr_region; i++)
 			printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 "}", i ? "," : "",
 			       h->region[i].start, h->region[i].end);

@@ -48,6 +48,11 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 	kj_ranges_page_align(&p.ram, KJ_PAGE_SIZE);
 	p.ram_bytes = ram ? kj_ranges_total(ram) : 0;
 
+	if ((rc = kj_image_check_table(img)) < 0) {
+		fail(rc, err, errlen, "range table is corrupt (%s)",
+		     rc == -EBADMSG ? "checksum, order or counts" : strerror(-rc));
+		goto out;
+	}
 	kj_range_cursor_init(cur, img);
 	while ((rc = kj_range_cursor_next(cur, &pfn, &n, &flags)) > 0) {
 		uint64_t s = pfn << KJ_PAGE_SHIFT, e = (pfn + n) << KJ_PAGE_SHIFT;

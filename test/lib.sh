@@ -1,0 +1,84 @@
+# Shared helpers for kjump's shell tests. Source it; it sets -eu and a work dir.
+set -euo pipefail
+
+KJ_BIN=${KJ_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}
+KJ_SRC=${KJ_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SAVE=$KJ_BIN/kjump-save
+RESUME=$KJ_BIN/kjump-resume
+IMAGE=$KJ_BIN/kjump-image
+
+WORK=$(mktemp -d /tmp/kjump-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+FAILS=0
+PASSES=0
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; PASSES=$((PASSES + 1)); }
+skip() { echo "SKIP: $*"; exit 77; }
+finish() {
+	echo "$PASSES passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}
+
+# expect_rc WANT DESC CMD...: run CMD, check its exit status.
+expect_rc() {
+	local want=$1 desc=$2 rc=0
+	shift 2
+	"$@" >"$WORK/out.log" 2>&1 || rc=$?
+	if [ "$rc" -eq "$want" ]; then pass "$desc (exit $rc)"; else
+		fail "$desc: exit $rc, expected $want"; sed 's/^/    /' "$WORK/out.log" >&2; fi
+}
+
+# expect_log REGEX DESC: the last expect_rc output matches REGEX.
+expect_log() {
+	if grep -Eq -- "$1" "$WORK/out.log"; then pass "$2"; else
+		fail "$2: no line matching '$1'"; sed 's/^/    /' "$WORK/out.log" >&2; fi
+}
+
+# A fake root for a resume kernel that owns 0-636K and 1M-128M, on a 512M machine.
+make_root() {
+	local r=$1 i=0
+	mkdir -p "$r/proc" "$r/sys/firmware/memmap"
+	cat >"$r/proc/iomem" <<'IOMEM'
+00000000-00000fff : Reserved
+00001000-0009efff : System RAM
+0009f000-000fffff : Reserved
+00100000-07ffffff : System RAM
+  01000000-01ffffff : Kernel code
+fd000000-fdffffff : PCI Bus 0000:00
+IOMEM
+	while read -r s e t; do
+		mkdir -p "$r/sys/firmware/memmap/$i"
+		echo "$s" >"$r/sys/firmware/memmap/$i/start"
+		echo "$e" >"$r/sys/firmware/memmap/$i/end"
+		echo "${t//_/ }" >"$r/sys/firmware/memmap/$i/type"
+		i=$((i + 1))
+	done <<'MAP'
+0x0 0x9fbff System_RAM
+0x9fc00 0x9ffff Reserved
+0xf0000 0xfffff Reserved
+0x100000 0x1ffdffff System_RAM
+0x1ffe0000 0x1fffffff Reserved
+MAP
+}
+
+# make_memory FILE: a 512 MiB sparse "physical memory" with a mix of page kinds.
+make_memory() {
+	local f=$1
+	truncate -s 512M "$f"
+	head -c 3M /dev/urandom | dd of="$f" bs=1M seek=130 conv=notrunc status=none
+	for i in $(seq 1 40); do echo "line $i of some compressible text in memory"; done |
+		head -c 4096 >"$WORK/text"
+	for i in $(seq 0 255); do cat "$WORK/text"; done | dd of="$f" bs=1M seek=140 conv=notrunc status=none
+	head -c 2M /dev/urandom | dd of="$f" bs=1M seek=500 conv=notrunc status=none
+	# low memory outside the resume kernel's RAM (page 0, 0x9f000) and inside it
+	head -c 4096 /dev/urandom | dd of="$f" bs=4096 seek=0 conv=notrunc status=none
+	head -c 4096 /dev/urandom | dd of="$f" bs=4096 seek=$((0x9f)) conv=notrunc status=none
+	head -c 65536 /dev/urandom | dd of="$f" bs=4096 seek=$((0x10)) conv=notrunc status=none
+}
+
+# region_cmp A B START END: bytes START..END (hex ok) of two files are equal.
+region_cmp() {
+	local s=$(($3)) e=$(($4))
+	cmp -s <(tail -c +$((s + 1)) "$1" | head -c $((e - s))) <(tail -c +$((s + 1)) "$2" | head -c $((e - s)))
+}
