@@ -96,8 +96,8 @@ static int devmem_map(struct kj_backend *b, uint64_t addr, size_t len, int prot,
 
 static int devmem_write(struct kj_backend *b, uint64_t addr, const void *buf, size_t len)
 {
-	uint8_t *m;
-	size_t maplen, delta;
+	uint8_t *m = NULL;
+	size_t maplen = 0, delta = 0;
 	int rc = devmem_map(b, addr, len, PROT_READ | PROT_WRITE, &m, &maplen, &delta);
 	if (rc < 0)
 		return rc;
@@ -125,8 +125,8 @@ static int devmem_zero(struct kj_backend *b, uint64_t addr, size_t len)
 
 static int devmem_read(struct kj_backend *b, uint64_t addr, void *buf, size_t len)
 {
-	uint8_t *m;
-	size_t maplen, delta;
+	uint8_t *m = NULL;
+	size_t maplen = 0, delta = 0;
 	int rc = devmem_map(b, addr, len, PROT_READ, &m, &maplen, &delta);
 	if (rc < 0)
 		return rc;

@@ -230,7 +230,7 @@ void kj_header_encode(const struct kj_header *h, struct kj_disk_header *d)
 	d->table_off = htole64(h->table_off);
 	d->table_crc = htole32(h->table_crc);
 	d->nr_memmap = htole32(h->nr_memmap);
-	strncpy(d->release, h->release, sizeof(d->release));
+	memcpy(d->release, h->release, strnlen(h->release, sizeof(d->release)));
 	memcpy(d->orig_sig, h->orig_sig, KJ_SIG_LEN);
 	for (uint32_t i = 0; i < h->nr_region && i < KJ_MAX_REGION; i++) {
 		d->region[i].start = htole64(h->region[i].start);

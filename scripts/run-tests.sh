@@ -1,0 +1,25 @@
+#!/bin/bash
+# Install dependencies, build, and run every test: the normal build (all tests,
+# QEMU ones included) and an ASan/UBSan build (all tests but the QEMU ones).
+# Usage: scripts/run-tests.sh [--no-install] [--no-asan] [ctest args...]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+install=1 asan=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-install) install=0 ;;
+	--no-asan) asan=0 ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $install = 1 ] && "$src/scripts/install-deps.sh"
+"$src/scripts/build.sh" "$src/build"
+rc=0
+(cd "$src/build" && ctest --output-on-failure --timeout 600 "$@") || rc=1
+if [ $asan = 1 ]; then
+	"$src/scripts/build.sh" "$src/build-asan" -DKJUMP_SANITIZE=ON
+	(cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure \
+		--timeout 600 -LE vm "$@") || rc=1
+fi
+exit $rc
