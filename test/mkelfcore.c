@@ -68,5 +68,7 @@ int main(int argc, char **argv)
 			off += n;
 		}
 	close(out);
+	close(in);
+	kj_ranges_free(&r);
 	return 0;
 }
