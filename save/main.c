@@ -2,6 +2,7 @@
 /* kjump-save: write the memory of a hibernated kernel into a kjump image. Runs in the
  * hibernating kernel B (--memory devmem), or on files for tests and conversions. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 
 struct args {
 	const char *memory, *elf, *output, *root, *label, *release;
-	const char *ranges, *region;
+	const char *ranges, *region, *extents;
 	uint64_t entry, offset, create;
 	int have_entry;
 	uint32_t compression, block_pages;
@@ -46,6 +47,8 @@ static void usage(FILE *f)
 		"  -o, --output PATH        swap partition or file that receives the image\n"
 		"      --offset PAGES       swap header at this page (swap files: resume_offset)\n"
 		"      --create SIZE        make PATH a swap area of SIZE (K/M/G) if it is none\n"
+		"      --extents LIST|@FILE a swap file's extents on the --output block device,\n"
+		"                           FILEPAGE:DEVPAGE:COUNT,... (kjump-image extents)\n"
 		"      --label NAME         swap label for --create\n"
 		"      --entry ADDR         jump-back entry (default: kexec_jump_back_entry= from\n"
 		"                           /proc/cmdline)\n"
@@ -85,11 +88,12 @@ static int cmdline_value(const struct kj_root *root, const char *key, char *buf,
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
-	       O_RELEASE, O_ROOT, O_LOG, O_RANGES, O_MEMORY, O_ELF };
+	       O_RELEASE, O_ROOT, O_LOG, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS };
 	static const struct option opts[] = {
 		{"memory", required_argument, NULL, O_MEMORY},
 		{"elf", required_argument, NULL, O_ELF},
 		{"ranges", required_argument, NULL, O_RANGES},
+		{"extents", required_argument, NULL, O_EXTENTS},
 		{"output", required_argument, NULL, 'o'},
 		{"offset", required_argument, NULL, O_OFFSET},
 		{"create", required_argument, NULL, O_CREATE},
@@ -114,6 +118,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_MEMORY: a->memory = optarg; break;
 		case O_ELF: a->elf = optarg; break;
 		case O_RANGES: a->ranges = optarg; break;
+		case O_EXTENTS: a->extents = optarg; break;
 		case 'o': a->output = optarg; break;
 		case O_LABEL: a->label = optarg; break;
 		case O_REGION: a->region = optarg; break;
@@ -157,9 +162,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind != argc || !a->output || (!!a->memory + !!a->elf) != 1 ||
 	    (a->memory && !strncmp(a->memory, "file:", 5) && !a->ranges) ||
-	    (a->ranges && (!a->memory || strncmp(a->memory, "file:", 5)))) {
+	    (a->ranges && !a->memory)) {
 		fprintf(stderr, "kjump-save: need --output and exactly one source; "
-				"--ranges goes with --memory file:PATH\n");
+				"--memory file:PATH needs --ranges\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -308,6 +313,42 @@ static int open_output(const struct args *a, struct kj_imgdev *dev)
 	return 0;
 }
 
+/* A swap file written through the raw device: its extents say where its pages are. */
+static int set_extents(const struct args *a, struct kj_imgdev *dev)
+{
+	struct kj_extent e[KJ_EXTMAP_MAX];
+	_cleanup_free_ char *text = NULL;
+	const char *list = a->extents;
+	size_t n;
+	int rc;
+
+	if (list[0] == '@') {
+		_cleanup_close_ int fd = open(list + 1, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || kj_read_fd_all(fd, 1 << 20, &text, NULL) < 0) {
+			log_error("cannot read extents from %s: %m", list + 1);
+			return -EINVAL;
+		}
+		text[strcspn(text, " \t\n")] = 0;
+		list = text;
+	}
+	rc = kj_extents_parse(list, e, KJ_EXTMAP_MAX, &n);
+	if (rc == -E2BIG) {
+		log_error("the swap file has more than %d extents; defragment it (e4defrag) or "
+			  "use a swap partition", KJ_EXTMAP_MAX);
+		return rc;
+	}
+	if (rc < 0) {
+		log_error("invalid --extents list");
+		return rc;
+	}
+	rc = kj_imgdev_set_extents(dev, e, n);
+	if (rc < 0)
+		log_error("--extents do not fit %s: the first must start at file page 0 on "
+			  "device page --offset (%llu), and all must lie inside the device",
+			  a->output, (unsigned long long)(dev->base >> KJ_PAGE_SHIFT));
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {0};
@@ -364,6 +405,8 @@ int main(int argc, char **argv)
 	}
 	s.total = kj_ranges_total(&ranges);
 	if (open_output(&a, &dev) < 0)
+		goto out;
+	if (a.extents && set_extents(&a, &dev) < 0)
 		goto out;
 
 	log_info("saving %llu MiB in %zu ranges to %s (%s)",

@@ -123,8 +123,9 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 		return fail(-EBADMSG, err, errlen, "bad block size (%u pages)", h.block_pages);
 	if (h.nr_region > KJ_MAX_REGION || h.nr_memmap > KJ_MAX_MEMMAP)
 		return fail(-EBADMSG, err, errlen, "bad region or memory map count");
-	if (le64toh(d->nr_extents) != 0)
-		return fail(-EPROTONOSUPPORT, err, errlen, "extent maps are not supported");
+	h.nr_extents = le64toh(d->nr_extents);
+	if (h.nr_extents > KJ_EXTMAP_MAX)
+		return fail(-EBADMSG, err, errlen, "bad extent count");
 	if (h.data_pages > h.total_pages || h.total_pages > (UINT64_MAX >> KJ_PAGE_SHIFT))
 		return fail(-EBADMSG, err, errlen, "bad page counts");
 	blocks = h.data_pages / h.block_pages + (h.data_pages % h.block_pages != 0);
@@ -230,6 +231,7 @@ void kj_header_encode(const struct kj_header *h, struct kj_disk_header *d)
 	d->table_off = htole64(h->table_off);
 	d->table_crc = htole32(h->table_crc);
 	d->nr_memmap = htole32(h->nr_memmap);
+	d->nr_extents = htole64(h->nr_extents);
 	memcpy(d->release, h->release, strnlen(h->release, sizeof(d->release)));
 	memcpy(d->orig_sig, h->orig_sig, KJ_SIG_LEN);
 	for (uint32_t i = 0; i < h->nr_region && i < KJ_MAX_REGION; i++) {
@@ -274,4 +276,62 @@ void kj_range_encode(uint64_t pfn, uint64_t npages, uint32_t flags, struct kj_di
 	d->npages = htole64(npages);
 	d->flags = htole32(flags);
 	d->reserved = 0;
+}
+
+int kj_extmap_parse(const void *page, size_t size, uint64_t base_page, struct kj_extent *ret,
+		    size_t *ret_n, char *err, size_t errlen)
+{
+	const uint8_t *p = page;
+	struct kj_disk_extmap m;
+	uint64_t next = 0;
+
+	if (size < KJ_IMG_PAGE)
+		return fail(-EBADMSG, err, errlen, "swap header page truncated");
+	memcpy(&m, p + KJ_EXTMAP_OFF, sizeof(m));
+	if (memcmp(m.magic, KJ_EXTMAP_MAGIC, 8)) {
+		*ret_n = 0;
+		return 0;
+	}
+	if (le32toh(m.nr) == 0 || le32toh(m.nr) > KJ_EXTMAP_MAX)
+		return fail(-EBADMSG, err, errlen, "extent map: bad count");
+	if (crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m), le32toh(m.nr) * sizeof(struct kj_disk_extent)) !=
+	    le32toh(m.crc))
+		return fail(-EBADMSG, err, errlen, "extent map checksum mismatch");
+	for (uint32_t i = 0; i < le32toh(m.nr); i++) {
+		struct kj_disk_extent d;
+		uint64_t end;
+		memcpy(&d, p + KJ_EXTMAP_OFF + sizeof(m) + i * sizeof(d), sizeof(d));
+		ret[i].file_page = le32toh(d.file_page);
+		ret[i].count = le32toh(d.count);
+		ret[i].dev_page = le64toh(d.dev_page);
+		if (ret[i].file_page != next || ret[i].count == 0 ||
+		    !kj_add_ok(ret[i].dev_page, ret[i].count, &end) || end > (UINT64_MAX >> KJ_PAGE_SHIFT))
+			return fail(-EBADMSG, err, errlen, "extent map entry %u is invalid", i);
+		next += ret[i].count;
+	}
+	if (ret[0].dev_page != base_page)
+		return fail(-EBADMSG, err, errlen,
+			    "extent map does not start at resume_offset (%llu != %llu)",
+			    (unsigned long long)ret[0].dev_page, (unsigned long long)base_page);
+	*ret_n = le32toh(m.nr);
+	return 0;
+}
+
+void kj_extmap_encode(const struct kj_extent *e, size_t n, void *page)
+{
+	uint8_t *p = page;
+	struct kj_disk_extmap m;
+
+	memset(p + KJ_EXTMAP_OFF, 0, sizeof(m) + KJ_EXTMAP_MAX * sizeof(struct kj_disk_extent));
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct kj_disk_extent d = {htole32((uint32_t)e[i].file_page),
+					   htole32((uint32_t)e[i].count), htole64(e[i].dev_page)};
+		memcpy(p + KJ_EXTMAP_OFF + sizeof(m) + i * sizeof(d), &d, sizeof(d));
+	}
+	memcpy(m.magic, KJ_EXTMAP_MAGIC, 8);
+	m.nr = htole32((uint32_t)n);
+	m.crc = htole32(crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m), n * sizeof(struct kj_disk_extent)));
+	memcpy(p + KJ_EXTMAP_OFF, &m, sizeof(m));
 }

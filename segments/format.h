@@ -21,6 +21,11 @@
 #define KJ_SWAP_SIG "SWAPSPACE2"
 #define KJ_IMAGE_SIG "S2SUSPEND\0" /* libblkid: TYPE="swsuspend"; the kernel takes S1 */
 
+/* Swap files: the file's extents, in page 0 where the swap bad-page list would be. */
+#define KJ_EXTMAP_OFF 1536
+#define KJ_EXTMAP_MAGIC "KJEXTMAP"
+#define KJ_EXTMAP_MAX ((KJ_COMMIT_OFF - KJ_EXTMAP_OFF - 16) / 16)
+
 #define KJ_HEADER_OFF ((uint64_t)KJ_IMG_PAGE)
 #define KJ_DATA_OFF ((uint64_t)2 * KJ_IMG_PAGE)
 #define KJ_MAX_REGION 16
@@ -61,6 +66,25 @@ _Static_assert(sizeof(struct kj_disk_commit) == 64, "commit record is 64 bytes")
 _Static_assert(KJ_COMMIT_OFF / 512 == (KJ_SWAP_SIG_OFF + KJ_SIG_LEN - 1) / 512,
 	       "commit record and signature share one sector");
 
+struct kj_disk_extent {
+	uint32_t file_page;
+	uint32_t count;
+	uint64_t dev_page; /* absolute, from the start of the device */
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_extent) == 16, "");
+
+struct kj_disk_extmap {
+	char magic[8];
+	uint32_t nr;
+	uint32_t crc; /* CRC32C of the nr entries that follow */
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_extmap) == 16, "");
+_Static_assert(KJ_EXTMAP_OFF + 16 + KJ_EXTMAP_MAX * 16 <= KJ_COMMIT_OFF, "map fits page 0");
+
+struct kj_extent {
+	uint64_t file_page, dev_page, count;
+};
+
 struct kj_disk_range_pair {
 	uint64_t start, end;
 };
@@ -98,8 +122,8 @@ struct kj_disk_header {
 	uint32_t nr_memmap;
 	char release[80];
 	uint8_t orig_sig[16];
-	uint64_t nr_extents;
-	uint64_t extents_off;
+	uint64_t nr_extents; /* entries in page 0's extent map, 0 when contiguous */
+	uint64_t reserved2;
 	struct kj_disk_range_pair region[KJ_MAX_REGION];
 	struct kj_disk_memmap_entry memmap[KJ_MAX_MEMMAP];
 	uint8_t reserved[524];
@@ -142,6 +166,7 @@ struct kj_header {
 	char release[81];
 	uint8_t orig_sig[KJ_SIG_LEN];
 	uint32_t nr_region, nr_memmap;
+	uint64_t nr_extents;
 	struct {
 		uint64_t start, end;
 	} region[KJ_MAX_REGION];
@@ -181,6 +206,13 @@ int kj_block_parse(const void *buf, size_t size, uint32_t block_pages, struct kj
 /* One range-table entry; checks flags and npages only (ordering is the caller's). */
 int kj_range_parse(const void *buf, size_t size, uint64_t *ret_pfn, uint64_t *ret_npages,
 		   uint32_t *ret_flags);
+
+/* The extent map in page 0: 0 with *ret_n = 0 when there is none; else a map that
+ * starts at file page 0 = base_page and covers the file contiguously. ret holds
+ * KJ_EXTMAP_MAX entries. */
+int kj_extmap_parse(const void *page, size_t size, uint64_t base_page, struct kj_extent *ret,
+		    size_t *ret_n, char *err, size_t errlen);
+void kj_extmap_encode(const struct kj_extent *e, size_t n, void *page);
 
 void kj_header_encode(const struct kj_header *h, struct kj_disk_header *out);
 void kj_commit_encode(const struct kj_commit *c, struct kj_disk_commit *out);

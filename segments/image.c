@@ -45,6 +45,8 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 		return fail(-EMEDIUMTYPE, err, errlen, "%s, not kjump's: left untouched",
 			    kj_sig_kind_to_string(kind));
 	kj_swap_parse(page, sizeof(page), &img.swap, NULL, 0);
+	if (dev->extmap_rc < 0)
+		return fail(-EBADMSG, err, errlen, "%s", dev->extmap_err);
 	if (img.swap.version != 1)
 		return fail(-EBADMSG, err, errlen, "swap header version %u, expected 1",
 			    img.swap.version);
@@ -61,6 +63,10 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 	if (img.commit.image_id != img.hdr.image_id || img.commit.header_crc != img.hdr.header_crc ||
 	    img.commit.nr_blocks != img.hdr.nr_blocks)
 		return fail(-EBADMSG, err, errlen, "commit record does not match the header");
+	if (img.hdr.nr_extents != dev->n_ext)
+		return fail(-EBADMSG, err, errlen,
+			    "header expects %llu swap-file extents, page 0 maps %zu",
+			    (unsigned long long)img.hdr.nr_extents, dev->n_ext);
 	table_end = img.hdr.table_off + img.hdr.nr_ranges * sizeof(struct kj_disk_range);
 	if (img.commit.image_end != table_end)
 		return fail(-EBADMSG, err, errlen, "commit record: bad image end");

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "macros.h"
+#include "ranges.h"
 
 int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable,
 		   struct kj_imgdev *ret)
@@ -38,9 +40,23 @@ int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable,
 	}
 	d.base = offset_pages << KJ_PAGE_SHIFT;
 	d.size = total > d.base ? total - d.base : 0;
+	d.dev_bytes = total;
 	snprintf(d.path, sizeof(d.path), "%s", path);
 	/* O_DIRECT is optional: tmpfs and some filesystems refuse it. */
 	d.direct_fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	{
+		/* A swap file's image is addressed through the extent map in its page 0. */
+		uint8_t page[KJ_IMG_PAGE];
+		struct kj_extent e[KJ_EXTMAP_MAX];
+		size_t n = 0;
+		if (kj_imgdev_pread(&d, 0, page, sizeof(page)) == 0) {
+			d.extmap_rc = kj_extmap_parse(page, sizeof(page), offset_pages, e, &n,
+						      d.extmap_err, sizeof(d.extmap_err));
+			if (d.extmap_rc == 0 && n && (d.extmap_rc = kj_imgdev_set_extents(&d, e, n)) < 0)
+				snprintf(d.extmap_err, sizeof(d.extmap_err),
+					 "extent map points past the end of the device");
+		}
+	}
 	*ret = d;
 	return 0;
 fail_errno:;
@@ -49,8 +65,71 @@ fail_errno:;
 	return rc;
 }
 
+int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t n)
+{
+	struct kj_extent *copy;
+	uint64_t next = 0;
+
+	if (n == 0 || e[0].dev_page << KJ_PAGE_SHIFT != d->base)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].file_page != next || e[i].count == 0 ||
+		    (e[i].dev_page + e[i].count) > d->dev_bytes >> KJ_PAGE_SHIFT)
+			return -EINVAL;
+		next += e[i].count;
+	}
+	copy = malloc(n * sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, e, n * sizeof(*copy));
+	free(d->ext);
+	d->ext = copy;
+	d->n_ext = n;
+	d->size = next << KJ_PAGE_SHIFT;
+	return 0;
+}
+
+/* Device offset of image offset off, and how many bytes follow contiguously. */
+static void map_off(const struct kj_imgdev *d, uint64_t off, uint64_t *ret_dev, uint64_t *ret_contig)
+{
+	size_t lo = 0, hi = d->n_ext;
+	uint64_t page = off >> KJ_PAGE_SHIFT;
+
+	if (!d->ext) {
+		*ret_dev = d->base + off;
+		*ret_contig = d->size - off;
+		return;
+	}
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->ext[mid].file_page <= page)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*ret_dev = (d->ext[lo].dev_page << KJ_PAGE_SHIFT) + (off - (d->ext[lo].file_page << KJ_PAGE_SHIFT));
+	*ret_contig = ((d->ext[lo].file_page + d->ext[lo].count) << KJ_PAGE_SHIFT) - off;
+}
+
+ssize_t kj_imgdev_read_some(struct kj_imgdev *d, uint64_t off, void *buf, size_t len, int direct)
+{
+	uint64_t dev, contig;
+	ssize_t n;
+
+	if (off >= d->size)
+		return 0;
+	map_off(d, off, &dev, &contig);
+	len = (size_t)MIN((uint64_t)len, contig);
+	do
+		n = pread(direct && d->direct_fd >= 0 ? d->direct_fd : d->fd, buf, len, (off_t)dev);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
 void kj_imgdev_close(struct kj_imgdev *d)
 {
+	free(d->ext);
+	d->ext = NULL;
 	if (d->fd >= 0)
 		close(d->fd);
 	if (d->direct_fd >= 0)
@@ -66,12 +145,9 @@ int kj_imgdev_pread(struct kj_imgdev *d, uint64_t off, void *buf, size_t len)
 	if (!kj_add_ok(off, len, &end) || end > d->size)
 		return -ENODATA; /* beyond the device: truncated image */
 	while (len) {
-		ssize_t n = pread(d->fd, p, len, (off_t)(d->base + off));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t n = kj_imgdev_read_some(d, off, p, len, 0);
+		if (n < 0)
+			return (int)n;
 		if (n == 0)
 			return -ENODATA;
 		p += n;
@@ -89,7 +165,10 @@ int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t 
 	if (!kj_add_ok(off, len, &end) || end > d->size)
 		return -ENOSPC;
 	while (len) {
-		ssize_t n = pwrite(d->fd, p, len, (off_t)(d->base + off));
+		uint64_t dev, contig;
+		ssize_t n;
+		map_off(d, off, &dev, &contig);
+		n = pwrite(d->fd, p, (size_t)MIN((uint64_t)len, contig), (off_t)dev);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -209,6 +288,7 @@ int kj_image_invalidate(struct kj_imgdev *d)
 		orig = h.orig_sig;
 	memmove(page + KJ_SWAP_SIG_OFF, orig, KJ_SIG_LEN);
 	memset(page + KJ_COMMIT_OFF, 0, sizeof(struct kj_disk_commit));
+	kj_extmap_encode(NULL, 0, page); /* page 0 as mkswap left it */
 	rc = kj_imgdev_pwrite(d, 0, page, sizeof(page));
 	if (rc < 0)
 		return rc;
@@ -220,4 +300,110 @@ int kj_image_invalidate(struct kj_imgdev *d)
 	if (kj_imgdev_pwrite(d, KJ_HEADER_OFF, hdr, sizeof(hdr)) == 0)
 		(void)kj_imgdev_sync(d);
 	return 1;
+}
+
+static int extent_push(struct kj_extent *ret, size_t max, size_t *n, uint64_t fp, uint64_t dp,
+		       uint64_t count)
+{
+	if (*n && ret[*n - 1].file_page + ret[*n - 1].count == fp &&
+	    ret[*n - 1].dev_page + ret[*n - 1].count == dp) {
+		ret[*n - 1].count += count;
+		return 0;
+	}
+	if (*n == max)
+		return -E2BIG;
+	ret[(*n)++] = (struct kj_extent){fp, dp, count};
+	return 0;
+}
+
+int kj_extents_parse(const char *s, struct kj_extent *ret, size_t max, size_t *ret_n)
+{
+	size_t n = 0;
+	const char *p = s;
+
+	while (*p) {
+		char tok[96], *a, *b;
+		uint64_t fp, dp, c;
+		size_t len = strcspn(p, ",");
+		int rc;
+		if (len == 0 || len >= sizeof(tok))
+			return -EINVAL;
+		memcpy(tok, p, len);
+		tok[len] = 0;
+		p += len + (p[len] == ',');
+		a = strchr(tok, ':');
+		b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			return -EINVAL;
+		*a = *b = 0;
+		if (kj_parse_u64(tok, &fp) < 0 || kj_parse_u64(a + 1, &dp) < 0 ||
+		    kj_parse_u64(b + 1, &c) < 0 || c == 0 || fp > UINT32_MAX || c > UINT32_MAX)
+			return -EINVAL;
+		if ((rc = extent_push(ret, max, &n, fp, dp, c)) < 0)
+			return rc;
+	}
+	if (n == 0)
+		return -EINVAL;
+	*ret_n = n;
+	return 0;
+}
+
+int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, dev_t *ret_dev)
+{
+	enum { BATCH = 64 };
+	struct stat st;
+	struct fiemap *fm;
+	uint64_t start = 0, expect = 0;
+	size_t n = 0;
+	int rc = 0, last = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	fm = calloc(1, sizeof(*fm) + BATCH * sizeof(struct fiemap_extent));
+	if (!fm)
+		return -ENOMEM;
+	while (!last && start < (uint64_t)st.st_size) {
+		memset(fm, 0, sizeof(*fm));
+		fm->fm_start = start;
+		fm->fm_length = (uint64_t)st.st_size - start;
+		fm->fm_flags = FIEMAP_FLAG_SYNC;
+		fm->fm_extent_count = BATCH;
+		if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
+			rc = errno == ENOTTY || errno == EOPNOTSUPP ? -EOPNOTSUPP : -errno;
+			goto out;
+		}
+		if (fm->fm_mapped_extents == 0)
+			break;
+		for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
+			struct fiemap_extent *e = &fm->fm_extents[i];
+			const unsigned bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+					     FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED |
+					     FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE |
+					     FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_SHARED;
+			uint64_t len = MIN(e->fe_length, (uint64_t)st.st_size - e->fe_logical);
+			if ((e->fe_flags & bad) || e->fe_logical != expect || e->fe_logical % KJ_PAGE_SIZE ||
+			    e->fe_physical % KJ_PAGE_SIZE) {
+				rc = -EINVAL; /* a hole, or bytes the device does not hold as is */
+				goto out;
+			}
+			if ((rc = extent_push(ret, max, &n, e->fe_logical >> KJ_PAGE_SHIFT,
+					      e->fe_physical >> KJ_PAGE_SHIFT, len >> KJ_PAGE_SHIFT)) < 0)
+				goto out;
+			expect = e->fe_logical + e->fe_length;
+			start = expect;
+			if (e->fe_flags & FIEMAP_EXTENT_LAST)
+				last = 1;
+		}
+	}
+	if (n == 0 || expect < (uint64_t)st.st_size) {
+		rc = -EINVAL;
+		goto out;
+	}
+	*ret_n = n;
+	*ret_dev = st.st_dev;
+out:
+	free(fm);
+	return rc;
 }

@@ -4,6 +4,7 @@
  * to the swap header page (the image base). */
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "format.h"
 
@@ -14,6 +15,11 @@ struct kj_imgdev {
 	uint64_t size;    /* bytes from base to the end of the device/file */
 	int writable;
 	char path[256];
+	uint64_t dev_bytes;     /* whole device/file */
+	struct kj_extent *ext;  /* swap file extents (file page -> device page), or NULL */
+	size_t n_ext;
+	int extmap_rc;          /* <0: page 0 holds a corrupt extent map */
+	char extmap_err[128];
 };
 
 enum kj_sig_kind {
@@ -29,9 +35,22 @@ enum kj_sig_kind {
 int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable,
 		   struct kj_imgdev *ret);
 void kj_imgdev_close(struct kj_imgdev *d);
+/* Address the image through a swap file's extents (validated against the device). */
+int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t n);
+/* Up to len bytes at off (one extent at most), through the O_DIRECT fd when direct and
+ * available: bytes read, 0 at the end, -errno. */
+ssize_t kj_imgdev_read_some(struct kj_imgdev *d, uint64_t off, void *buf, size_t len, int direct);
 int kj_imgdev_pread(struct kj_imgdev *d, uint64_t off, void *buf, size_t len);
 int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t len);
 int kj_imgdev_sync(struct kj_imgdev *d);
+
+/* "FILEPAGE:DEVPAGE:COUNT[,...]" (decimal or 0x hex) into at most max extents; merges
+ * neighbours that continue each other. -EINVAL malformed, -E2BIG too many. */
+int kj_extents_parse(const char *s, struct kj_extent *ret, size_t max, size_t *ret_n);
+/* The extents of a file on its block device (FIEMAP), in pages; the device's dev_t in
+ * ret_dev. -EOPNOTSUPP when the filesystem cannot say, -EINVAL for holes, inline,
+ * shared or unaligned extents, which a raw-device writer cannot use. */
+int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, dev_t *ret_dev);
 
 enum kj_sig_kind kj_sig_classify(const void *page0, size_t size);
 const char *kj_sig_kind_to_string(enum kj_sig_kind k);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kjump-image: inspect, verify, invalidate and extract kjump images. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "macros.h"
 #include "memmap.h"
 #include "plan.h"
+#include "root.h"
 
 struct args {
 	const char *cmd, *device, *output;
@@ -34,6 +37,8 @@ static void usage(FILE *f)
 	      "  invalidate             restore the swap signature: the image can no longer\n"
 	      "                         be resumed\n"
 	      "  extract --output FILE  write the saved memory into FILE (offset = address)\n"
+	      "  extents SWAPFILE       print the swap file's device, resume_offset and extent\n"
+	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
 	      "      --offset PAGES     swap header at this page (resume_offset)\n"
 	      "  -h, --help\n"
@@ -74,7 +79,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->cmd = argv[optind];
 	a->device = argv[optind + 1];
 	if (strcmp(a->cmd, "info") && strcmp(a->cmd, "verify") && strcmp(a->cmd, "invalidate") &&
-	    strcmp(a->cmd, "extract")) {
+	    strcmp(a->cmd, "extract") && strcmp(a->cmd, "extents")) {
 		fprintf(stderr, "kjump-image: unknown command '%s'\n", a->cmd);
 		return -EINVAL;
 	}
@@ -214,6 +219,46 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 	return rc;
 }
 
+static int cmd_extents(const char *path)
+{
+	struct kj_extent e[KJ_EXTMAP_MAX];
+	size_t n;
+	dev_t devno;
+	char uevent[96], *buf = NULL, *name;
+	struct kj_root root;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		log_error("cannot open %s: %m", path);
+		return -errno;
+	}
+	rc = kj_file_extents(fd, e, KJ_EXTMAP_MAX, &n, &devno);
+	close(fd);
+	if (rc < 0) {
+		log_error("%s: %s", path,
+			  rc == -E2BIG ? "too fragmented for a kjump image (defragment it)"
+			  : rc == -EOPNOTSUPP ? "the filesystem does not report extents (FIEMAP)"
+			  : rc == -EINVAL ? "has holes or extents the raw device does not hold as is"
+					  : strerror(-rc));
+		return rc;
+	}
+	kj_root_init(&root, NULL);
+	snprintf(uevent, sizeof(uevent), "/sys/dev/block/%u:%u/uevent", major(devno), minor(devno));
+	if (kj_root_read_file(&root, uevent, 4096, &buf, NULL) == 0 && (name = strstr(buf, "DEVNAME="))) {
+		name += 8;
+		name[strcspn(name, "\n")] = 0;
+		printf("device=/dev/%s ", name);
+	} else
+		printf("device=%u:%u ", major(devno), minor(devno));
+	free(buf);
+	printf("resume_offset=%" PRIu64 " extents=", e[0].dev_page);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%" PRIu64 ":%" PRIu64 ":%" PRIu64, i ? "," : "", e[i].file_page, e[i].dev_page,
+		       e[i].count);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {0};
@@ -228,6 +273,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
+	if (!strcmp(a.cmd, "extents"))
+		return cmd_extents(a.device) < 0;
 	rc = kj_imgdev_open(a.device, a.offset, !strcmp(a.cmd, "invalidate"), &dev);
 	if (rc < 0) {
 		log_error("cannot open %s: %s", a.device, strerror(-rc));

@@ -63,24 +63,19 @@ static int stream_fill(struct stream *s)
 	if (want == 0)
 		return -ENODATA;
 	if (s->direct) {
-		/* Aligned offsets and lengths; the tail may come back short. */
-		size_t alen = (size_t)ALIGN_UP(want, 4096);
-		do
-			n = pread(s->dev->direct_fd, s->buf, alen, (off_t)(s->dev->base + s->next_off));
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && errno == EINVAL) {
-			s->direct = 0; /* device refuses O_DIRECT after all */
+		/* Aligned offsets and lengths (the data area starts on a page); the tail
+		 * may come back short. */
+		n = kj_imgdev_read_some(s->dev, s->next_off, s->buf, (size_t)ALIGN_UP(want, 4096), 1);
+		if (n == -EINVAL) {
+			s->direct = 0; /* the device refuses O_DIRECT after all */
 			return stream_fill(s);
 		}
 		if (n > (ssize_t)want)
 			n = (ssize_t)want;
-	} else {
-		do
-			n = pread(s->dev->fd, s->buf, want, (off_t)(s->dev->base + s->next_off));
-		while (n < 0 && errno == EINTR);
-	}
+	} else
+		n = kj_imgdev_read_some(s->dev, s->next_off, s->buf, want, 0);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	if (n == 0)
 		return -ENODATA;
 	s->len = (size_t)n;

@@ -268,6 +268,7 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	table_bytes = w.table_n * sizeof(struct kj_disk_range);
 	h.table_crc = crc32c(0, w.table, table_bytes);
 	snprintf(h.release, sizeof(h.release), "%s", opts.release);
+	h.nr_extents = dev->n_ext;
 	memcpy(h.orig_sig, page0 + KJ_SWAP_SIG_OFF, KJ_SIG_LEN);
 	h.nr_region = opts.nr_region;
 	for (uint32_t i = 0; i < opts.nr_region; i++) {
@@ -304,6 +305,7 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 		kj_commit_encode(&c, &dc);
 		memcpy(page0 + KJ_COMMIT_OFF, &dc, sizeof(dc));
 		memcpy(page0 + KJ_SWAP_SIG_OFF, KJ_IMAGE_SIG, KJ_SIG_LEN);
+		kj_extmap_encode(dev->ext, dev->n_ext, page0);
 		if ((rc = kj_imgdev_pwrite(dev, 0, page0, sizeof(page0))) < 0 ||
 		    (rc = kj_imgdev_sync(dev)) < 0)
 			goto write_err;

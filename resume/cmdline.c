@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cmdline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ranges.h"
+
+void resume_cmdline_init(struct resume_cmdline *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->timeout_ms = RESUME_DEFAULT_TIMEOUT_MS;
+	strcpy(c->zone, "kernel");
+}
+
+/* Seconds with an optional fraction ("2", "0.5") to milliseconds, at most a day. */
+static int parse_seconds_ms(const char *v, unsigned *ret)
+{
+	char *end;
+	double d;
+
+	if (!*v || isspace((unsigned char)*v) || *v == '-' || *v == '+')
+		return -EINVAL;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || *end || d != d || d < 0 || d > 86400)
+		return -EINVAL;
+	*ret = (unsigned)(d * 1000 + 0.5);
+	return 0;
+}
+
+static int parse_bool(const char *v, int *ret)
+{
+	if (!v || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "true"))
+		*ret = 1;
+	else if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "false"))
+		*ret = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Apply one key[=value]; value is NULL without '='. 0 ok or ignored, <0 malformed. */
+static int apply(struct resume_cmdline *c, const char *key, const char *val)
+{
+	uint64_t u;
+	unsigned ms;
+	int b;
+
+	if (!strcmp(key, "resume")) {
+		if (!val || !*val || strlen(val) >= sizeof(c->resume))
+			return -EINVAL;
+		strcpy(c->resume, val);
+	} else if (!strcmp(key, "resume_offset")) {
+		/* The kernel reads it with %llu: decimal pages. */
+		if (!val || !*val || strspn(val, "0123456789") != strlen(val) ||
+		    kj_parse_u64(val, &u) < 0 || u > (UINT64_MAX >> 12))
+			return -EINVAL;
+		c->resume_offset = u;
+	} else if (!strcmp(key, "noresume")) {
+		if (val)
+			return -EINVAL;
+		c->noresume = 1;
+	} else if (!strcmp(key, "resumewait")) {
+		if (val)
+			return -EINVAL;
+		c->resumewait = 1;
+	} else if (!strcmp(key, "resumedelay")) {
+		if (!val || kj_parse_u64(val, &u) < 0 || u > 3600)
+			return -EINVAL;
+		c->resumedelay = (unsigned)u;
+	} else if (!strcmp(key, "kjump.timeout")) {
+		if (!val || parse_seconds_ms(val, &ms) < 0)
+			return -EINVAL;
+		c->timeout_ms = ms;
+	} else if (!strcmp(key, "kjump.keep")) {
+		if (parse_bool(val, &b) < 0)
+			return -EINVAL;
+		c->keep = b;
+	} else if (!strcmp(key, "kjump.debug")) {
+		if (parse_bool(val, &b) < 0)
+			return -EINVAL;
+		c->verbose = b;
+	} else if (!strcmp(key, "kjump.hotplug")) {
+		if (parse_bool(val, &b) < 0)
+			return -EINVAL;
+		c->hotplug = b ? HOTPLUG_ON : HOTPLUG_OFF;
+	} else if (!strcmp(key, "kjump.zone")) {
+		if (!val || (strcmp(val, "kernel") && strcmp(val, "movable") && strcmp(val, "auto")))
+			return -EINVAL;
+		strcpy(c->zone, val);
+	} else if (!strcmp(key, "kjump.threads")) {
+		if (!val || kj_parse_u64(val, &u) < 0 || u == 0 || u > 256)
+			return -EINVAL;
+		c->threads = (unsigned)u;
+	}
+	return 0; /* everything else belongs to someone else */
+}
+
+int resume_cmdline_parse(const char *buf, size_t size, struct resume_cmdline *c,
+			 void (*on_error)(const char *key, const char *value, void *ud), void *ud)
+{
+	size_t i = 0;
+	int bad = 0;
+
+	while (i < size) {
+		char tok[1024], *p, *eq, *val;
+		size_t n = 0;
+		int inq = 0;
+
+		while (i < size && (isspace((unsigned char)buf[i]) || buf[i] == 0))
+			i++;
+		if (i >= size)
+			break;
+		/* Like the kernel's next_arg(): quotes group spaces; a quote opening the token
+		 * or its value, and the one closing it, are dropped. */
+		while (i < size && buf[i] && (inq || !isspace((unsigned char)buf[i]))) {
+			if (buf[i] == '"')
+				inq = !inq;
+			if (n < sizeof(tok) - 1)
+				tok[n++] = buf[i];
+			i++;
+		}
+		tok[n] = 0;
+		p = tok;
+		if (*p == '"') {
+			p++;
+			if (n > 1 && tok[n - 1] == '"')
+				tok[--n] = 0;
+		}
+		if (!strcmp(p, "--"))
+			break; /* the rest is for init */
+		eq = strchr(p, '=');
+		val = NULL;
+		if (eq) {
+			size_t vl;
+			*eq = 0;
+			val = eq + 1;
+			vl = strlen(val);
+			if (*val == '"') {
+				val++;
+				vl--;
+				if (vl > 0 && val[vl - 1] == '"')
+					val[vl - 1] = 0;
+			}
+		}
+		if (apply(c, p, val) < 0) {
+			bad++;
+			if (on_error)
+				on_error(p, val ? val : "", ud);
+		}
+	}
+	return bad;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* The kernel command line as kjump-resume reads it: resume=, resume_offset=,
+ * noresume, resumewait, resumedelay= as the kernel defines them, and kjump.* keys.
+ * Quoting follows the kernel's next_arg(); the last occurrence of a key wins. */
+#include <stddef.h>
+#include <stdint.h>
+
+enum resume_hotplug { HOTPLUG_AUTO = 0, HOTPLUG_ON, HOTPLUG_OFF };
+
+struct resume_cmdline {
+	char resume[256];       /* resume= value, "" when absent */
+	uint64_t resume_offset; /* pages */
+	int noresume;
+	int resumewait;
+	unsigned resumedelay;   /* seconds */
+	/* kjump.* */
+	unsigned timeout_ms;    /* kjump.timeout= seconds (float ok): device wait limit */
+	int keep;               /* kjump.keep: keep an unusable image for inspection */
+	enum resume_hotplug hotplug; /* kjump.hotplug=on|off */
+	char zone[16];          /* kjump.zone=kernel|movable|auto */
+	unsigned threads;       /* kjump.threads= */
+	int verbose;            /* kjump.debug */
+};
+
+#define RESUME_DEFAULT_TIMEOUT_MS 5000
+
+void resume_cmdline_init(struct resume_cmdline *c);
+/* Parse buf (size bytes, need not be NUL-terminated). Malformed values of known keys
+ * are skipped; each is described by a call of on_error (may be NULL). Returns the
+ * number of malformed values. */
+int resume_cmdline_parse(const char *buf, size_t size, struct resume_cmdline *c,
+			 void (*on_error)(const char *key, const char *value, void *ud), void *ud);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* Finding the device named by resume=: every form the kernel and udev users write,
+ * resolved with libblkid and sysfs (no udev needed), polled until it appears. */
+#include <stddef.h>
+
+#include "root.h"
+
+/* One attempt. 0 and the device node in ret_path; -ENODEV not present (yet);
+ * -EINVAL malformed spec. */
+int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path,
+			  size_t size);
+
+/* Poll with backoff until found or timeout_ms has passed (UINT_MAX: forever). */
+int resume_device_wait(const struct kj_root *root, const char *spec, unsigned timeout_ms,
+		       char *ret_path, size_t size, unsigned *ret_waited_ms);
+
+/* Kernel dev_t forms: "MAJ:MIN" and the plain hex of name_to_dev_t(). */
+int resume_parse_devnum(const char *spec, unsigned *ret_major, unsigned *ret_minor);

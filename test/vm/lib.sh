@@ -1,0 +1,82 @@
+# QEMU harness for kjump's real-kernel tests. Source after test/lib.sh.
+# Boots the test kernel under TCG with a busybox initramfs holding kjump's binaries;
+# the scenario is a shell script run by /init; assertions read the serial log.
+
+vm_find_kernel() {
+	local k=${KJUMP_TEST_KERNEL:-}
+	[ -n "$k" ] || for c in "$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump" \
+		"$KJ_SRC/test/vm/cache/bzImage-kjump"; do
+		[ -f "$c" ] && { k=$c; break; }
+	done
+	[ -n "$k" ] && [ -f "$k" ] || skip "no test kernel: set KJUMP_TEST_KERNEL or run test/vm/build-kernel.sh"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+	command -v busybox >/dev/null || skip "busybox(-static) not installed"
+	KERNEL=$k
+}
+
+# vm_copy_bin ROOT FILE...: binaries and the shared libraries they need.
+vm_copy_bin() {
+	local root=$1 f l
+	shift
+	for f in "$@"; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+		for l in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+			[ -e "$root$l" ] && continue
+			mkdir -p "$root$(dirname "$l")"
+			cp -L "$l" "$root$l"
+		done
+	done
+}
+
+# vm_initramfs OUT SCENARIO [EXTRA_FILE...]: EXTRA files are copied to the same path.
+vm_initramfs() {
+	local out=$1 scenario=$2 root
+	shift 2
+	root=$(mktemp -d "$WORK/initramfs.XXXXXX")
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,mnt,etc,usr/bin,usr/sbin}
+	cp "$(command -v busybox)" "$root/bin/busybox"
+	for a in $("$root/bin/busybox" --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	vm_copy_bin "$root" "$SAVE" "$RESUME" "$IMAGE"
+	ln -s "$SAVE" "$root/bin/kjump-save"
+	ln -s "$RESUME" "$root/bin/kjump-resume"
+	ln -s "$IMAGE" "$root/bin/kjump-image"
+	for f in "$@"; do vm_copy_bin "$root" "$f"; done
+	cp "$scenario" "$root/scenario.sh"
+	cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sys /sys
+/bin/busybox mount -t devtmpfs dev /dev
+/bin/busybox mount -t tmpfs tmp /tmp
+echo "KJTEST: init started"
+sh /scenario.sh
+echo "KJTEST: scenario exit $?"
+sync
+poweroff -f
+INIT
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+}
+
+# vm_run LOG TIMEOUT_S APPEND QEMU_ARGS...: boot, serial console to LOG.
+vm_run() {
+	local log=$1 t=$2 append=$3 rc=0
+	shift 3
+	timeout --foreground -k 5 "$t" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
+		-kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 $append" "$@" \
+		</dev/null >"$log" 2>&1 || rc=$?
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	[ "$rc" = 124 ] && echo "vm_run: timed out after ${t}s" >>"$log"
+	return 0
+}
+
+# vm_expect LOG REGEX DESC
+vm_expect() {
+	if grep -Eq -- "$2" "$1"; then pass "$3"; else
+		fail "$3: no console line matching '$2'"
+		tail -n 40 "$1" | sed 's/^/    /' >&2
+	fi
+}
