@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,10 +15,15 @@ static int log_max = LOG_INFO;
 
 static int in_initramfs(void)
 {
-	/* systemd and dracut mark the initramfs with /etc/initrd-release; a bare busybox
-	 * initramfs has /init and runs us with PID 1 as parent. */
-	return access("/etc/initrd-release", F_OK) == 0 ||
-	       (getppid() == 1 && access("/init", F_OK) == 0);
+	struct statfs sfs;
+
+	/* systemd and dracut mark the initramfs with /etc/initrd-release; any initramfs
+	 * runs from a ramfs or tmpfs root with an /init. */
+	if (access("/etc/initrd-release", F_OK) == 0)
+		return 1;
+	return statfs("/", &sfs) == 0 &&
+	       ((unsigned long)sfs.f_type == RAMFS_MAGIC || (unsigned long)sfs.f_type == TMPFS_MAGIC) &&
+	       access("/init", F_OK) == 0;
 }
 
 void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_path)

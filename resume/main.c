@@ -5,6 +5,7 @@
  * so that the boot continues. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/reboot.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include <sys/utsname.h>
 
 #include "backend.h"
+#include "cmdline.h"
+#include "device.h"
 #include "format.h"
 #include "image.h"
 #include "imgdev.h"
@@ -37,8 +40,9 @@ enum {
 enum verify_mode { VERIFY_AUTO, VERIFY_FIRST, VERIFY_STREAM };
 
 struct args {
-	const char *device, *target, *root;
+	const char *device, *target, *root, *cmdline;
 	uint64_t offset;
+	int have_offset;
 	unsigned threads;
 	int dry_run, no_jump, keep;
 	enum verify_mode verify;
@@ -47,10 +51,13 @@ struct args {
 
 static void usage(FILE *f)
 {
-	fputs("Usage: kjump-resume [OPTIONS] --device PATH\n"
-	      "Resume a kjump hibernation image, or exit so that the boot continues.\n\n"
+	fputs("Usage: kjump-resume [OPTIONS]\n"
+	      "Resume a kjump hibernation image, or exit so that the boot continues.\n"
+	      "The device comes from resume=, resume_offset= on the kernel command line\n"
+	      "(noresume, resumewait, resumedelay=, kjump.* are honoured); options override.\n\n"
 	      "  -d, --device PATH        swap partition or file holding the image\n"
 	      "      --offset PAGES       swap header at this page (resume_offset)\n"
+	      "      --cmdline STRING     use STRING instead of /proc/cmdline\n"
 	      "  -t, --target T           devmem (default), file:PATH or null\n"
 	      "  -n, --dry-run            validate everything and print the plan; write nothing\n"
 	      "      --no-jump            load the image but do not jump (keeps the image)\n"
@@ -71,10 +78,11 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_LOG };
+	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_LOG, O_CMDLINE };
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, 'd'},
 		{"offset", required_argument, NULL, O_OFFSET},
+		{"cmdline", required_argument, NULL, O_CMDLINE},
 		{"target", required_argument, NULL, 't'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"no-jump", no_argument, NULL, O_NOJUMP},
@@ -99,9 +107,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_NOJUMP: a->no_jump = 1; break;
 		case O_KEEP: a->keep = 1; break;
 		case O_ROOT: a->root = optarg; break;
+		case O_CMDLINE: a->cmdline = optarg; break;
 		case O_OFFSET:
 			if (kj_parse_u64(optarg, &a->offset) < 0)
 				goto bad;
+			a->have_offset = 1;
 			break;
 		case 'j':
 			if (kj_parse_u64(optarg, &v) < 0 || v == 0 || v > 256)
@@ -126,8 +136,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		default: usage(stderr); return -EINVAL;
 		}
 	}
-	if (optind != argc || !a->device) {
-		fprintf(stderr, "kjump-resume: --device is required\n");
+	if (optind != argc) {
+		fprintf(stderr, "kjump-resume: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
 	if (strcmp(a->target, "devmem") && strcmp(a->target, "null") &&
@@ -219,6 +229,121 @@ static int jump(struct kj_plan *plan)
 	return rc < 0 ? rc : -ECANCELED;
 }
 
+static void on_cmdline_error(const char *key, const char *value, void *ud)
+{
+	(void)ud;
+	log_warning("ignoring malformed %s=%s on the kernel command line", key, value);
+}
+
+static int load_cmdline(const struct kj_root *root, const struct args *a, struct resume_cmdline *cl)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size;
+	int rc;
+
+	resume_cmdline_init(cl);
+	if (a->cmdline) {
+		resume_cmdline_parse(a->cmdline, strlen(a->cmdline), cl, on_cmdline_error, NULL);
+		return 0;
+	}
+	rc = kj_root_read_file(root, "/proc/cmdline", 65536, &buf, &size);
+	if (rc < 0) {
+		/* Without a command line, only the options say what to do. */
+		log_debug("cannot read /proc/cmdline: %s", strerror(-rc));
+		return 0;
+	}
+	resume_cmdline_parse(buf, size, cl, on_cmdline_error, NULL);
+	return 0;
+}
+
+/* A block-device filesystem mounted read-write: resuming would undo its changes and
+ * corrupt it. Returns 1 and the mount source when there is one. */
+static int rw_block_mount(const struct kj_root *root, char *ret_src, size_t size)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *save = NULL;
+
+	if (kj_root_read_file(root, "/proc/mounts", 1 << 20, &buf, NULL) < 0)
+		return 0;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char src[256], dir[256], type[64], opts[512];
+		if (sscanf(line, "%255s %255s %63s %511s", src, dir, type, opts) != 4)
+			continue;
+		if (strncmp(src, "/dev/", 5) || (strncmp(opts, "rw,", 3) && strcmp(opts, "rw")))
+			continue;
+		snprintf(ret_src, size, "%s on %s", src, dir);
+		return 1;
+	}
+	return 0;
+}
+
+/* The machine must be the one that hibernated: same firmware RAM map. */
+static int check_memmap(const struct kj_header *h, const struct kj_memmap *now, char *err,
+			size_t errlen)
+{
+	size_t j = 0;
+
+	if (h->nr_memmap == 0)
+		return 0; /* not recorded (converted core): ranges are still checked */
+	for (uint32_t i = 0; i <= h->nr_memmap; i++) {
+		/* Walk the RAM entries of both maps in step. */
+		while (i < h->nr_memmap && h->memmap[i].type != KJ_MEM_RAM)
+			i++;
+		while (j < now->n && now->e[j].type != KJ_MEM_RAM)
+			j++;
+		if (i == h->nr_memmap && j == now->n)
+			return 0;
+		if (i == h->nr_memmap || j == now->n || h->memmap[i].start != now->e[j].start ||
+		    h->memmap[i].end != now->e[j].end) {
+			snprintf(err, errlen,
+				 "the firmware memory map differs from the one at hibernation "
+				 "(System RAM %s%llx-%llx then, %s%llx-%llx now): another machine or "
+				 "VM configuration",
+				 i < h->nr_memmap ? "0x" : "none ",
+				 i < h->nr_memmap ? (unsigned long long)h->memmap[i].start : 0ull,
+				 i < h->nr_memmap ? (unsigned long long)h->memmap[i].end - 1 : 0ull,
+				 j < now->n ? "0x" : "none ",
+				 j < now->n ? (unsigned long long)now->e[j].start : 0ull,
+				 j < now->n ? (unsigned long long)now->e[j].end - 1 : 0ull);
+			return -ERANGE;
+		}
+		j++;
+	}
+	return 0;
+}
+
+/* The image's device: --device, else resume=, waited for as configured. */
+static int find_device(const struct kj_root *root, const struct args *a,
+		       const struct resume_cmdline *cl, char *ret, size_t size)
+{
+	const char *spec = a->device ? a->device : cl->resume;
+	unsigned waited = 0, timeout = cl->resumewait ? UINT_MAX : cl->timeout_ms;
+	int rc;
+
+	if (!spec[0]) {
+		log_info("no resume= on the kernel command line: nothing to resume");
+		return -ENOENT;
+	}
+	if (a->device && access(a->device, F_OK) == 0) { /* a plain path or image file */
+		snprintf(ret, size, "%s", a->device);
+		return 0;
+	}
+	if (cl->resumedelay) {
+		log_info("resumedelay=%u: waiting before looking for %s", cl->resumedelay, spec);
+		sleep(cl->resumedelay);
+	}
+	rc = resume_device_wait(root, spec, timeout, ret, size, &waited);
+	if (rc == -EINVAL)
+		log_error("resume=%s: not a device name kjump understands; continuing the normal "
+			  "boot", spec);
+	else if (rc == -ENODEV)
+		log_warning("resume device %s did not appear within %.1f s; continuing the normal "
+			    "boot (kjump.timeout= sets the wait)", spec, waited / 1000.0);
+	else if (rc == 0 && waited > 50)
+		log_info("resume device %s is %s (after %.1f s)", spec, ret, waited / 1000.0);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {0};
@@ -232,7 +357,8 @@ int main(int argc, char **argv)
 	_cleanup_ranges_ struct kj_ranges ram = {0}, fw_ram = {0};
 	_cleanup_memmap_ struct kj_memmap mm = {0};
 	enum kj_sig_kind kind = KJ_SIG_NONE;
-	char err[256] = "";
+	struct resume_cmdline cl;
+	char err[256] = "", devpath[PATH_MAX], mnt[600];
 	int rc, ret = EXIT_FAILED, have_fw = 0, is_file, jumping;
 	double t0;
 
@@ -244,15 +370,39 @@ int main(int argc, char **argv)
 		log_error("--root path too long");
 		return EXIT_USAGE;
 	}
+	load_cmdline(&root, &a, &cl);
+	if (cl.verbose)
+		kj_log_set_max_level(LOG_DEBUG);
+	a.keep = a.keep || cl.keep;
+	if (!a.threads)
+		a.threads = cl.threads;
+	if (!a.have_offset)
+		a.offset = cl.resume_offset;
 	is_file = !strncmp(a.target, "file:", 5);
 	jumping = !strcmp(a.target, "devmem") && !a.no_jump && !a.dry_run;
 	if (a.verify == VERIFY_AUTO)
 		a.verify = is_file ? VERIFY_FIRST : VERIFY_STREAM;
 
+	if (find_device(&root, &a, &cl, devpath, sizeof(devpath)) < 0)
+		return EXIT_NO_IMAGE;
+	a.device = devpath;
 	rc = kj_imgdev_open(a.device, a.offset, !a.dry_run, &dev);
 	if (rc < 0) {
 		log_error("cannot open %s: %s; continuing the normal boot", a.device, strerror(-rc));
 		return rc == -ENOENT ? EXIT_NO_IMAGE : EXIT_FAILED;
+	}
+	if (cl.noresume) {
+		/* A later swapon must not find a stale image either. */
+		rc = a.dry_run ? 0 : kj_image_invalidate(&dev);
+		if (rc > 0)
+			log_notice("noresume: the image on %s was invalidated", a.device);
+		else if (rc < 0)
+			log_error("noresume: cannot invalidate the image on %s: %s", a.device,
+				  strerror(-rc));
+		else
+			log_info("noresume: no image on %s", a.device);
+		kj_imgdev_close(&dev);
+		return EXIT_NO_IMAGE;
 	}
 	rc = kj_image_open(&dev, &img, &kind, err, sizeof(err));
 	if (rc == -ENOENT) {
@@ -293,6 +443,19 @@ int main(int argc, char **argv)
 	} else if (jumping) {
 		log_error("no firmware memory map (/sys/firmware/memmap): cannot check that the "
 			  "image fits this machine; the kernel needs CONFIG_FIRMWARE_MEMMAP");
+		ret = EXIT_MISMATCH;
+		goto out;
+	}
+	if (have_fw && (rc = check_memmap(&img.hdr, &mm, err, sizeof(err))) < 0) {
+		log_error("%s: cannot resume this image: %s", a.device, err);
+		drop_image(&dev, &a);
+		ret = EXIT_MISMATCH;
+		goto out;
+	}
+	if (!strcmp(a.target, "devmem") && !a.dry_run && rw_block_mount(&root, mnt, sizeof(mnt))) {
+		log_error("%s is mounted read-write: resuming now would corrupt it. kjump-resume "
+			  "must run before any filesystem is mounted.", mnt);
+		drop_image(&dev, &a);
 		ret = EXIT_MISMATCH;
 		goto out;
 	}

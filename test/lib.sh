@@ -8,7 +8,7 @@ RESUME=$KJ_BIN/kjump-resume
 IMAGE=$KJ_BIN/kjump-image
 
 WORK=$(mktemp -d /tmp/kjump-test.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${KJ_KEEP:-}" ] || rm -rf "$WORK"' EXIT
 
 FAILS=0
 PASSES=0
