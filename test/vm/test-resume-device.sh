@@ -82,7 +82,7 @@ vm_expect "$WORK/console.log" "KJTEST: saved$" "image saved from /dev/mem in the
 for f in dev uuid label partuuid partnroff partlabel majmin hex byuuid bylabel quoted swapfile; do
 	vm_expect "$WORK/console.log" "KJTEST: $f rc=0 found=1" "resume= form '$f' finds the image"
 done
-vm_expect "$WORK/console.log" "found image of .* \\(16 MiB, 2 blocks, lzo\\)" "the image holds the pages written in the VM"
+vm_expect "$WORK/console.log" "found image of .* \\(16 MiB, 1 blocks, lzo\\)" "the image holds the pages written in the VM"
 vm_expect "$WORK/console.log" "KJTEST: kmsg ok" "early-boot messages go to the kernel log"
 vm_expect "$WORK/console.log" "KJTEST: noresume rc=1" "noresume: boot continues"
 vm_expect "$WORK/console.log" "noresume: the image on /dev/vda1 was invalidated" "noresume invalidates"
