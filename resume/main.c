@@ -168,7 +168,8 @@ static void drop_image(struct kj_imgdev *dev, const struct args *a)
 		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
 			  "using it as swap", a->device, strerror(-rc));
 	else if (rc > 0)
-		log_notice("image invalidated; %s is plain swap again", a->device);
+		log_notice("image invalidated; %s is plain swap again. The hibernated session "
+			   "cannot be restored; the system boots normally", a->device);
 }
 
 struct progress_ctx {
