@@ -32,7 +32,7 @@ void kj_progress_update(struct kj_progress *p, uint64_t done, uint64_t total)
 	if (pct < p->last_pct + 20 || pct >= 100 || kj_now() - p->start < 1.0)
 		return;
 	p->last_pct = pct - pct % 20;
-	log_info("%s: %d%% (%llu/%llu MiB, %.1f MB/s)", p->what, pct,
+	log_notice("%s: %d%% (%llu/%llu MiB, %.1f MB/s)", p->what, pct,
 		 (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
 		 kj_mbps(done, kj_now() - p->start));
 }

@@ -91,6 +91,11 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 		if (!val || (strcmp(val, "kernel") && strcmp(val, "movable") && strcmp(val, "auto")))
 			return -EINVAL;
 		strcpy(c->zone, val);
+	} else if (!strcmp(key, "kjump.fallback_kernel") || !strcmp(key, "kjump.fallback_initrd")) {
+		char *dst = key[15] == 'k' ? c->fallback_kernel : c->fallback_initrd;
+		if (!val || val[0] != '/' || strlen(val) >= sizeof(c->fallback_kernel))
+			return -EINVAL;
+		strcpy(dst, val);
 	} else if (!strcmp(key, "kjump.threads")) {
 		if (!val || kj_parse_u64(val, &u) < 0 || u == 0 || u > 256)
 			return -EINVAL;

@@ -21,6 +21,8 @@ struct resume_cmdline {
 	char zone[16];          /* kjump.zone=kernel|movable|auto */
 	unsigned threads;       /* kjump.threads= */
 	int verbose;            /* kjump.debug */
+	char fallback_kernel[256]; /* kjump.fallback_kernel=: kexec into it without probe */
+	char fallback_initrd[256]; /* kjump.fallback_initrd= */
 };
 
 #define RESUME_DEFAULT_TIMEOUT_MS 5000

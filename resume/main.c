@@ -24,6 +24,7 @@
 #include "memmap.h"
 #include "plan.h"
 #include "progress.h"
+#include "run.h"
 #include "root.h"
 #include "sys.h"
 
@@ -44,7 +45,8 @@ struct args {
 	uint64_t offset;
 	int have_offset;
 	unsigned threads;
-	int dry_run, no_jump, keep;
+	int dry_run, no_jump, keep, hotplug_only;
+	enum resume_hotplug hotplug;
 	enum verify_mode verify;
 	enum kj_log_target log;
 };
@@ -65,6 +67,8 @@ static void usage(FILE *f)
 	      "                           check every block before writing (default for file\n"
 	      "                           targets), or while writing (default for memory)\n"
 	      "      --keep               keep an unusable image for inspection\n"
+	      "      --no-hotplug         do not hot-add memory when the boot continues\n"
+	      "      --hotplug-only       only hot-add the rest of RAM (see kjump-memhotplug)\n"
 	      "  -j, --threads N          decoder threads (default: online CPUs)\n"
 	      "      --root DIR           read /proc, /sys and /dev under DIR\n"
 	      "      --log auto|stderr|kmsg\n"
@@ -78,7 +82,8 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_LOG, O_CMDLINE };
+	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_LOG, O_CMDLINE, O_HPONLY,
+	       O_NOHP };
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, 'd'},
 		{"offset", required_argument, NULL, O_OFFSET},
@@ -88,6 +93,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"no-jump", no_argument, NULL, O_NOJUMP},
 		{"verify", required_argument, NULL, O_VERIFY},
 		{"keep", no_argument, NULL, O_KEEP},
+		{"hotplug-only", no_argument, NULL, O_HPONLY},
+		{"no-hotplug", no_argument, NULL, O_NOHP},
 		{"threads", required_argument, NULL, 'j'},
 		{"root", required_argument, NULL, O_ROOT},
 		{"log", required_argument, NULL, O_LOG},
@@ -106,6 +113,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'n': a->dry_run = 1; break;
 		case O_NOJUMP: a->no_jump = 1; break;
 		case O_KEEP: a->keep = 1; break;
+		case O_HPONLY: a->hotplug_only = 1; break;
+		case O_NOHP: a->hotplug = HOTPLUG_OFF; break;
 		case O_ROOT: a->root = optarg; break;
 		case O_CMDLINE: a->cmdline = optarg; break;
 		case O_OFFSET:
@@ -313,6 +322,30 @@ static int check_memmap(const struct kj_header *h, const struct kj_memmap *now, 
 	return 0;
 }
 
+/* The normal boot goes on: it should get all the machine's RAM. Only for the real
+ * target; --no-jump, --dry-run and file targets leave the system as it is. */
+static int hotplug_wanted(const struct args *a, const struct resume_cmdline *cl)
+{
+	if (a->hotplug == HOTPLUG_OFF || (a->hotplug == HOTPLUG_AUTO && cl->hotplug == HOTPLUG_OFF))
+		return 0;
+	return a->hotplug_only || (!strcmp(a->target, "devmem") && !a->dry_run && !a->no_jump);
+}
+
+static void hotplug(const struct kj_root *root, const struct args *a,
+		    const struct resume_cmdline *cl)
+{
+	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .dry_run = a->dry_run,
+				   .cmdline = a->cmdline};
+
+	if (!strcmp(cl->zone, "movable"))
+		o.zone = MEMHP_ZONE_MOVABLE;
+	else if (!strcmp(cl->zone, "auto"))
+		o.zone = MEMHP_ZONE_AUTO;
+	o.fallback_kernel = cl->fallback_kernel[0] ? cl->fallback_kernel : NULL;
+	o.fallback_initrd = cl->fallback_initrd[0] ? cl->fallback_initrd : NULL;
+	memhp_run(root, &o);
+}
+
 /* The image's device: --device, else resume=, waited for as configured. */
 static int find_device(const struct kj_root *root, const struct args *a,
 		       const struct resume_cmdline *cl, char *ret, size_t size)
@@ -384,13 +417,20 @@ int main(int argc, char **argv)
 	if (a.verify == VERIFY_AUTO)
 		a.verify = is_file ? VERIFY_FIRST : VERIFY_STREAM;
 
-	if (find_device(&root, &a, &cl, devpath, sizeof(devpath)) < 0)
-		return EXIT_NO_IMAGE;
+	if (a.hotplug_only) {
+		ret = EXIT_NO_IMAGE;
+		goto out;
+	}
+	if (find_device(&root, &a, &cl, devpath, sizeof(devpath)) < 0) {
+		ret = EXIT_NO_IMAGE;
+		goto out;
+	}
 	a.device = devpath;
 	rc = kj_imgdev_open(a.device, a.offset, !a.dry_run, &dev);
 	if (rc < 0) {
 		log_error("cannot open %s: %s; continuing the normal boot", a.device, strerror(-rc));
-		return rc == -ENOENT ? EXIT_NO_IMAGE : EXIT_FAILED;
+		ret = rc == -ENOENT ? EXIT_NO_IMAGE : EXIT_FAILED;
+		goto out;
 	}
 	if (cl.noresume) {
 		/* A later swapon must not find a stale image either. */
@@ -402,8 +442,8 @@ int main(int argc, char **argv)
 				  strerror(-rc));
 		else
 			log_info("noresume: no image on %s", a.device);
-		kj_imgdev_close(&dev);
-		return EXIT_NO_IMAGE;
+		ret = EXIT_NO_IMAGE;
+		goto out;
 	}
 	rc = kj_image_open(&dev, &img, &kind, err, sizeof(err));
 	if (rc == -ENOENT) {
@@ -422,7 +462,7 @@ int main(int argc, char **argv)
 		ret = rc == -EIO ? EXIT_FAILED : EXIT_BAD_IMAGE;
 		goto out;
 	}
-	log_info("found image of %s (%llu MiB, %llu blocks, %s) on %s", img.hdr.release,
+	log_notice("found image of %s (%llu MiB, %llu blocks, %s) on %s", img.hdr.release,
 		 (unsigned long long)(img.hdr.total_pages >> 8), (unsigned long long)img.hdr.nr_blocks,
 		 img.hdr.compression == KJ_COMP_LZO ? "lzo" : "uncompressed", a.device);
 	if ((rc = check_arch(&img.hdr, err, sizeof(err))) < 0) {
@@ -467,7 +507,7 @@ int main(int argc, char **argv)
 		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : rc == -EIO ? EXIT_FAILED : EXIT_MISMATCH;
 		goto out;
 	}
-	log_info("plan: %llu MiB direct, %llu MiB staged in %zu kexec segments, %llu MiB zero; "
+	log_notice("plan: %llu MiB direct, %llu MiB staged in %zu kexec segments, %llu MiB zero; "
 		 "entry 0x%llx",
 		 (unsigned long long)(plan.direct_bytes >> 20),
 		 (unsigned long long)(plan.staged_bytes >> 20), plan.staged.n,
@@ -527,7 +567,7 @@ int main(int argc, char **argv)
 	{
 		double dt = kj_now() - t0;
 		uint64_t bytes = img.hdr.total_pages << KJ_PAGE_SHIFT;
-		log_info("loaded %llu pages (%llu MiB) in %.2f s, %.1f MB/s",
+		log_notice("loaded %llu pages (%llu MiB) in %.2f s, %.1f MB/s",
 			 (unsigned long long)img.hdr.total_pages, (unsigned long long)(bytes >> 20),
 			 dt, kj_mbps(bytes, dt));
 	}
@@ -549,5 +589,7 @@ out:
 	kj_plan_free(&plan);
 	kj_backend_close(be);
 	kj_imgdev_close(&dev);
+	if (ret != EXIT_OK && hotplug_wanted(&a, &cl))
+		hotplug(&root, &a, &cl);
 	return ret;
 }

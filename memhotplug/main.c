@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kjump-memhotplug: hot-add the RAM a restricted boot does not have, on its own (the
+ * same thing kjump-resume does when there is no image). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "root.h"
+#include "run.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: kjump-memhotplug [OPTIONS]\n"
+	      "Add the firmware's System RAM that this kernel does not have, one memory block at\n"
+	      "a time (probe, then online), and raise the limits sized at boot.\n\n"
+	      "  -n, --dry-run            print the plan, change nothing\n"
+	      "  -z, --zone kernel|movable|auto\n"
+	      "                           online_kernel (default), online_movable, or online\n"
+	      "      --fallback-kernel K  without a probe interface, kexec into kernel K with all\n"
+	      "      --fallback-initrd I  memory (and initrd I)\n"
+	      "      --kexec PATH         kexec-tools binary (default kexec)\n"
+	      "      --cmdline STRING     this boot's command line (default /proc/cmdline)\n"
+	      "      --root DIR           use /proc and /sys below DIR\n"
+	      "      --log auto|stderr|kmsg\n"
+	      "  -v, --verbose / -q, --quiet\n"
+	      "Exit status: 0 done or nothing to do, 1 failure, 64 some blocks failed, 2 usage.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_FK = 256, O_FI, O_KEXEC, O_CMDLINE, O_ROOT, O_LOG };
+	static const struct option opts[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{"zone", required_argument, NULL, 'z'},
+		{"fallback-kernel", required_argument, NULL, O_FK},
+		{"fallback-initrd", required_argument, NULL, O_FI},
+		{"kexec", required_argument, NULL, O_KEXEC},
+		{"cmdline", required_argument, NULL, O_CMDLINE},
+		{"root", required_argument, NULL, O_ROOT},
+		{"log", required_argument, NULL, O_LOG},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL};
+	enum kj_log_target log = KJ_LOG_AUTO;
+	const char *rootdir = NULL;
+	struct kj_root root;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "nz:vqh", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'n': o.dry_run = 1; break;
+		case 'z':
+			if (!strcmp(optarg, "kernel"))
+				o.zone = MEMHP_ZONE_KERNEL;
+			else if (!strcmp(optarg, "movable"))
+				o.zone = MEMHP_ZONE_MOVABLE;
+			else if (!strcmp(optarg, "auto"))
+				o.zone = MEMHP_ZONE_AUTO;
+			else
+				goto bad;
+			break;
+		case O_FK: o.fallback_kernel = optarg; break;
+		case O_FI: o.fallback_initrd = optarg; break;
+		case O_KEXEC: o.kexec = optarg; break;
+		case O_CMDLINE: o.cmdline = optarg; break;
+		case O_ROOT: rootdir = optarg; break;
+		case O_LOG:
+			if (kj_log_parse_target(optarg, &log) < 0)
+				goto bad;
+			break;
+		case 'v': kj_log_set_max_level(LOG_DEBUG); break;
+		case 'q': kj_log_set_max_level(LOG_WARNING); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	kj_log_open("kjump-memhotplug", log, NULL);
+	if (kj_root_init(&root, rootdir) < 0)
+		goto bad;
+	return memhp_run(&root, &o);
+bad:
+	fprintf(stderr, "kjump-memhotplug: invalid arguments; see --help\n");
+	return 2;
+}

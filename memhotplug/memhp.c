@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "memhp.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macros.h"
+#include "memmap.h"
+
+#define MEMDIR	   "/sys/devices/system/memory"
+#define LOW_MEMORY ((uint64_t)1 << 20)
+
+void memhp_plan_free(struct memhp_plan *p)
+{
+	free(p->steps);
+	free(p->left);
+	p->steps = NULL;
+	p->left = NULL;
+	p->n_steps = p->n_left = 0;
+}
+
+const char *memhp_zone_state(enum memhp_zone z)
+{
+	switch (z) {
+	case MEMHP_ZONE_MOVABLE: return "online_movable";
+	case MEMHP_ZONE_AUTO: return "online";
+	case MEMHP_ZONE_KERNEL: break;
+	}
+	/* Not plain "online": policies may send it to ZONE_MOVABLE, which cannot hold the
+	 * struct pages of the blocks added after it. */
+	return "online_kernel";
+}
+
+static int read_str(const struct kj_root *root, const char *path, char *buf, size_t size)
+{
+	char *b = NULL;
+	int rc = kj_root_read_file(root, path, 4096, &b, NULL);
+	if (rc < 0)
+		return rc;
+	b[strcspn(b, "\n")] = 0;
+	snprintf(buf, size, "%s", b);
+	free(b);
+	return 0;
+}
+
+/* State of block index: 1 online, 0 offline/going-offline, -ENOENT absent. */
+static int block_state(const struct kj_root *root, uint64_t index)
+{
+	char p[128], st[64];
+	snprintf(p, sizeof(p), MEMDIR "/memory%llu/state", (unsigned long long)index);
+	if (read_str(root, p, st, sizeof(st)) < 0)
+		return -ENOENT;
+	return !strcmp(st, "online");
+}
+
+static int push_step(struct memhp_plan *p, uint64_t index, uint64_t bs, enum memhp_action a)
+{
+	struct memhp_step *n = realloc(p->steps, (p->n_steps + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->steps = n;
+	p->steps[p->n_steps++] = (struct memhp_step){index, index * bs, a};
+	return 0;
+}
+
+static int push_left(struct memhp_plan *p, uint64_t s, uint64_t e, const char *why)
+{
+	struct memhp_leftout *n;
+	if (p->n_left && p->left[p->n_left - 1].end == s && p->left[p->n_left - 1].why == why) {
+		p->left[p->n_left - 1].end = e; /* merge neighbours with the same reason */
+		p->left_bytes += e - s;
+		return 0;
+	}
+	n = realloc(p->left, (p->n_left + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->left = n;
+	p->left[p->n_left++] = (struct memhp_leftout){s, e, why};
+	p->left_bytes += e - s;
+	return 0;
+}
+
+int memhp_plan_build(const struct kj_root *root, struct memhp_plan *ret, char *err, size_t errlen)
+{
+	struct memhp_plan p = {0};
+	struct kj_memmap mm = {0};
+	struct kj_ranges fw = {0}, have = {0};
+	char buf[64];
+	uint64_t bs;
+	int rc;
+
+	rc = read_str(root, MEMDIR "/block_size_bytes", buf, sizeof(buf));
+	if (rc < 0) {
+		snprintf(err, errlen, "no memory hotplug in this kernel (%s: %s)",
+			 MEMDIR "/block_size_bytes", strerror(-rc));
+		return -EOPNOTSUPP;
+	}
+	{
+		/* Hex without 0x, as the kernel prints it. */
+		char hex[72];
+		snprintf(hex, sizeof(hex), "0x%s", buf);
+		if (kj_parse_u64(hex, &bs) < 0 || bs < KJ_PAGE_SIZE || (bs & (bs - 1))) {
+			snprintf(err, errlen, "bad block_size_bytes '%s'", buf);
+			return -EBADMSG;
+		}
+	}
+	p.block_size = bs;
+	p.have_probe = kj_root_exists(root, MEMDIR "/probe");
+	rc = kj_memmap_read(root, &mm);
+	if (rc < 0) {
+		snprintf(err, errlen,
+			 "cannot read the firmware memory map (/sys/firmware/memmap): %s",
+			 strerror(-rc));
+		return rc == -ENOENT ? -EOPNOTSUPP : rc;
+	}
+	/* The kernel's own RAM, to tell partly present blocks apart. */
+	if ((rc = kj_memmap_ranges(&mm, KJ_MEM_RAM, &fw)) < 0 ||
+	    (rc = kj_iomem_read_ram(root, &have)) < 0) {
+		snprintf(err, errlen, "cannot read the memory maps: %s", strerror(-rc));
+		goto out;
+	}
+	p.fw_ram_bytes = kj_ranges_total(&fw);
+	for (size_t i = 0; i < fw.n; i++) {
+		for (uint64_t b = fw.r[i].start / bs; b * bs < fw.r[i].end; b++) {
+			uint64_t s = b * bs, e = s + bs;
+			struct kj_ranges blk = {0}, ram = {0}, in = {0};
+			uint64_t ram_bytes;
+			int st;
+
+			/* Blocks spanning two RAM entries are handled once, at the first. */
+			if (i > 0 && s < fw.r[i - 1].end)
+				continue;
+			if ((rc = kj_ranges_add(&blk, s, e)) < 0 ||
+			    (rc = kj_ranges_intersect(&blk, &fw, &ram)) < 0 ||
+			    (rc = kj_ranges_intersect(&ram, &have, &in)) < 0) {
+				kj_ranges_free(&blk);
+				kj_ranges_free(&ram);
+				goto out;
+			}
+			ram_bytes = kj_ranges_total(&ram);
+			st = block_state(root, b);
+			if (st == 1) {
+				p.online_bytes += kj_ranges_total(&in);
+				/* Present only in part (mem= not block-aligned): the rest is lost.
+				 */
+				for (size_t k = 0; k < ram.n && rc >= 0; k++) {
+					struct kj_ranges one = {0}, miss = {0};
+					kj_ranges_add(&one, ram.r[k].start, ram.r[k].end);
+					rc = kj_ranges_subtract(&one, &have, &miss);
+					for (size_t m = 0; m < miss.n && rc >= 0; m++)
+						/* Below 1 MiB the kernel keeps pieces for itself.
+						 */
+						if (miss.r[m].end > LOW_MEMORY)
+							rc = push_left(
+							    &p, MAX(miss.r[m].start, LOW_MEMORY),
+							    miss.r[m].end,
+							    "block already present only in part "
+							    "(boot memory limit not "
+							    "block-aligned)");
+					kj_ranges_free(&one);
+					kj_ranges_free(&miss);
+				}
+			} else if (st == 0) {
+				rc = push_step(&p, b, bs, MEMHP_ONLINE);
+				p.add_bytes += ram_bytes;
+			} else if (ram_bytes == bs) {
+				rc = push_step(&p, b, bs, MEMHP_PROBE_ONLINE);
+				p.add_bytes += bs;
+			} else {
+				for (size_t k = 0; k < ram.n && rc >= 0; k++)
+					rc = push_left(
+					    &p, ram.r[k].start, ram.r[k].end,
+					    "block only partly RAM (the firmware reserves "
+					    "the rest), cannot be probed");
+			}
+			kj_ranges_free(&blk);
+			kj_ranges_free(&ram);
+			kj_ranges_free(&in);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	*ret = p;
+	memset(&p, 0, sizeof(p));
+	rc = 0;
+out:
+	memhp_plan_free(&p);
+	kj_memmap_free(&mm);
+	kj_ranges_free(&fw);
+	kj_ranges_free(&have);
+	return rc;
+}
+
+static int default_write(const struct kj_root *root, const char *path, const char *value, void *ud)
+{
+	(void)ud;
+	return kj_root_write_str(root, path, value);
+}
+
+int memhp_apply(const struct kj_root *root, const struct memhp_plan *p, enum memhp_zone zone,
+		const struct memhp_ops *ops,
+		void (*on_step)(const struct memhp_step_result *, void *), void *ud,
+		struct memhp_result *ret)
+{
+	static const struct memhp_ops dflt = {default_write, NULL};
+	struct memhp_result r = {0};
+
+	if (!ops)
+		ops = &dflt;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct memhp_step *s = &p->steps[i];
+		struct memhp_step_result sr = {.step = s};
+		char path[128], val[32];
+		int st;
+
+		if (s->action == MEMHP_PROBE_ONLINE) {
+			if (!p->have_probe) {
+				sr.rc = -EOPNOTSUPP;
+				sr.stage = "probe";
+				goto done;
+			}
+			snprintf(val, sizeof(val), "0x%llx", (unsigned long long)s->start);
+			sr.rc = ops->write_attr(root, MEMDIR "/probe", val, ops->ud);
+			if (sr.rc < 0) {
+				sr.stage = "probe";
+				goto done;
+			}
+		}
+		/* auto_online_blocks may have onlined it already (and fails silently). */
+		st = block_state(root, s->index);
+		if (st == 1) {
+			sr.was_online = 1;
+			goto done;
+		}
+		if (st < 0) {
+			sr.rc = -ENOENT;
+			sr.stage = "online";
+			goto done;
+		}
+		snprintf(path, sizeof(path), MEMDIR "/memory%llu/state",
+			 (unsigned long long)s->index);
+		sr.rc = ops->write_attr(root, path, memhp_zone_state(zone), ops->ud);
+		if (sr.rc < 0)
+			sr.stage = "online";
+		else if (block_state(root, s->index) != 1) {
+			sr.rc = -EIO; /* accepted, but the block did not come online */
+			sr.stage = "online";
+		}
+	done:
+		if (sr.rc < 0) {
+			r.failed++;
+			r.failed_bytes += p->block_size;
+		} else {
+			r.added++;
+			r.added_bytes += p->block_size;
+		}
+		if (on_step)
+			on_step(&sr, ud);
+	}
+	if (ret)
+		*ret = r;
+	return r.failed ? -EIO : 0;
+}
+
+int memhp_memtotal(const struct kj_root *root, uint64_t *ret)
+{
+	char *buf = NULL, *p;
+	unsigned long long kb;
+	int rc = kj_root_read_file(root, "/proc/meminfo", 1 << 16, &buf, NULL);
+
+	if (rc < 0)
+		return rc;
+	p = strstr(buf, "MemTotal:");
+	rc = p && sscanf(p, "MemTotal: %llu kB", &kb) == 1 ? 0 : -EBADMSG;
+	if (rc == 0)
+		*ret = (uint64_t)kb << 10;
+	free(buf);
+	return rc;
+}
+
+int memhp_raise_limits(const struct kj_root *root, uint64_t old_total, uint64_t new_total,
+		       const struct memhp_ops *ops, struct memhp_limit *ret, size_t max,
+		       size_t *ret_n)
+{
+	/* The kernel sizes these from the RAM it booted with, linearly. */
+	static const char *const files[][2] = {
+	    {"kernel.threads-max", "/proc/sys/kernel/threads-max"},
+	    {"fs.file-max", "/proc/sys/fs/file-max"},
+	    {"/sys/power/image_size", "/sys/power/image_size"},
+	};
+	static const struct memhp_ops dflt = {default_write, NULL};
+	size_t n = 0;
+
+	if (!ops)
+		ops = &dflt;
+	if (old_total == 0 || new_total <= old_total) {
+		*ret_n = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(files) && n < max; i++) {
+		char buf[64];
+		uint64_t v;
+		struct memhp_limit *l = &ret[n];
+
+		if (read_str(root, files[i][1], buf, sizeof(buf)) < 0 || kj_parse_u64(buf, &v) < 0)
+			continue;
+		l->name = files[i][0];
+		l->before = v;
+		/* v * new / old without overflow for any realistic value. */
+		l->after = (uint64_t)((unsigned __int128)v * new_total / old_total);
+		if (!strcmp(l->name, "kernel.threads-max") && l->after > 0x3fffffff)
+			l->after = 0x3fffffff; /* FUTEX_TID_MASK */
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->after);
+		l->rc = ops->write_attr(root, files[i][1], buf, ops->ud);
+		n++;
+	}
+	*ret_n = n;
+	return 0;
+}
