@@ -65,12 +65,12 @@ r swapfile-after $NJ --cmdline "resume=/dev/vda2 resume_offset=$off"
 kjump-save --log stderr --memory devmem --ranges 0x8000000-0x8100000 --entry 0x8000000 \
 	--output /dev/vda1 >/dev/null 2>&1
 printf 'X' | dd of=/dev/vda1 bs=1 seek=4200 conv=notrunc 2>/dev/null
-r corrupt --target devmem --cmdline "resume=/dev/vda1"
+r corrupt --target devmem --no-hotplug --cmdline "resume=/dev/vda1"
 # a mounted read-write filesystem: refused
 kjump-save --log stderr --memory devmem --ranges 0x8000000-0x8100000 --entry 0x8000000 \
 	--output /dev/vda1 >/dev/null 2>&1
 mount /dev/vda2 /mnt
-r mounted --target devmem --cmdline "resume=/dev/vda1"
+r mounted --target devmem --no-hotplug --cmdline "resume=/dev/vda1"
 umount /mnt
 sync
 SCEN
