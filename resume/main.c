@@ -507,11 +507,10 @@ int main(int argc, char **argv)
 		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : rc == -EIO ? EXIT_FAILED : EXIT_MISMATCH;
 		goto out;
 	}
-	log_notice("plan: %llu MiB direct, %llu MiB staged in %zu kexec segments, %llu MiB zero; "
-		 "entry 0x%llx",
-		 (unsigned long long)(plan.direct_bytes >> 20),
-		 (unsigned long long)(plan.staged_bytes >> 20), plan.staged.n,
-		 (unsigned long long)(plan.zero_bytes >> 20), (unsigned long long)plan.entry);
+	log_notice("plan: %.1f MiB direct, %.1f MiB staged in %zu kexec segments, %.1f MiB zero; "
+		   "entry 0x%llx",
+		   plan.direct_bytes / 1048576.0, plan.staged_bytes / 1048576.0, plan.staged.n,
+		   plan.zero_bytes / 1048576.0, (unsigned long long)plan.entry);
 	for (size_t i = 0; i < plan.staged.n; i++)
 		log_debug("  segment %zu: 0x%llx-0x%llx", i,
 			  (unsigned long long)plan.staged.r[i].start,

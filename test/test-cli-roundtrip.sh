@@ -18,7 +18,7 @@ for comp in lzo none; do
 	expect_rc 0 "verify ($comp)" "$IMAGE" verify "$WORK/swap"
 	expect_rc 0 "dry run ($comp)" "$RESUME" --device "$WORK/swap" --target "file:$WORK/out" \
 		--root "$WORK/root" --dry-run
-	expect_log "plan: [0-9]+ MiB direct, 0 MiB staged in 1 kexec segments" "plan printed ($comp)"
+	expect_log "plan: [0-9.]+ MiB direct, 0.0 MiB staged in 1 kexec segments" "plan printed ($comp)"
 	[ ! -e "$WORK/out" ] && pass "dry run wrote nothing ($comp)" || fail "dry run created the target"
 	expect_rc 0 "resume into a file ($comp)" "$RESUME" --device "$WORK/swap" \
 		--target "file:$WORK/out" --root "$WORK/root"

@@ -81,26 +81,26 @@ vm_expect() {
 	fi
 }
 
-# vm_gpt_disk OUT: 200 MiB GPT disk: p1 64 MiB swap (LABEL kjswap, PARTLABEL kjswap-part),
-# p2 128 MiB ext4 (LABEL kjdata). Identifiers are fixed so scenarios can name them.
+# vm_gpt_disk OUT [SWAP_MIB]: GPT disk: p1 swap (64 MiB by default) (LABEL kjswap, PARTLABEL kjswap-part),
+# then p2 128 MiB ext4 (LABEL kjdata). Identifiers are fixed so scenarios can name them.
 VM_SWAP_UUID=6b6a756d-7377-6170-0000-000000000001
 VM_P1_PARTUUID=6b6a756d-7061-7274-0000-000000000001
 VM_P2_PARTUUID=6b6a756d-7061-7274-0000-000000000002
 VM_P1_OFFSET=$((1 << 20))
 vm_gpt_disk() {
-	local out=$1
-	truncate -s 200M "$out"
+	local out=$1 swap=${2:-64} # MiB
+	truncate -s $((swap + 136))M "$out"
 	sfdisk -q "$out" >/dev/null <<SF
 label: gpt
-start=1MiB, size=64MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name=kjswap-part, uuid=$VM_P1_PARTUUID
-start=65MiB, size=128MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=kjdata, uuid=$VM_P2_PARTUUID
+start=1MiB, size=${swap}MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name=kjswap-part, uuid=$VM_P1_PARTUUID
+start=$((swap + 1))MiB, size=128MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=kjdata, uuid=$VM_P2_PARTUUID
 SF
-	truncate -s 64M "$WORK/p1.img"
+	truncate -s ${swap}M "$WORK/p1.img"
 	mkswap -q -L kjswap -U "$VM_SWAP_UUID" "$WORK/p1.img"
 	dd if="$WORK/p1.img" of="$out" bs=1M seek=1 conv=notrunc status=none
 	truncate -s 128M "$WORK/p2.img"
 	mkfs.ext4 -q -F -b 4096 -L kjdata "$WORK/p2.img"
-	dd if="$WORK/p2.img" of="$out" bs=1M seek=65 conv=notrunc status=none
+	dd if="$WORK/p2.img" of="$out" bs=1M seek=$((swap + 1)) conv=notrunc status=none
 	rm -f "$WORK/p1.img" "$WORK/p2.img"
 }
 
