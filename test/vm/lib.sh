@@ -3,12 +3,16 @@
 # the scenario is a shell script run by /init; assertions read the serial log.
 
 vm_find_kernel() {
-	local k=${KJUMP_TEST_KERNEL:-}
-	[ -n "$k" ] || for c in "$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump" \
-		"$KJ_SRC/test/vm/cache/bzImage-kjump"; do
-		[ -f "$c" ] && { k=$c; break; }
-	done
-	[ -n "$k" ] && [ -f "$k" ] || skip "no test kernel: set KJUMP_TEST_KERNEL or run test/vm/build-kernel.sh"
+	local k=${KJUMP_TEST_KERNEL:-} c
+	if [ -z "$k" ]; then
+		for c in "$KJ_SRC/test/vm/cache/bzImage-kjump" "$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump"; do
+			[ -f "$c" ] && { k=$c; break; }
+		done
+	fi
+	if [ -z "$k" ] && [ "${KJUMP_BUILD_KERNEL:-}" = 1 ]; then
+		"$KJ_SRC/test/vm/build-kernel.sh" && k=$KJ_SRC/test/vm/cache/bzImage-kjump
+	fi
+	[ -n "$k" ] && [ -f "$k" ] || skip "no test kernel: set KJUMP_TEST_KERNEL, or KJUMP_BUILD_KERNEL=1 to build one (test/vm/build-kernel.sh, about 15 minutes)"
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 	command -v busybox >/dev/null || skip "busybox(-static) not installed"
 	KERNEL=$k

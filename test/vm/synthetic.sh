@@ -17,7 +17,7 @@ synthetic_run() {
 	# the firmware map the image records.
 	dd if="$WORK/$name.disk" of="$WORK/$name.p1" bs=1M skip=1 count=$swap status=none
 	"$SAVE" --memory "file:$WORK/$name.mem" --ranges "$ranges" --entry $KJ_PAYLOAD_ADDR \
-		--output "$WORK/$name.p1" --root "$WORK/$name.tree" -q
+		--output "$WORK/$name.p1" --root "$WORK/$name.tree" --release synthetic-payload -q
 	dd if="$WORK/$name.p1" of="$WORK/$name.disk" bs=1M seek=1 conv=notrunc status=none
 	rm -f "$WORK/$name.mem" "$WORK/$name.p1"
 	cat >"$WORK/$name.scen" <<'SCEN'
