@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <linux/reboot.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "memmap.h"
 #include "plan.h"
 #include "progress.h"
+#include "jump.h"
 #include "run.h"
 #include "root.h"
 #include "sys.h"
@@ -203,41 +203,6 @@ static int check_arch(const struct kj_header *h, char *err, size_t errlen)
 	return 0;
 }
 
-static int jump(struct kj_plan *plan)
-{
-	struct kexec_segment segs[KJ_KEXEC_SEGMENT_MAX];
-	const struct kj_sys_ops *sys = kj_sys();
-	int rc;
-
-	for (size_t i = 0; i < plan->staged.n; i++) {
-		segs[i].buf = plan->seg_buf[i];
-		segs[i].bufsz = (size_t)(plan->staged.r[i].end - plan->staged.r[i].start);
-		segs[i].mem = (void *)(uintptr_t)plan->staged.r[i].start;
-		segs[i].memsz = segs[i].bufsz;
-	}
-	rc = sys->kexec_load(plan->entry, plan->staged.n, segs,
-			     KEXEC_PRESERVE_CONTEXT | KEXEC_ARCH_DEFAULT);
-	if (rc < 0) {
-		log_error("kexec_load failed: %s%s", strerror(-rc),
-			  rc == -EPERM ? " (kexec disabled by lockdown or kexec_load_disabled?)"
-			  : rc == -ENOSYS ? " (kernel built without CONFIG_KEXEC)"
-			  : rc == -EBUSY ? " (another kexec image is being loaded)" : "");
-		for (size_t i = 0; i < plan->staged.n; i++)
-			log_error("  segment %zu: 0x%llx-0x%llx", i,
-				  (unsigned long long)plan->staged.r[i].start,
-				  (unsigned long long)plan->staged.r[i].end);
-		return rc;
-	}
-	log_notice("jumping back into the hibernated kernel at 0x%llx",
-		   (unsigned long long)plan->entry);
-	sys->sync();
-	rc = sys->reboot(LINUX_REBOOT_CMD_KEXEC);
-	/* With KEXEC_PRESERVE_CONTEXT, reboot() returns only if the jump did not happen
-	 * or the other side jumped back to us. */
-	log_error("the jump did not happen (%s)%s", rc < 0 ? strerror(-rc) : "returned",
-		  rc == -EINVAL ? "; kernel without CONFIG_KEXEC_JUMP?" : "");
-	return rc < 0 ? rc : -ECANCELED;
-}
 
 static void on_cmdline_error(const char *key, const char *value, void *ud)
 {
@@ -581,7 +546,7 @@ int main(int argc, char **argv)
 			  strerror(-rc));
 		goto out;
 	}
-	rc = jump(&plan);
+	rc = resume_jump(&plan);
 	log_error("resume failed; the image was invalidated, continuing the normal boot");
 	ret = EXIT_FAILED;
 out:

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The jump through the syscall seam, with a recorder in place of the kernel: the
+ * segments handed to kexec_load are the plan's staged ranges with their content, the
+ * flags preserve context, sync comes before reboot(KEXEC); every failure is reported
+ * with the segment table and returned. */
+#include <errno.h>
+#include <linux/reboot.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jump.h"
+#include "log.h"
+#include "sys.h"
+#include "tap.h"
+
+static struct {
+	int load_rc, reboot_rc;
+	int loads, reboots, syncs, sync_before_reboot;
+	unsigned long entry, nr, flags;
+	struct kexec_segment segs[16];
+	uint8_t first_bytes[16];
+	int reboot_cmd;
+} rec;
+
+static int rec_load(unsigned long entry, unsigned long nr, struct kexec_segment *segs,
+		    unsigned long flags)
+{
+	rec.loads++;
+	rec.entry = entry;
+	rec.nr = nr;
+	rec.flags = flags;
+	for (unsigned long i = 0; i < nr && i < 16; i++) {
+		rec.segs[i] = segs[i];
+		rec.first_bytes[i] = *(const uint8_t *)segs[i].buf;
+	}
+	return rec.load_rc;
+}
+static int rec_reboot(int cmd)
+{
+	rec.reboots++;
+	rec.reboot_cmd = cmd;
+	rec.sync_before_reboot = rec.syncs > 0;
+	return rec.reboot_rc;
+}
+static void rec_sync(void) { rec.syncs++; }
+static const struct kj_sys_ops recorder = {rec_load, rec_reboot, rec_sync};
+
+static struct kj_plan make_plan(void)
+{
+	struct kj_plan p = {.entry = 0x4000040};
+	kj_ranges_add(&p.staged, 0x10000, 0x20000);
+	kj_ranges_add(&p.staged, 0x4000000, 0x4004000);
+	kj_plan_alloc_staged(&p);
+	p.seg_buf[0][0] = 0xaa;
+	p.seg_buf[1][0] = 0xbb;
+	return p;
+}
+
+static const char *logpath = "/tmp/kjump-unit-jump.log";
+
+static int log_has(const char *s)
+{
+	char buf[8192] = "";
+	FILE *f = fopen(logpath, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return strstr(buf, s) != NULL;
+}
+
+static void run(int load_rc, int reboot_rc, int want_rc, const char *want_log)
+{
+	struct kj_plan p = make_plan();
+	int rc;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.load_rc = load_rc;
+	rec.reboot_rc = reboot_rc;
+	fclose(fopen(logpath, "w")); /* stands for /dev/kmsg, which always exists */
+	kj_log_open("unit-jump", KJ_LOG_KMSG, logpath);
+	rc = resume_jump(&p);
+	CHECK_EQ(rc, want_rc);
+	CHECK_EQ(rec.loads, 1);
+	CHECK_EQ(rec.entry, 0x4000040);
+	CHECK_EQ(rec.nr, 2);
+	CHECK_EQ(rec.flags, KEXEC_PRESERVE_CONTEXT);
+	CHECK_EQ((uintptr_t)rec.segs[0].mem, 0x10000);
+	CHECK_EQ(rec.segs[0].bufsz, 0x10000);
+	CHECK_EQ(rec.segs[0].memsz, 0x10000);
+	CHECK_EQ((uintptr_t)rec.segs[1].mem, 0x4000000);
+	CHECK_EQ(rec.segs[1].memsz, 0x4000);
+	CHECK_EQ(rec.first_bytes[0], 0xaa);
+	CHECK_EQ(rec.first_bytes[1], 0xbb);
+	if (load_rc == 0) {
+		CHECK_EQ(rec.reboots, 1);
+		CHECK_EQ(rec.reboot_cmd, LINUX_REBOOT_CMD_KEXEC);
+		CHECK(rec.sync_before_reboot);
+	} else {
+		CHECK_EQ(rec.reboots, 0); /* never reboot without a loaded image */
+		CHECK(log_has("segment 0: 0x10000-0x20000"));
+		CHECK(log_has("segment 1: 0x4000000-0x4004000"));
+	}
+	CHECK(log_has(want_log));
+	kj_plan_free(&p);
+}
+
+int main(void)
+{
+	kj_sys_set(&recorder);
+	run(-EPERM, 0, -EPERM, "lockdown");
+	run(-EBUSY, 0, -EBUSY, "another kexec image");
+	run(-EINVAL, 0, -EINVAL, "kexec_load failed: Invalid argument");
+	run(-ENOSYS, 0, -ENOSYS, "without CONFIG_KEXEC");
+	run(0, -EINVAL, -EINVAL, "CONFIG_KEXEC_JUMP");
+	run(0, 0, -ECANCELED, "the jump did not happen (returned)");
+	unlink(logpath);
+	return kj_test_result("unit-jump");
+}
