@@ -508,6 +508,12 @@ int main(int argc, char **argv)
 		log_error("cannot open target %s: %s", a.target, strerror(-rc));
 		goto out;
 	}
+	if (be->kind == KJ_BACKEND_DEVMEM && have_fw) {
+		struct kj_ranges win = {0};
+		if (kj_ranges_subtract(&fw_ram, &plan.ram, &win) == 0)
+			kj_backend_set_windows(be, &win);
+		kj_ranges_free(&win);
+	}
 	plan.be = be;
 	plan.write_all = is_file; /* a file stands for memory as it is after the jump */
 	if (jumping && (rc = kj_plan_alloc_staged(&plan)) < 0) {

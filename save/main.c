@@ -403,6 +403,8 @@ int main(int argc, char **argv)
 		log_error("no memory to save");
 		goto out;
 	}
+	if (s.be && s.be->kind == KJ_BACKEND_DEVMEM && !a.ranges)
+		kj_backend_set_windows(s.be, &ranges); /* A's memory: never ours */
 	s.total = kj_ranges_total(&ranges);
 	if (open_output(&a, &dev) < 0)
 		goto out;

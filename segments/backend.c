@@ -12,6 +12,28 @@
 
 static const uint8_t zeros[64 * 1024];
 
+/* /dev/mem: each thread keeps one window of up to KJ_DEVMEM_WINDOW bytes mapped, inside
+ * the ranges it may map (memory the running kernel does not own); mmap() of /dev/mem
+ * fills the page tables at once, so a window bounds that cost. Outside those ranges,
+ * each access maps exactly the pages it touches. */
+#define KJ_DEVMEM_WINDOW ((uint64_t)32 << 20)
+
+static __thread struct {
+	const struct kj_backend *be;
+	uint64_t start, end;
+	uint8_t *p;
+} win;
+
+static void window_drop(void)
+{
+	if (win.p)
+		munmap(win.p, (size_t)(win.end - win.start));
+	win.p = NULL;
+	win.be = NULL;
+}
+
+
+
 static int file_write(struct kj_backend *b, uint64_t addr, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -67,8 +89,11 @@ static int fd_sync(struct kj_backend *b) { return fsync(b->fd) < 0 ? -errno : 0;
 
 static void fd_close(struct kj_backend *b)
 {
+	if (win.be == b)
+		window_drop();
 	if (b->fd >= 0)
 		close(b->fd);
+	kj_ranges_free(&b->windows);
 	free(b);
 }
 
@@ -77,8 +102,42 @@ static const struct kj_backend_ops file_ops = {
 	.close = fd_close,
 };
 
-/* /dev/mem: map exactly the pages touched (page-aligned window) for each call. Calls
- * are block-sized (≥ 256 KiB), so the mapping cost is small next to the copy. */
+/* Pointer to addr in this thread's window and how many bytes follow, or NULL. */
+static uint8_t *window_at(struct kj_backend *b, uint64_t addr, size_t *ret_avail)
+{
+	const struct kj_ranges *r = &b->windows;
+	size_t lo = 0, hi = r->n;
+	uint64_t s, e;
+	void *m;
+
+	if (win.p && win.be == b && addr >= win.start && addr < win.end) {
+		*ret_avail = (size_t)(win.end - addr);
+		return win.p + (addr - win.start);
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->r[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == r->n || r->r[lo].start > addr)
+		return NULL;
+	s = MAX(r->r[lo].start, ALIGN_DOWN(addr, KJ_DEVMEM_WINDOW));
+	e = MIN(r->r[lo].end, ALIGN_DOWN(addr, KJ_DEVMEM_WINDOW) + KJ_DEVMEM_WINDOW);
+	window_drop();
+	m = mmap(NULL, (size_t)(e - s), b->writable ? PROT_READ | PROT_WRITE : PROT_READ,
+		 MAP_SHARED, b->fd, (off_t)s);
+	if (m == MAP_FAILED)
+		return NULL;
+	win.be = b;
+	win.start = s;
+	win.end = e;
+	win.p = m;
+	*ret_avail = (size_t)(e - addr);
+	return win.p + (addr - s);
+}
+
 static int devmem_map(struct kj_backend *b, uint64_t addr, size_t len, int prot,
 		      uint8_t **ret_base, size_t *ret_maplen, size_t *ret_delta)
 {
@@ -94,45 +153,60 @@ static int devmem_map(struct kj_backend *b, uint64_t addr, size_t len, int prot,
 	return 0;
 }
 
-static int devmem_write(struct kj_backend *b, uint64_t addr, const void *buf, size_t len)
+/* Copy len bytes to (buf != NULL, to_mem) or from physical memory, or zero it. */
+static int devmem_access(struct kj_backend *b, uint64_t addr, void *buf, size_t len, int to_mem)
 {
-	uint8_t *m = NULL;
-	size_t maplen = 0, delta = 0;
-	int rc = devmem_map(b, addr, len, PROT_READ | PROT_WRITE, &m, &maplen, &delta);
-	if (rc < 0)
-		return rc;
-	if (buf)
-		memcpy(m + delta, buf, len);
-	else
-		memset(m + delta, 0, len);
-	munmap(m, maplen);
-	return 0;
-}
+	uint8_t *p = buf;
 
-static int devmem_zero(struct kj_backend *b, uint64_t addr, size_t len)
-{
-	/* Zero runs can be huge: map them in bounded windows. */
 	while (len) {
-		size_t n = MIN(len, (size_t)64 << 20);
-		int rc = devmem_write(b, addr, NULL, n);
-		if (rc < 0)
-			return rc;
+		size_t avail, n;
+		uint8_t *w = window_at(b, addr, &avail);
+		if (!w) { /* not in a window range: map just these pages */
+			uint8_t *m = NULL;
+			size_t maplen = 0, delta = 0;
+			int rc = devmem_map(b, addr, len, to_mem ? PROT_READ | PROT_WRITE : PROT_READ,
+					    &m, &maplen, &delta);
+			if (rc < 0)
+				return rc;
+			w = m + delta;
+			n = len;
+			if (!to_mem)
+				memcpy(p, w, n);
+			else if (p)
+				memcpy(w, p, n);
+			else
+				memset(w, 0, n);
+			munmap(m, maplen);
+		} else {
+			n = MIN(len, avail);
+			if (!to_mem)
+				memcpy(p, w, n);
+			else if (p)
+				memcpy(w, p, n);
+			else
+				memset(w, 0, n);
+		}
 		addr += n;
 		len -= n;
+		if (p)
+			p += n;
 	}
 	return 0;
 }
 
+static int devmem_write(struct kj_backend *b, uint64_t addr, const void *buf, size_t len)
+{
+	return devmem_access(b, addr, (void *)buf, len, 1);
+}
+
+static int devmem_zero(struct kj_backend *b, uint64_t addr, size_t len)
+{
+	return devmem_access(b, addr, NULL, len, 1);
+}
+
 static int devmem_read(struct kj_backend *b, uint64_t addr, void *buf, size_t len)
 {
-	uint8_t *m = NULL;
-	size_t maplen = 0, delta = 0;
-	int rc = devmem_map(b, addr, len, PROT_READ, &m, &maplen, &delta);
-	if (rc < 0)
-		return rc;
-	memcpy(buf, m + delta, len);
-	munmap(m, maplen);
-	return 0;
+	return devmem_access(b, addr, buf, len, 0);
 }
 
 static int devmem_sync(struct kj_backend *b)
@@ -182,6 +256,7 @@ int kj_backend_open(const char *spec, const struct kj_root *root, int writable,
 	if (!b)
 		return -ENOMEM;
 	b->fd = -1;
+	b->writable = writable;
 	if (!strncmp(spec, "file:", 5) && spec[5]) {
 		fd = open(spec + 5, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
 		b->ops = &file_ops;
@@ -218,6 +293,17 @@ void kj_backend_close(struct kj_backend *b)
 {
 	if (b)
 		b->ops->close(b);
+}
+
+int kj_backend_set_windows(struct kj_backend *b, const struct kj_ranges *r)
+{
+	kj_ranges_free(&b->windows);
+	for (size_t i = 0; i < r->n; i++)
+		if (kj_ranges_add(&b->windows, ALIGN_UP(r->r[i].start, KJ_PAGE_SIZE),
+				  ALIGN_DOWN(r->r[i].end, KJ_PAGE_SIZE)) < 0)
+			return -ENOMEM;
+	kj_ranges_normalize(&b->windows);
+	return 0;
 }
 
 const char *kj_backend_kind_to_string(enum kj_backend_kind k)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ranges.h"
 #include "root.h"
 
 enum kj_backend_kind { KJ_BACKEND_FILE, KJ_BACKEND_DEVMEM, KJ_BACKEND_NULL };
@@ -27,11 +28,16 @@ struct kj_backend {
 	const struct kj_backend_ops *ops;
 	enum kj_backend_kind kind;
 	int fd;
-	uint64_t bytes_written;
+	int writable;
+	/* devmem: where large windows may be mapped (memory outside the running kernel's
+	 * RAM); empty: map each access on its own. */
+	struct kj_ranges windows;
 };
 
 /* spec: "file:PATH", "devmem" or "null". writable: open for restoring. */
 int kj_backend_open(const char *spec, const struct kj_root *root, int writable,
 		    struct kj_backend **ret);
 void kj_backend_close(struct kj_backend *b);
+/* devmem: allow windows over these ranges (normalized, page-aligned); -ENOMEM. */
+int kj_backend_set_windows(struct kj_backend *b, const struct kj_ranges *r);
 const char *kj_backend_kind_to_string(enum kj_backend_kind k);
