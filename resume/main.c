@@ -252,39 +252,38 @@ static int rw_block_mount(const struct kj_root *root, char *ret_src, size_t size
 	return 0;
 }
 
-/* The machine must be the one that hibernated: same firmware RAM map. */
-static int check_memmap(const struct kj_header *h, const struct kj_memmap *now, char *err,
+/* The machine must be the one that hibernated: the same firmware RAM, page by page
+ * (kexec-tools hands the hibernating kernel a map whose low RAM starts at 0x400). */
+static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_ram, char *err,
 			size_t errlen)
 {
-	size_t j = 0;
+	struct kj_ranges then = {0};
+	int rc = 0;
 
 	if (h->nr_memmap == 0)
-		return 0; /* not recorded (converted core): ranges are still checked */
-	for (uint32_t i = 0; i <= h->nr_memmap; i++) {
-		/* Walk the RAM entries of both maps in step. */
-		while (i < h->nr_memmap && h->memmap[i].type != KJ_MEM_RAM)
-			i++;
-		while (j < now->n && now->e[j].type != KJ_MEM_RAM)
-			j++;
-		if (i == h->nr_memmap && j == now->n)
-			return 0;
-		if (i == h->nr_memmap || j == now->n || h->memmap[i].start != now->e[j].start ||
-		    h->memmap[i].end != now->e[j].end) {
-			snprintf(err, errlen,
-				 "the firmware memory map differs from the one at hibernation "
-				 "(System RAM %s%llx-%llx then, %s%llx-%llx now): another machine or "
-				 "VM configuration",
-				 i < h->nr_memmap ? "0x" : "none ",
-				 i < h->nr_memmap ? (unsigned long long)h->memmap[i].start : 0ull,
-				 i < h->nr_memmap ? (unsigned long long)h->memmap[i].end - 1 : 0ull,
-				 j < now->n ? "0x" : "none ",
-				 j < now->n ? (unsigned long long)now->e[j].start : 0ull,
-				 j < now->n ? (unsigned long long)now->e[j].end - 1 : 0ull);
-			return -ERANGE;
-		}
-		j++;
+		return 0; /* not recorded (converted core): the ranges are still checked */
+	for (uint32_t i = 0; i < h->nr_memmap; i++)
+		if (h->memmap[i].type == KJ_MEM_RAM &&
+		    kj_ranges_add(&then, h->memmap[i].start, h->memmap[i].end) < 0)
+			return -ENOMEM;
+	kj_ranges_page_align(&then, KJ_PAGE_SIZE);
+	for (size_t i = 0; i < MAX(then.n, now_ram->n); i++) {
+		const struct kj_range *a = i < then.n ? &then.r[i] : NULL;
+		const struct kj_range *b = i < now_ram->n ? &now_ram->r[i] : NULL;
+		if (a && b && a->start == b->start && a->end == b->end)
+			continue;
+		snprintf(err, errlen,
+			 "the firmware memory map differs from the one at hibernation (System RAM "
+			 "%s0x%llx-0x%llx then, %s0x%llx-0x%llx now): another machine or VM "
+			 "configuration",
+			 a ? "" : "none, ", a ? (unsigned long long)a->start : 0ull,
+			 a ? (unsigned long long)a->end - 1 : 0ull, b ? "" : "none, ",
+			 b ? (unsigned long long)b->start : 0ull, b ? (unsigned long long)b->end - 1 : 0ull);
+		rc = -ERANGE;
+		break;
 	}
-	return 0;
+	kj_ranges_free(&then);
+	return rc;
 }
 
 /* The normal boot goes on: it should get all the machine's RAM. Only for the real
@@ -452,7 +451,7 @@ int main(int argc, char **argv)
 		ret = EXIT_MISMATCH;
 		goto out;
 	}
-	if (have_fw && (rc = check_memmap(&img.hdr, &mm, err, sizeof(err))) < 0) {
+	if (have_fw && (rc = check_memmap(&img.hdr, &fw_ram, err, sizeof(err))) < 0) {
 		log_error("%s: cannot resume this image: %s", a.device, err);
 		drop_image(&dev, &a);
 		ret = EXIT_MISMATCH;
@@ -552,7 +551,13 @@ int main(int argc, char **argv)
 			  strerror(-rc));
 		goto out;
 	}
-	rc = resume_jump(&plan);
+	rc = kj_jump_load(&plan, err, sizeof(err));
+	if (rc == 0) {
+		log_notice("jumping back into the hibernated kernel at 0x%llx",
+			   (unsigned long long)plan.entry);
+		rc = kj_jump_go(err, sizeof(err));
+	}
+	log_error("%s", err);
 	log_error("resume failed; the image was invalidated, continuing the normal boot");
 	ret = EXIT_FAILED;
 out:
