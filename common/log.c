@@ -12,6 +12,9 @@
 static const char *log_ident = "kjump";
 static int log_fd = -1; /* -1: stderr */
 static int log_max = LOG_INFO;
+static char last_error[256];
+
+const char *kj_log_last_error(void) { return last_error; }
 
 static int in_initramfs(void)
 {
@@ -64,10 +67,12 @@ void kj_log(int prio, const char *fmt, ...)
 	int n;
 
 	if (prio > log_max)
-		return;
+		return; /* errors always pass: log_max is at least LOG_WARNING */
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (prio <= LOG_ERR)
+		snprintf(last_error, sizeof(last_error), "%.255s", msg);
 
 	if (log_fd >= 0) {
 		char line[1100];

@@ -21,6 +21,8 @@ int kj_log_get_max_level(void);
 int kj_log_is_stderr(void);
 
 void kj_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The last error-level message, "" if none (to pass a failure's reason on). */
+const char *kj_log_last_error(void);
 
 #define log_error(...) kj_log(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) kj_log(LOG_WARNING, __VA_ARGS__)

@@ -14,6 +14,8 @@
 #include "elfcore.h"
 #include "format.h"
 #include "imgdev.h"
+#include "jump.h"
+#include "plan.h"
 #include "log.h"
 #include "macros.h"
 #include "memmap.h"
@@ -26,7 +28,7 @@ struct args {
 	const char *memory, *elf, *output, *root, *label, *release;
 	const char *ranges, *region, *extents;
 	uint64_t entry, offset, create;
-	int have_entry;
+	int have_entry, abort_jump;
 	uint32_t compression, block_pages;
 	enum kj_log_target log;
 };
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 		"                           System RAM in /proc/iomem)\n"
 		"      --release STR        A's kernel release to record (default: kjump.release=\n"
 		"                           from /proc/cmdline, else uname -r)\n"
+		"      --abort-jump         when saving fails, leave the reason on the swap area\n"
+		"                           and jump back into the hibernated kernel\n"
 		"      --root DIR           read /proc, /sys and /dev under DIR\n"
 		"      --log auto|stderr|kmsg\n"
 		"  -v, --verbose / -q, --quiet\n"
@@ -88,12 +92,13 @@ static int cmdline_value(const struct kj_root *root, const char *key, char *buf,
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
-	       O_RELEASE, O_ROOT, O_LOG, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS };
+	       O_RELEASE, O_ROOT, O_LOG, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT };
 	static const struct option opts[] = {
 		{"memory", required_argument, NULL, O_MEMORY},
 		{"elf", required_argument, NULL, O_ELF},
 		{"ranges", required_argument, NULL, O_RANGES},
 		{"extents", required_argument, NULL, O_EXTENTS},
+		{"abort-jump", no_argument, NULL, O_ABORT},
 		{"output", required_argument, NULL, 'o'},
 		{"offset", required_argument, NULL, O_OFFSET},
 		{"create", required_argument, NULL, O_CREATE},
@@ -119,6 +124,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_ELF: a->elf = optarg; break;
 		case O_RANGES: a->ranges = optarg; break;
 		case O_EXTENTS: a->extents = optarg; break;
+		case O_ABORT: a->abort_jump = 1; break;
 		case 'o': a->output = optarg; break;
 		case O_LABEL: a->label = optarg; break;
 		case O_REGION: a->region = optarg; break;
@@ -349,6 +355,42 @@ static int set_extents(const struct args *a, struct kj_imgdev *dev)
 	return rc;
 }
 
+/* Saving failed in the hibernating kernel: tell the hibernated one why, and go back to
+ * it. The page holding the jump-back entry is staged with its current content (read
+ * through /dev/mem): the jumping kernel's page tables must map it. */
+static const char *a_output_name(const struct kj_imgdev *dev) { return dev->path; }
+
+static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_imgdev *dev,
+		       const char *why)
+{
+	struct kj_plan plan = {.entry = entry};
+	struct kj_backend *mem = NULL;
+	uint64_t page = ALIGN_DOWN(entry, KJ_PAGE_SIZE);
+	char err[512];
+	int rc;
+
+	if (dev->fd >= 0 && (rc = kj_status_write(dev, -EIO, why)) < 0)
+		log_warning("cannot leave the failure reason on %s: %s", a_output_name(dev),
+			    strerror(-rc));
+	if ((rc = kj_ranges_add(&plan.staged, page, page + KJ_PAGE_SIZE)) < 0 ||
+	    (rc = kj_plan_alloc_staged(&plan)) < 0 ||
+	    (rc = kj_backend_open("devmem", root, 0, &mem)) < 0 ||
+	    (rc = mem->ops->read(mem, page, plan.seg_buf[0], KJ_PAGE_SIZE)) < 0) {
+		log_error("cannot prepare the jump back: %s", strerror(-rc));
+		goto out;
+	}
+	rc = kj_jump_load(&plan, err, sizeof(err));
+	if (rc == 0) {
+		log_notice("saving failed: jumping back into the hibernated kernel at 0x%llx",
+			   (unsigned long long)entry);
+		kj_jump_go(err, sizeof(err));
+	}
+	log_error("%s", err);
+out:
+	kj_backend_close(mem);
+	kj_plan_free(&plan);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {0};
@@ -434,6 +476,10 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	if (ret != 0 && a.abort_jump && wo && wo->entry) {
+		abort_jump(&root, wo->entry, &dev,
+			   kj_log_last_error()[0] ? kj_log_last_error() : "kjump-save failed");
+	}
 	kj_imgdev_close(&dev);
 	kj_backend_close(s.be);
 	kj_elfcore_close(&s.elf);

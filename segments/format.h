@@ -153,6 +153,18 @@ struct kj_disk_block {
 } __attribute__((packed));
 _Static_assert(sizeof(struct kj_disk_block) == 32, "block header is 32 bytes");
 
+/* Left in page 1 by a hibernating kernel that could not save, before it jumps back:
+ * tells the hibernated kernel why (kjump-image status). Only where no image is. */
+#define KJ_STATUS_MAGIC "KJSTATUS"
+struct kj_disk_status {
+	char magic[8];
+	uint64_t time;
+	int32_t error; /* -errno */
+	uint32_t crc;  /* CRC32C of msg */
+	char msg[240];
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_status) == 264, "");
+
 /* Host-order views produced by the parsers below. */
 struct kj_header {
 	uint16_t version_major, version_minor;

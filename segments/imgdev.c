@@ -10,8 +10,10 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "macros.h"
 #include "ranges.h"
 
@@ -406,4 +408,51 @@ int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, de
 out:
 	free(fm);
 	return rc;
+}
+
+int kj_status_write(struct kj_imgdev *d, int error, const char *msg)
+{
+	uint8_t page[KJ_IMG_PAGE] = {0};
+	struct kj_disk_status st = {0};
+	int rc;
+
+	/* Only into a plain swap area: never over an image or someone else's data. */
+	rc = kj_imgdev_pread(d, 0, page, sizeof(page));
+	if (rc < 0)
+		return rc;
+	if (kj_sig_classify(page, sizeof(page)) != KJ_SIG_SWAP)
+		return -EMEDIUMTYPE;
+	memset(page, 0, sizeof(page));
+	memcpy(st.magic, KJ_STATUS_MAGIC, 8);
+	st.time = htole64((uint64_t)time(NULL));
+	st.error = (int32_t)htole32((uint32_t)error);
+	snprintf(st.msg, sizeof(st.msg), "%s", msg);
+	st.crc = htole32(crc32c(0, st.msg, sizeof(st.msg)));
+	memcpy(page, &st, sizeof(st));
+	rc = kj_imgdev_pwrite(d, KJ_HEADER_OFF, page, sizeof(page));
+	return rc < 0 ? rc : kj_imgdev_sync(d);
+}
+
+int kj_status_read(struct kj_imgdev *d, int *ret_error, uint64_t *ret_time, char *msg, size_t size)
+{
+	struct kj_disk_status st;
+	int rc = kj_imgdev_pread(d, KJ_HEADER_OFF, &st, sizeof(st));
+
+	if (rc < 0)
+		return rc == -ENODATA ? 0 : rc;
+	if (memcmp(st.magic, KJ_STATUS_MAGIC, 8) ||
+	    crc32c(0, st.msg, sizeof(st.msg)) != le32toh(st.crc))
+		return 0;
+	st.msg[sizeof(st.msg) - 1] = 0;
+	*ret_error = (int32_t)le32toh((uint32_t)st.error);
+	*ret_time = le64toh(st.time);
+	snprintf(msg, size, "%s", st.msg);
+	return 1;
+}
+
+int kj_status_clear(struct kj_imgdev *d)
+{
+	uint8_t page[KJ_IMG_PAGE] = {0};
+	int rc = kj_imgdev_pwrite(d, KJ_HEADER_OFF, page, sizeof(page));
+	return rc < 0 ? rc : kj_imgdev_sync(d);
 }

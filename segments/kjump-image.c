@@ -23,7 +23,7 @@
 struct args {
 	const char *cmd, *device, *output;
 	uint64_t offset;
-	int json, blocks;
+	int json, blocks, clear;
 };
 
 static void usage(FILE *f)
@@ -37,6 +37,8 @@ static void usage(FILE *f)
 	      "  invalidate             restore the swap signature: the image can no longer\n"
 	      "                         be resumed\n"
 	      "  extract --output FILE  write the saved memory into FILE (offset = address)\n"
+	      "  status [--clear]       why the last hibernation could not save (exit 1: no\n"
+	      "                         failure recorded)\n"
 	      "  extents SWAPFILE       print the swap file's device, resume_offset and extent\n"
 	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
@@ -48,10 +50,11 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_JSON, O_BLOCKS };
+	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR };
 	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
 					     {"json", no_argument, NULL, O_JSON},
 					     {"blocks", no_argument, NULL, O_BLOCKS},
+					     {"clear", no_argument, NULL, O_CLEAR},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
@@ -67,6 +70,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_JSON: a->json = 1; break;
 		case O_BLOCKS: a->blocks = 1; break;
+		case O_CLEAR: a->clear = 1; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return -EINVAL;
@@ -79,7 +83,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->cmd = argv[optind];
 	a->device = argv[optind + 1];
 	if (strcmp(a->cmd, "info") && strcmp(a->cmd, "verify") && strcmp(a->cmd, "invalidate") &&
-	    strcmp(a->cmd, "extract") && strcmp(a->cmd, "extents")) {
+	    strcmp(a->cmd, "extract") && strcmp(a->cmd, "extents") && strcmp(a->cmd, "status")) {
 		fprintf(stderr, "kjump-image: unknown command '%s'\n", a->cmd);
 		return -EINVAL;
 	}
@@ -275,10 +279,26 @@ int main(int argc, char **argv)
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
 	if (!strcmp(a.cmd, "extents"))
 		return cmd_extents(a.device) < 0;
-	rc = kj_imgdev_open(a.device, a.offset, !strcmp(a.cmd, "invalidate"), &dev);
+	rc = kj_imgdev_open(a.device, a.offset, !strcmp(a.cmd, "invalidate") || a.clear, &dev);
 	if (rc < 0) {
 		log_error("cannot open %s: %s", a.device, strerror(-rc));
 		return 1;
+	}
+	if (!strcmp(a.cmd, "status")) {
+		char msg[256];
+		uint64_t when;
+		int error;
+		rc = kj_status_read(&dev, &error, &when, msg, sizeof(msg));
+		if (rc > 0) {
+			time_t t = (time_t)when;
+			char ts[64];
+			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+			printf("hibernation failed at %s: %s\n", ts, msg);
+			if (a.clear && (rc = kj_status_clear(&dev)) < 0)
+				log_error("cannot clear the status: %s", strerror(-rc));
+		}
+		ret = rc > 0 ? 0 : 1;
+		goto out;
 	}
 	if (!strcmp(a.cmd, "invalidate")) {
 		rc = kj_image_invalidate(&dev);

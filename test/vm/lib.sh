@@ -33,7 +33,8 @@ vm_copy_bin() {
 	done
 }
 
-# vm_initramfs OUT SCENARIO [EXTRA_FILE...]: EXTRA files are copied to the same path.
+# vm_initramfs OUT SCENARIO [FILE | SRC:DEST ...]: binaries (with their libraries) to the
+# same path, other files to DEST.
 vm_initramfs() {
 	local out=$1 scenario=$2 root
 	shift 2
@@ -47,7 +48,12 @@ vm_initramfs() {
 	ln -s "$SAVE" "$root/bin/kjump-save"
 	ln -s "$RESUME" "$root/bin/kjump-resume"
 	ln -s "$IMAGE" "$root/bin/kjump-image"
-	for f in "$@"; do vm_copy_bin "$root" "$f"; done
+	for f in "$@"; do
+		case $f in
+		*:*) mkdir -p "$root$(dirname "${f#*:}")" && cp "${f%%:*}" "$root${f#*:}" ;;
+		*) vm_copy_bin "$root" "$f" ;;
+		esac
+	done
 	cp "$scenario" "$root/scenario.sh"
 	cat >"$root/init" <<'INIT'
 #!/bin/busybox sh

@@ -1,0 +1,69 @@
+# The whole cycle in QEMU: kernel A runs a workload and hibernates with kjump-hibernate
+# (B = the same kernel with kjump-save), the QEMU process ends; a new QEMU process boots
+# C, whose kjump-resume jumps back into A. Source after test/lib.sh and test/vm/lib.sh.
+REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M"
+
+# cycle_prepare: the three initramfs images, in $WORK/{a,b,c}.cpio.gz
+cycle_prepare() {
+	local initb=$KJ_SRC/scripts/initramfs/kjump-save-init
+	# B: /init saves and powers off (or jumps back)
+	echo 'exec /sbin/kjump-save-init' >"$WORK/b.scen"
+	vm_initramfs "$WORK/b.cpio.gz" "$WORK/b.scen" "$initb:/sbin/kjump-save-init"
+	# the B image's /init is kjump-save-init itself
+	(mkdir -p "$WORK/bx" && cd "$WORK/bx" && zcat "$WORK/b.cpio.gz" | cpio -id --quiet &&
+		cp "$initb" init && find . | cpio -o -H newc --quiet | gzip -1 >"$WORK/b.cpio.gz")
+	rm -rf "$WORK/bx"
+	# A: the workload, kexec-tools, kjump-hibernate, B's kernel and initramfs
+	cat >"$WORK/a.scen" <<'SCEN'
+cycles=$(sed -n 's/.*kjtest.cycles=\([0-9]*\).*/\1/p' /proc/cmdline)
+swapdev=$(sed -n 's/.*kjtest.swap=\([^ ]*\).*/\1/p' /proc/cmdline)
+head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
+(i=0; while :; do i=$((i + 1)); echo "KJTEST: counter $i"; sleep 1; done) &
+sleep 3
+echo "KJTEST: token $(cat /tmp/token)"
+c=1
+while [ "$c" -le "${cycles:-1}" ]; do
+	echo "KJTEST: hibernating cycle $c"
+	kjump-hibernate --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz \
+		--initrd /boot/kjump-save.img --region "memmap=exactmap memmap=636K@0 memmap=127M@1M"
+	rc=$?
+	echo "KJTEST: hibernate returned $rc cycle $c token $(cat /tmp/token)"
+	# the disk still works: write, drop caches, read back
+	echo "kjump cycle $c $(cat /tmp/token)" | dd of=/dev/vda2 bs=512 seek=100 conv=sync 2>/dev/null
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	echo "KJTEST: disk readback: $(dd if=/dev/vda2 bs=512 skip=100 count=1 2>/dev/null | head -1 | tr -d '\0')"
+	kjump-image verify "${swapdev:-/dev/vda1}" >/dev/null 2>&1 && echo "KJTEST: image left on swap" ||
+		echo "KJTEST: no image left on swap"
+	sleep 2
+	c=$((c + 1))
+done
+echo "KJTEST: workload done at $(date +%s)"
+SCEN
+	vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \
+		"$KJ_SRC/scripts/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
+		"$WORK/b.cpio.gz:/boot/kjump-save.img"
+	# C: resume, or carry on with the normal boot
+	cat >"$WORK/c.scen" <<'SCEN'
+kjump-resume
+echo "KJTEST: kjump-resume returned $? (normal boot goes on)"
+echo "KJTEST: MemTotal $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
+SCEN
+	vm_initramfs "$WORK/c.cpio.gz" "$WORK/c.scen"
+}
+
+# cycle_qemu LOG MEM APPEND INITRD DISK: one QEMU process, console to LOG
+cycle_qemu() {
+	local log=$1 mem=$2 append=$3 initrd=$4 disk=$5 rc=0
+	timeout --foreground -k 5 "${CYCLE_TIMEOUT:-90}" qemu-system-x86_64 -accel tcg -nographic \
+		-no-reboot -kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 $append" \
+		-m "$mem" -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-drive "file=$disk,format=raw,if=virtio" </dev/null >"$log" 2>&1 || rc=$?
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	[ "$rc" = 124 ] && echo "cycle_qemu: timed out" >>"$log"
+	return 0
+}
+
+# last / first "KJTEST: counter N" in a log
+counter_last() { sed -n 's/.*KJTEST: counter \([0-9]*\).*/\1/p' "$1" | tail -1; }
+counter_first() { sed -n 's/.*KJTEST: counter \([0-9]*\).*/\1/p' "$1" | head -1; }
