@@ -411,7 +411,7 @@ int main(int argc, char **argv)
 	}
 	rc = kj_image_open(&dev, &img, &kind, err, sizeof(err));
 	if (rc == -ENOENT) {
-		log_info("%s: %s; continuing the normal boot", a.device, err);
+		log_notice("%s: %s; continuing the normal boot", a.device, err);
 		ret = EXIT_NO_IMAGE;
 		goto out;
 	}

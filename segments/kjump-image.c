@@ -24,6 +24,7 @@ struct args {
 	const char *cmd, *device, *output;
 	uint64_t offset;
 	int json, blocks, clear;
+	const char *set;
 };
 
 static void usage(FILE *f)
@@ -38,7 +39,7 @@ static void usage(FILE *f)
 	      "                         be resumed\n"
 	      "  extract --output FILE  write the saved memory into FILE (offset = address)\n"
 	      "  status [--clear]       why the last hibernation could not save (exit 1: no\n"
-	      "                         failure recorded)\n"
+	      "                         failure recorded); --set MSG records one\n"
 	      "  extents SWAPFILE       print the swap file's device, resume_offset and extent\n"
 	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
@@ -50,11 +51,12 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR };
+	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET };
 	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
 					     {"json", no_argument, NULL, O_JSON},
 					     {"blocks", no_argument, NULL, O_BLOCKS},
 					     {"clear", no_argument, NULL, O_CLEAR},
+					     {"set", required_argument, NULL, O_SET},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
@@ -71,6 +73,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_JSON: a->json = 1; break;
 		case O_BLOCKS: a->blocks = 1; break;
 		case O_CLEAR: a->clear = 1; break;
+		case O_SET: a->set = optarg; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return -EINVAL;
@@ -279,7 +282,7 @@ int main(int argc, char **argv)
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
 	if (!strcmp(a.cmd, "extents"))
 		return cmd_extents(a.device) < 0;
-	rc = kj_imgdev_open(a.device, a.offset, !strcmp(a.cmd, "invalidate") || a.clear, &dev);
+	rc = kj_imgdev_open(a.device, a.offset, !strcmp(a.cmd, "invalidate") || a.clear || a.set, &dev);
 	if (rc < 0) {
 		log_error("cannot open %s: %s", a.device, strerror(-rc));
 		return 1;
@@ -288,14 +291,21 @@ int main(int argc, char **argv)
 		char msg[256];
 		uint64_t when;
 		int error;
+		if (a.set) {
+			rc = kj_status_write(&dev, -EIO, a.set);
+			if (rc < 0)
+				log_error("%s: cannot record the status: %s", a.device, strerror(-rc));
+			ret = rc < 0;
+			goto out;
+		}
 		rc = kj_status_read(&dev, &error, &when, msg, sizeof(msg));
 		if (rc > 0) {
 			time_t t = (time_t)when;
 			char ts[64];
 			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 			printf("hibernation failed at %s: %s\n", ts, msg);
-			if (a.clear && (rc = kj_status_clear(&dev)) < 0)
-				log_error("cannot clear the status: %s", strerror(-rc));
+			if (a.clear && kj_status_clear(&dev) < 0)
+				log_error("cannot clear the status: %m");
 		}
 		ret = rc > 0 ? 0 : 1;
 		goto out;

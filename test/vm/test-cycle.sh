@@ -11,34 +11,67 @@ command -v kexec >/dev/null || skip "kexec-tools not installed"
 command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
 cycle_prepare
 
-# check_resumed NAME BEFORE_LOG AFTER_LOG: A went on where it stopped
+# check_resumed NAME BEFORE_LOG AFTER_LOG CYCLE: A went on where it stopped
 check_resumed() {
-	local n=$1 l1=$2 l2=$3 last first tok1 tok2
+	local n=$1 l1=$2 l2=$3 cyc=$4 last first tok2
 	vm_expect "$l1" "kjump-save: saved [0-9]+ pages" "$n: B saved A's memory"
-	vm_expect "$l1" "kjump: image saved; powering off|reboot: Power down" "$n: B powered off"
+	vm_expect "$l1" "kjump: image saved; powering off" "$n: B powered off"
 	vm_expect "$l2" "kjump-resume: jumping back into the hibernated kernel" "$n: C jumped back"
 	last=$(counter_last "$l1") first=$(counter_first "$l2")
-	tok1=$(sed -n 's/.*KJTEST: token \([0-9a-f]*\).*/\1/p' "$l1" | head -1)
-	tok2=$(sed -n 's/.*KJTEST: hibernate returned 0 cycle [0-9]* token \([0-9a-f]*\).*/\1/p' "$l2" | head -1)
-	echo "  $n: counter $last before, $first after; token $tok1 -> $tok2"
+	tok2=$(sed -n "s/.*KJTEST: hibernate returned 0 cycle $cyc token \([0-9a-f]*\).*/\1/p" "$l2" | head -1)
+	echo "  $n: counter $last before, $first after; token $TOKEN -> $tok2"
 	[ -n "$last" ] && [ -n "$first" ] && [ "$first" -ge "$last" ] && [ "$first" -le $((last + 2)) ] &&
 		pass "$n: the counter went on from $last (not from zero)" || fail "$n: counter $last -> '$first'"
-	[ -n "$tok1" ] && [ "$tok1" = "$tok2" ] && pass "$n: token unchanged" || fail "$n: token '$tok1' -> '$tok2'"
-	vm_expect "$l2" "KJTEST: disk readback: kjump cycle [0-9]+ $tok1" "$n: A reads and writes its disk after the resume"
+	[ -n "$TOKEN" ] && [ "$TOKEN" = "$tok2" ] && pass "$n: token unchanged" || fail "$n: token '$TOKEN' -> '$tok2'"
+	vm_expect "$l2" "KJTEST: disk readback: kjump cycle $cyc $TOKEN" "$n: A reads and writes its disk after the resume"
 	vm_expect "$l2" "KJTEST: no image left on swap" "$n: the image was used up"
 }
+token_of() { sed -n 's/.*KJTEST: token \([0-9a-f]*\).*/\1/p' "$1" | head -1; }
 
-variants=${*:-cycle abort}
+variants=${*:-cycle stale abort second 1g}
 for v in $variants; do
 	case $v in
 	cycle | 1g)
 		mem=512M; [ "$v" = 1g ] && mem=1G
 		vm_gpt_disk "$WORK/$v.disk" 512
 		cycle_qemu "$WORK/$v.1.log" $mem "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		TOKEN=$(token_of "$WORK/$v.1.log")
 		cycle_qemu "$WORK/$v.2.log" $mem "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
-		check_resumed "$v" "$WORK/$v.1.log" "$WORK/$v.2.log"
+		check_resumed "$v" "$WORK/$v.1.log" "$WORK/$v.2.log" 1
 		vm_expect "$WORK/$v.2.log" "KJTEST: workload done" "$v: A finished its work after the resume"
 		;;
+	stale)
+		# After a resume the image is spent: booting C again is a normal boot.
+		[ -f "$WORK/cycle.disk" ] || { fail "stale: needs the cycle variant first"; continue; }
+		cycle_qemu "$WORK/stale.log" 512M "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/cycle.disk"
+		vm_expect "$WORK/stale.log" "no image \\(plain swap\\); continuing the normal boot" "stale: no image the second time"
+		vm_expect "$WORK/stale.log" "KJTEST: kjump-resume returned 1" "stale: the boot continues"
+		vm_expect "$WORK/stale.log" "memory: added 256 MiB in 2 blocks, 0 failed" "stale: the rest of RAM hot-added"
+		;;
+	second)
+		vm_gpt_disk "$WORK/$v.disk" 512
+		cycle_qemu "$WORK/$v.1.log" 512M "kjtest.cycles=2" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		TOKEN=$(token_of "$WORK/$v.1.log")
+		cycle_qemu "$WORK/$v.2.log" 512M "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
+		check_resumed "$v (first)" "$WORK/$v.1.log" "$WORK/$v.2.log" 1
+		cycle_qemu "$WORK/$v.3.log" 512M "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
+		check_resumed "$v (second)" "$WORK/$v.2.log" "$WORK/$v.3.log" 2
+		vm_expect "$WORK/$v.3.log" "KJTEST: workload done" "$v: A finished its work after the second resume"
+		;;
+	abort)
+		# A swap area too small: B cannot save, leaves the reason and jumps back.
+		vm_gpt_disk "$WORK/$v.disk" 4
+		cycle_qemu "$WORK/$v.log" 512M "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		vm_expect "$WORK/$v.log" "kjump-save: .*too small" "abort: B could not save"
+		vm_expect "$WORK/$v.log" "saving failed: jumping back into the hibernated kernel" "abort: B jumped back"
+		vm_expect "$WORK/$v.log" "kjump-hibernate: hibernation failed at .*too small" "abort: A says why"
+		vm_expect "$WORK/$v.log" "KJTEST: hibernate returned 1 cycle 1" "abort: kjump-hibernate fails, A keeps running"
+		vm_expect "$WORK/$v.log" "KJTEST: no image left on swap" "abort: nothing resumable left"
+		vm_expect "$WORK/$v.log" "KJTEST: workload done" "abort: A finished its work"
+		a=$(sed -n '/KJTEST: hibernating cycle 1/,$p' "$WORK/$v.log" | grep -c "KJTEST: counter")
+		[ "$a" -ge 2 ] && pass "abort: the counter kept going ($a more)" || fail "abort: counter stopped"
+		;;
+	*) fail "unknown variant $v" ;;
 	esac
 done
 finish
