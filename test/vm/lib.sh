@@ -18,18 +18,16 @@ vm_find_kernel() {
 	KERNEL=$k
 }
 
-# vm_copy_bin ROOT FILE...: binaries and the shared libraries they need.
+# vm_copy_bin ROOT FILE [DEST]: a binary (to DEST, default its own path) and the shared
+# libraries it needs.
 vm_copy_bin() {
-	local root=$1 f l
-	shift
-	for f in "$@"; do
-		mkdir -p "$root$(dirname "$f")"
-		cp -L "$f" "$root$f"
-		for l in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-			[ -e "$root$l" ] && continue
-			mkdir -p "$root$(dirname "$l")"
-			cp -L "$l" "$root$l"
-		done
+	local root=$1 f=$2 dest=${3:-$2} l
+	mkdir -p "$root$(dirname "$dest")"
+	cp -L "$f" "$root$dest"
+	for l in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$l" ] && continue
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
 	done
 }
 
@@ -44,10 +42,11 @@ vm_initramfs() {
 	for a in $("$root/bin/busybox" --list); do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done
-	vm_copy_bin "$root" "$SAVE" "$RESUME" "$IMAGE"
-	ln -s "$SAVE" "$root/bin/kjump-save"
-	ln -s "$RESUME" "$root/bin/kjump-resume"
-	ln -s "$IMAGE" "$root/bin/kjump-image"
+	# Our binaries go to /usr/sbin: the build tree may be below /tmp, which /init
+	# mounts over.
+	for f in "$SAVE" "$RESUME" "$IMAGE"; do
+		vm_copy_bin "$root" "$f" "/usr/sbin/$(basename "$f")"
+	done
 	for f in "$@"; do
 		case $f in
 		*:*) mkdir -p "$root$(dirname "${f#*:}")" && cp "${f%%:*}" "$root${f#*:}" ;;
@@ -57,6 +56,7 @@ vm_initramfs() {
 	cp "$scenario" "$root/scenario.sh"
 	cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
