@@ -10,8 +10,11 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 [ "${1:-}" = --no-install ] || "$src/scripts/install-deps.sh"
 "$src/scripts/build.sh" "$src/build"
 export KJ_BIN=$src/build KJ_SRC=$src KJUMP_BUILD_KERNEL=1
+# shellcheck source=/dev/null
 . "$src/test/lib.sh"
+# shellcheck source=/dev/null
 . "$src/test/vm/lib.sh"
+# shellcheck source=/dev/null
 . "$src/test/vm/synthetic.sh"
 vm_find_kernel
 echo "== kernel: $KERNEL"

@@ -109,7 +109,8 @@ SF
 	mkswap -q -L kjswap -U "$VM_SWAP_UUID" "$WORK/p1.img"
 	dd if="$WORK/p1.img" of="$out" bs=1M seek=1 conv=notrunc status=none
 	truncate -s 128M "$WORK/p2.img"
-	mkfs.ext4 -q -F -b 4096 -L kjdata "$WORK/p2.img"
+	# VM_P2_DIR: a directory to fill the filesystem with (a test root)
+	mkfs.ext4 -q -F -b 4096 -L kjdata ${VM_P2_DIR:+-d "$VM_P2_DIR"} "$WORK/p2.img"
 	dd if="$WORK/p2.img" of="$out" bs=1M seek=$((swap + 1)) conv=notrunc status=none
 	rm -f "$WORK/p1.img" "$WORK/p2.img"
 }

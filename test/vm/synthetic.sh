@@ -25,10 +25,14 @@ echo "KJTEST: resuming"
 kjump-resume
 echo "KJTEST: kjump-resume returned $?"
 SCEN
-	vm_initramfs "$WORK/$name.initrd" "$WORK/$name.scen"
+	if [ -n "${SYN_INITRD:-}" ]; then # another initramfs (dracut's)
+		cp "$SYN_INITRD" "$WORK/$name.initrd"
+	else
+		vm_initramfs "$WORK/$name.initrd" "$WORK/$name.scen"
+	fi
 	SYN_RC=0
 	timeout --foreground -k 5 60 qemu-system-x86_64 -accel tcg -nographic -no-reboot \
-		-kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 resume=/dev/vda1 $append" \
+		-kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 resume=/dev/vda1 ${SYN_APPEND:-} $append" \
 		-m "$mem" -initrd "$WORK/$name.initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-drive "file=$WORK/$name.disk,format=raw,if=virtio" </dev/null >"$SYN_LOG" 2>&1 || SYN_RC=$?
 	tr -d '\r' <"$SYN_LOG" >"$SYN_LOG.tmp" && mv "$SYN_LOG.tmp" "$SYN_LOG"

@@ -1,0 +1,35 @@
+#!/bin/bash
+# shellcheck disable=SC2154 # initdir, moddir, systemdsystemunitdir, SYSTEMCTL come from dracut
+# dracut module for kjump: resume a kexec-jump hibernation image before any
+# filesystem is mounted, or hot-add the rest of RAM when there is none.
+
+# called by dracut
+check() {
+	require_binaries kjump-resume || return 1
+	# Not in every initramfs by default: only with --add kjump or add_dracutmodules+=.
+	return 255
+}
+
+# called by dracut
+depends() {
+	echo base
+	return 0
+}
+
+# called by dracut
+install() {
+	# At a fixed path: the build or install tree may be anywhere.
+	inst_binary "$(command -v kjump-resume)" /usr/sbin/kjump-resume
+	# The fallback for kernels without a memory probe interface (kjump.fallback_kernel=).
+	inst_multiple -o kexec
+	if dracut_module_included "systemd"; then
+		inst_simple "$moddir/kjump-resume.service" "$systemdsystemunitdir/kjump-resume.service"
+		$SYSTEMCTL -q --root "$initdir" enable kjump-resume.service
+		inst_hook cmdline 20 "$moddir/parse-kjump.sh"
+	else
+		inst_hook cmdline 20 "$moddir/parse-kjump.sh"
+		# pre-mount runs after the initqueue found the devices, before the root
+		# filesystem (or any other) is mounted; before dracut's own 10-resume.
+		inst_hook pre-mount 05 "$moddir/kjump-resume.sh"
+	fi
+}

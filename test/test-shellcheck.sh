@@ -1,0 +1,16 @@
+#!/bin/bash
+# shellcheck is clean on every shell script in scripts/ (and the test harness).
+. "$(dirname "$0")/lib.sh"
+command -v shellcheck >/dev/null || skip "shellcheck not installed"
+cd "$KJ_SRC"
+for f in scripts/*.sh scripts/kjump-hibernate scripts/initramfs/* scripts/dracut/90kjump/*.sh \
+	scripts/mkinitcpio/install/kjump scripts/mkinitcpio/hooks/kjump .ci/run; do
+	case $f in
+	scripts/mkinitcpio/install/* | scripts/dracut/*/module-setup.sh | *.sh | .ci/run) shell=bash ;;
+	*) shell=sh ;;
+	esac
+	case $f in scripts/dracut/*/parse-kjump.sh | scripts/dracut/*/kjump-resume.sh) shell=sh ;; esac
+	if shellcheck -s $shell "$f" >"$WORK/sc.log" 2>&1; then pass "$f"; else
+		fail "$f"; cat "$WORK/sc.log" >&2; fi
+done
+finish
