@@ -1,0 +1,24 @@
+#!/bin/bash
+# cmake --install with DESTDIR puts everything where distributions and initramfs
+# generators look for it.
+. "$(dirname "$0")/lib.sh"
+command -v cmake >/dev/null || skip "cmake not installed"
+DESTDIR=$WORK/dest cmake --install "$KJ_BIN" --prefix /usr >"$WORK/install.log" 2>&1 ||
+	{ fail "cmake --install"; cat "$WORK/install.log" >&2; }
+for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/sbin/kjump-memhotplug \
+	/usr/sbin/kjump-hibernate /usr/lib/dracut/modules.d/90kjump/module-setup.sh \
+	/usr/lib/dracut/modules.d/90kjump/parse-kjump.sh /usr/lib/dracut/modules.d/90kjump/kjump-resume.sh \
+	/usr/lib/dracut/modules.d/90kjump/kjump-resume.service /usr/lib/initcpio/install/kjump \
+	/usr/lib/initcpio/hooks/kjump /usr/share/man/man8/kjump-resume.8 /usr/share/man/man8/kjump-save.8 \
+	/usr/share/man/man8/kjump-image.8 /usr/share/man/man8/kjump-memhotplug.8 /usr/share/man/man7/kjump.7; do
+	[ -e "$WORK/dest$f" ] && pass "$f" || fail "$f not installed"
+done
+for f in /usr/sbin/kjump-resume /usr/sbin/kjump-hibernate /usr/lib/dracut/modules.d/90kjump/module-setup.sh; do
+	[ -x "$WORK/dest$f" ] && pass "$f is executable" || fail "$f not executable"
+done
+"$WORK/dest/usr/sbin/kjump-resume" --help >/dev/null && pass "installed kjump-resume runs" || fail "installed binary"
+if command -v man >/dev/null; then
+	man -l "$WORK/dest/usr/share/man/man8/kjump-resume.8" 2>/dev/null | grep -q "EXIT STATUS" &&
+		pass "man page renders" || fail "man page"
+fi
+finish
