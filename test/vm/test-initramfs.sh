@@ -36,11 +36,11 @@ for v in $variants; do
 		cp -r "$KJ_SRC/scripts/dracut/90kjump" "$WORK/dracut/modules.d/"
 		mkdir -p "$WORK/dracut-conf.d"
 		DRACUT_PATH="$KJ_BIN /usr/sbin /usr/bin /sbin /bin" dracutbasedir=$WORK/dracut \
-			dracut --no-kernel --no-hostonly --force -m "base udev-rules rootfs-block kjump" \
+			dracut --no-kernel --no-hostonly --force -m "base udev-rules rootfs-block resume kjump" \
 			--kver "$(uname -r)" --conf /dev/null --confdir "$WORK/dracut-conf.d" \
 			"$WORK/dracut.img" >"$WORK/dracut-build.log" 2>&1 ||
 			{ fail "dracut failed"; tail "$WORK/dracut-build.log" >&2; continue; }
-		pass "Debian's dracut built an initramfs with the kjump module"
+		pass "Debian's dracut built an initramfs with the kjump and resume modules"
 		# no image: memory hot-added, dracut goes on to mount the root and switch to it
 		VM_P2_DIR=$(make_test_root) vm_gpt_disk "$WORK/dr.disk"
 		vm_run "$WORK/dracut-noimage.log" 90 "$REGION resume=/dev/vda1 root=/dev/vda2 rw rd.shell=0" \
