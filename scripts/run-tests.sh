@@ -1,6 +1,7 @@
 #!/bin/bash
 # Install dependencies, build, and run every test: the normal build (all tests,
-# QEMU ones included) and an ASan/UBSan build (all tests but the QEMU ones).
+# QEMU ones included), an ASan/UBSan build (all tests but the QEMU ones), and each
+# libFuzzer target for a bounded time (KJUMP_FUZZ_SECONDS, default 30; 0 skips).
 # Usage: scripts/run-tests.sh [--no-install] [--no-asan] [ctest args...]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,5 +22,9 @@ if [ $asan = 1 ]; then
 	"$src/scripts/build.sh" "$src/build-asan" -DKJUMP_SANITIZE=ON
 	(cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure \
 		--timeout 600 -LE vm "$@") || rc=1
+fi
+secs=${KJUMP_FUZZ_SECONDS:-30}
+if [ "$secs" != 0 ]; then
+	"$src/fuzz/run-fuzzers.sh" "$secs" || rc=1
 fi
 exit $rc
