@@ -468,7 +468,9 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		log_error("%s: cannot resume this image: %s", a.device, err);
 		drop_image(&dev, &a);
-		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : rc == -EIO ? EXIT_FAILED : EXIT_MISMATCH;
+		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE
+		      : rc == -ERANGE || rc == -E2BIG || rc == -EFBIG || rc == -EINVAL ? EXIT_MISMATCH
+										     : EXIT_FAILED;
 		goto out;
 	}
 	log_notice("plan: %.1f MiB direct, %.1f MiB staged in %zu kexec segments, %.1f MiB zero; "

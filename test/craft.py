@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# Craft attacking images for test-adversarial.sh: take a valid image, change its range
+# table, header or a block header, and recompute every checksum so that only the
+# loader's semantic checks stand between the image and physical memory.
+# Usage: craft.py IN OUT ATTACK
+import struct
+import sys
+
+PAGE = 4096
+POLY = 0x82F63B78
+TABLE = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ (POLY if c & 1 else 0)
+    TABLE.append(c)
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = (crc >> 8) ^ TABLE[(crc ^ b) & 0xFF]
+    return crc ^ 0xFFFFFFFF
+
+
+src, dst, attack = sys.argv[1:4]
+img = bytearray(open(src, "rb").read())
+hdr = bytearray(img[PAGE:2 * PAGE])
+(nr_ranges, total_pages, data_pages, nr_blocks, data_off, data_bytes, table_off) = struct.unpack_from("<QQQQQQQ", hdr, 64)
+ranges = [list(struct.unpack_from("<QQII", img, table_off + 24 * i)) for i in range(nr_ranges)]
+
+
+def last(zero):
+    # The last run of the kind: not the one holding the entry (the first range).
+    return [r for r in ranges if bool(r[2] & 1) == zero][-1]
+
+
+if attack == "stage-too-much":  # a zero run over most of the resume kernel's RAM
+    r = last(True)
+    r[0], r[1] = 0x100, 0x6000
+elif attack == "mmio":  # a zero run in the PCI hole
+    last(True)[0] = 0xFD000
+elif attack == "outside-ram":  # data above the machine's RAM
+    r = ranges[-1]
+    r[0] = 0x40000
+elif attack == "overlap":
+    ranges[1][0] = ranges[0][0]
+elif attack == "unsorted":
+    ranges[0], ranges[1] = ranges[1], ranges[0]
+elif attack == "npages-overflow":
+    last(True)[1] = (1 << 64) - 16
+elif attack == "nr-ranges-overflow":
+    nr_ranges = 1 << 61
+elif attack == "entry-outside":
+    struct.pack_into("<Q", hdr, 48, 0x30000000)
+elif attack == "block-too-long":  # a stored length beyond any block buffer
+    off = data_off
+    raw = bytearray(img[off:off + 32])
+    struct.pack_into("<I", raw, 12, 0x7FFFFFFF)
+    struct.pack_into("<I", raw, 28, crc32c(bytes(raw[:28])))
+    img[off:off + 32] = raw
+elif attack == "raw-too-long":
+    off = data_off
+    raw = bytearray(img[off:off + 32])
+    struct.pack_into("<I", raw, 8, 512 * PAGE)
+    struct.pack_into("<I", raw, 28, crc32c(bytes(raw[:28])))
+    img[off:off + 32] = raw
+elif attack == "commit-past-device":
+    pass  # handled below
+else:
+    sys.exit("unknown attack " + attack)
+
+if attack in ("stage-too-much", "mmio", "outside-ram"):
+    ranges.sort(key=lambda r: r[0])  # a well-formed table, only the addresses are wrong
+total_pages = sum(r[1] for r in ranges) & ((1 << 64) - 1)
+table = b"".join(struct.pack("<QQII", *r) for r in ranges)
+img[table_off:table_off + len(table)] = table
+struct.pack_into("<Q", hdr, 64, nr_ranges)
+struct.pack_into("<Q", hdr, 72, total_pages)
+struct.pack_into("<I", hdr, 120, crc32c(table))
+struct.pack_into("<I", hdr, 4092, crc32c(bytes(hdr[:4092])))
+img[PAGE:2 * PAGE] = hdr
+# commit record at page 0 + 4022: magic, id, image_end, nr_blocks, header_crc, blocks_crc, ...
+commit = bytearray(img[4022:4086])
+image_end = table_off + 24 * nr_ranges if attack != "commit-past-device" else 1 << 40
+struct.pack_into("<Q", commit, 16, image_end & ((1 << 64) - 1))
+struct.pack_into("<I", commit, 32, crc32c(bytes(hdr[:4092])))
+if attack.startswith("block") or attack.startswith("raw"):
+    chain, off = 0, data_off  # the chained CRC over block headers
+    for _ in range(nr_blocks):
+        raw = img[off:off + 32]
+        chain = crc32c(bytes(raw), chain)
+        off += 32 + struct.unpack_from("<I", raw, 12)[0]
+        if off > len(img):
+            break
+    struct.pack_into("<I", commit, 36, chain)
+struct.pack_into("<I", commit, 60, crc32c(bytes(commit[:60])))
+img[4022:4086] = commit
+open(dst, "wb").write(img)
