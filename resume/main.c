@@ -486,6 +486,14 @@ int main(int argc, char **argv)
 	lo.direct_io = 1;
 	lo.progress = on_progress;
 	lo.userdata = &pc;
+	/* Streaming writes memory as it reads: refuse a malformed data area first. */
+	if (a.verify == VERIFY_STREAM && !a.dry_run &&
+	    (rc = kj_image_check_blocks(&img, err, sizeof(err))) < 0) {
+		log_error("%s: unusable image: %s", a.device, err);
+		drop_image(&dev, &a);
+		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED;
+		goto out;
+	}
 	if (a.dry_run || a.verify == VERIFY_FIRST) {
 		lo.verify_only = 1;
 		kj_progress_start(&pc.p, "verifying");

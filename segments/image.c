@@ -159,3 +159,39 @@ int kj_image_check_table(struct kj_image *img)
 	free(c);
 	return rc;
 }
+
+int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
+{
+	const struct kj_header *h = &img->hdr;
+	uint64_t off = h->data_off, end = h->data_off + h->data_bytes;
+	uint32_t chain = 0;
+
+	for (uint64_t i = 0; i < h->nr_blocks; i++) {
+		uint8_t raw[sizeof(struct kj_disk_block)];
+		struct kj_block b;
+		uint64_t first = i * h->block_pages;
+		uint64_t pages = MIN((uint64_t)h->block_pages, h->data_pages - first);
+		char why[128];
+		int rc;
+
+		if (off + sizeof(raw) > end)
+			return fail(-EBADMSG, err, errlen, "data block %llu: blocks run past the data area",
+				    (unsigned long long)i);
+		rc = kj_imgdev_pread(img->dev, off, raw, sizeof(raw));
+		if (rc < 0)
+			return fail(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "data block %llu: %s",
+				    (unsigned long long)i,
+				    rc == -ENODATA ? "image truncated" : strerror(-rc));
+		rc = kj_block_parse(raw, sizeof(raw), h->block_pages, &b, why, sizeof(why));
+		if (rc < 0)
+			return fail(rc, err, errlen, "data block %llu: %s", (unsigned long long)i, why);
+		if (b.first_page != first || b.raw_len != pages << KJ_PAGE_SHIFT)
+			return fail(-EBADMSG, err, errlen, "data block %llu: block out of sequence",
+				    (unsigned long long)i);
+		chain = crc32c(chain, raw, sizeof(raw));
+		off += sizeof(raw) + b.stored_len;
+	}
+	if (off != end || chain != img->commit.blocks_crc)
+		return fail(-EBADMSG, err, errlen, "data blocks do not match the commit record");
+	return 0;
+}

@@ -44,3 +44,9 @@ int kj_range_cursor_finish(struct kj_range_cursor *c);
 /* Read the whole range table once: its CRC and counts. Corruption is then reported as
  * such before any entry is interpreted. */
 int kj_image_check_table(struct kj_image *img);
+
+/* Walk the data blocks' headers only (32 bytes each, a small fraction of the image):
+ * sequence, lengths, header checksums, the chained CRC against the commit record, the
+ * data area's size. Every structural attack on the data area is refused by this, before
+ * anything is written; only the data CRCs wait for the load. */
+int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen);

@@ -27,12 +27,13 @@ attack npages-overflow 3 "range table is corrupt"
 attack nr-ranges-overflow 3 "bad data or range table location"
 attack entry-outside 4 "outside every saved range"
 attack commit-past-device 3 "commit record: bad image end"
-# Block attacks are found while reading; with --verify first (the default for files,
-# and a cheap choice for memory) nothing is written before they are.
+# Block attacks: refused by the walk over the block headers that streaming (the default
+# for memory) makes before writing anything, and by --verify first.
 for a in block-too-long raw-too-long; do
 	python3 "$KJ_SRC/test/craft.py" "$WORK/good" "$WORK/bad" "$a"
 	rm -f "$WORK/target"
-	expect_rc 3 "$a: refused" "$RESUME" --device "$WORK/bad" --target "file:$WORK/target" --root "$WORK/root"
+	expect_rc 3 "$a: refused" "$RESUME" --device "$WORK/bad" --target "file:$WORK/target" --root "$WORK/root" \
+		--verify stream
 	expect_log "data block 0: bad (stored|block) length" "$a: names the block"
 	[ ! -e "$WORK/target" ] && pass "$a: nothing written" || fail "$a: the target was written"
 done
