@@ -3,17 +3,28 @@
 
 #include <errno.h>
 #include <lzo/lzo1x.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crc32c.h"
 #include "macros.h"
 
 #define WBUF_SIZE ((size_t)1 << 20)
+
+struct job {
+	uint8_t *raw, *comp;
+	uint64_t first_page;
+	uint32_t pages;
+	int state; /* 0 free, 1 submitted, 2 compressing, 3 done */
+	struct kj_block b;
+	const void *payload;
+};
 
 struct wstate {
 	struct kj_imgdev *dev;
@@ -22,8 +33,16 @@ struct wstate {
 	uint8_t *wbuf;       /* output buffer for sequential data writes */
 	size_t wlen;
 	uint64_t woff;       /* device offset of wbuf[0] */
-	uint8_t *raw, *comp, *wrk;
+	uint8_t *raw; /* the block being filled: jobs[tail % njobs].raw */
 	uint32_t raw_pages;
+	/* Compression runs in worker threads; blocks are appended in order. */
+	struct job *jobs;
+	size_t njobs, head, tail, taken; /* append at head, fill at tail, workers take at taken */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t *tids;
+	unsigned nthreads;
+	int stop;
 	uint64_t next_page;  /* data page index of raw[0] */
 	uint32_t chain;      /* CRC chain over block headers */
 	struct kj_disk_range *table;
@@ -75,37 +94,118 @@ static int wappend(struct wstate *w, const void *buf, size_t len)
 	return 0;
 }
 
+/* Worker: take submitted blocks in order, checksum and compress them. */
+static void *compressor(void *arg)
+{
+	struct wstate *w = arg;
+	uint8_t *wrk = malloc(LZO1X_1_MEM_COMPRESS);
+
+	for (;;) {
+		struct job *j;
+		size_t raw_len;
+
+		pthread_mutex_lock(&w->lock);
+		while (!w->stop && w->taken == w->tail)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->taken == w->tail) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		j = &w->jobs[w->taken++ % w->njobs];
+		j->state = 2;
+		pthread_mutex_unlock(&w->lock);
+
+		raw_len = (size_t)j->pages << KJ_PAGE_SHIFT;
+		memset(&j->b, 0, sizeof(j->b));
+		j->b.raw_len = j->b.stored_len = (uint32_t)raw_len;
+		j->b.first_page = j->first_page;
+		j->b.data_crc = crc32c(0, j->raw, raw_len);
+		j->payload = j->raw;
+		if (w->o->compression == KJ_COMP_LZO && wrk) {
+			lzo_uint clen = 0;
+			if (lzo1x_1_compress(j->raw, raw_len, j->comp, &clen, wrk) == LZO_E_OK &&
+			    clen < raw_len) {
+				j->b.flags = KJ_BLOCK_LZO;
+				j->b.stored_len = (uint32_t)clen;
+				j->payload = j->comp;
+			}
+		}
+		pthread_mutex_lock(&w->lock);
+		j->state = 3;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+	}
+	free(wrk);
+	return NULL;
+}
+
+/* Append the oldest block once compressed (in order: the chain CRC and the layout
+ * follow the data pages). */
+static int append_head(struct wstate *w)
+{
+	struct job *j = &w->jobs[w->head % w->njobs];
+	struct kj_disk_block d;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	while (j->state != 3)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	kj_block_encode(&j->b, &d);
+	w->chain = crc32c(w->chain, &d, sizeof(d));
+	if ((rc = wappend(w, &d, sizeof(d))) < 0 || (rc = wappend(w, j->payload, j->b.stored_len)) < 0)
+		return rc;
+	w->st.nr_blocks++;
+	pthread_mutex_lock(&w->lock);
+	j->state = 0;
+	w->head++;
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
 static int flush_block(struct wstate *w)
 {
-	struct kj_block b = {0};
-	struct kj_disk_block d;
-	size_t raw_len = (size_t)w->raw_pages << KJ_PAGE_SHIFT;
-	const void *payload = w->raw;
+	struct job *j;
 	int rc;
 
 	if (!w->raw_pages)
 		return 0;
-	b.raw_len = (uint32_t)raw_len;
-	b.stored_len = (uint32_t)raw_len;
-	b.first_page = w->next_page;
-	b.data_crc = crc32c(0, w->raw, raw_len);
-	if (w->o->compression == KJ_COMP_LZO) {
-		lzo_uint clen = 0;
-		if (lzo1x_1_compress(w->raw, raw_len, w->comp, &clen, w->wrk) == LZO_E_OK &&
-		    clen < raw_len) {
-			b.flags = KJ_BLOCK_LZO;
-			b.stored_len = (uint32_t)clen;
-			payload = w->comp;
-		}
-	}
-	kj_block_encode(&b, &d);
-	w->chain = crc32c(w->chain, &d, sizeof(d));
-	if ((rc = wappend(w, &d, sizeof(d))) < 0 || (rc = wappend(w, payload, b.stored_len)) < 0)
-		return rc;
-	w->st.nr_blocks++;
+	j = &w->jobs[w->tail % w->njobs];
+	j->pages = w->raw_pages;
+	j->first_page = w->next_page;
+	pthread_mutex_lock(&w->lock);
+	j->state = 1;
+	w->tail++;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
 	w->next_page += w->raw_pages;
 	w->raw_pages = 0;
+	/* The next block to fill must be free: append finished ones until it is. */
+	while (w->tail - w->head >= w->njobs)
+		if ((rc = append_head(w)) < 0)
+			return rc;
+	w->raw = w->jobs[w->tail % w->njobs].raw;
 	return 0;
+}
+
+static int drain(struct wstate *w)
+{
+	int rc;
+	while (w->head < w->tail)
+		if ((rc = append_head(w)) < 0)
+			return rc;
+	return 0;
+}
+
+static void stop_workers(struct wstate *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	for (unsigned t = 0; t < w->nthreads; t++)
+		pthread_join(w->tids[t], NULL);
+	w->nthreads = 0;
 }
 
 static int push_run(struct wstate *w)
@@ -214,13 +314,31 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	w.area = kj_swap_area_bytes(&swap, dev->size);
 
 	w.wbuf = malloc(WBUF_SIZE);
-	w.raw = malloc((size_t)opts.block_pages << KJ_PAGE_SHIFT);
-	w.comp = malloc(kj_lzo_bound((size_t)opts.block_pages << KJ_PAGE_SHIFT));
-	w.wrk = malloc(LZO1X_1_MEM_COMPRESS);
 	chunk = malloc((size_t)opts.block_pages << KJ_PAGE_SHIFT);
-	if (!w.wbuf || !w.raw || !w.comp || !w.wrk || !chunk) {
-		rc = -ENOMEM;
-		goto out;
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	{
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		unsigned want = opts.threads ? opts.threads : n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+		w.njobs = 2 * (size_t)want + 2;
+		w.jobs = calloc(w.njobs, sizeof(*w.jobs));
+		w.tids = calloc(want, sizeof(*w.tids));
+		int oom = !w.jobs;
+		for (size_t i = 0; w.jobs && i < w.njobs; i++) {
+			w.jobs[i].raw = malloc((size_t)opts.block_pages << KJ_PAGE_SHIFT);
+			w.jobs[i].comp = malloc(kj_lzo_bound((size_t)opts.block_pages << KJ_PAGE_SHIFT));
+			oom |= !w.jobs[i].raw || !w.jobs[i].comp;
+		}
+		if (oom || !w.wbuf || !chunk || !w.tids) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (; w.nthreads < want; w.nthreads++)
+			if (pthread_create(&w.tids[w.nthreads], NULL, compressor, &w)) {
+				rc = -EAGAIN;
+				goto out;
+			}
+		w.raw = w.jobs[0].raw;
 	}
 	w.woff = KJ_DATA_OFF;
 
@@ -239,7 +357,8 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 			a += len;
 		}
 	}
-	if ((rc = flush_block(&w)) < 0 || (rc = push_run(&w)) < 0 || (rc = wflush(&w)) < 0)
+	if ((rc = flush_block(&w)) < 0 || (rc = drain(&w)) < 0 || (rc = push_run(&w)) < 0 ||
+	    (rc = wflush(&w)) < 0)
 		goto write_err;
 	if (w.table_n == 0) {
 		rc = fail(-EINVAL, err, errlen, "nothing to save: no memory ranges");
@@ -322,10 +441,17 @@ write_err:
 	else
 		fail(rc, err, errlen, "writing the image: %s", strerror(-rc));
 out:
+	if (w.jobs)
+		stop_workers(&w);
+	for (size_t i = 0; w.jobs && i < w.njobs; i++) {
+		free(w.jobs[i].raw);
+		free(w.jobs[i].comp);
+	}
+	free(w.jobs);
+	free(w.tids);
+	pthread_mutex_destroy(&w.lock);
+	pthread_cond_destroy(&w.cond);
 	free(w.wbuf);
-	free(w.raw);
-	free(w.comp);
-	free(w.wrk);
 	free(w.table);
 	free(chunk);
 	return rc;

@@ -15,6 +15,7 @@ typedef int (*kj_mem_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
 struct kj_write_opts {
 	uint32_t compression; /* enum kj_compression */
 	uint32_t block_pages; /* 0: default */
+	unsigned threads;     /* compression threads; 0: online CPUs */
 	uint64_t entry;
 	uint32_t arch;
 	char release[81];
