@@ -124,6 +124,7 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 	if (h.nr_region > KJ_MAX_REGION || h.nr_memmap > KJ_MAX_MEMMAP)
 		return fail(-EBADMSG, err, errlen, "bad region or memory map count");
 	h.nr_extents = le64toh(d->nr_extents);
+	h.index_off = le64toh(d->index_off);
 	if (h.nr_extents > KJ_EXTMAP_MAX)
 		return fail(-EBADMSG, err, errlen, "bad extent count");
 	if (h.data_pages > h.total_pages || h.total_pages > (UINT64_MAX >> KJ_PAGE_SHIFT))
@@ -137,6 +138,11 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 	    __builtin_mul_overflow(h.nr_ranges, sizeof(struct kj_disk_range), &table_bytes) ||
 	    !kj_add_ok(h.table_off, table_bytes, &table_bytes) || h.nr_ranges == 0)
 		return fail(-EBADMSG, err, errlen, "bad data or range table location");
+	/* The block index follows the range table directly. */
+	if (h.index_off != table_bytes ||
+	    __builtin_mul_overflow(h.nr_blocks, sizeof(struct kj_disk_block), &blocks) ||
+	    !kj_add_ok(h.index_off, blocks, &blocks))
+		return fail(-EBADMSG, err, errlen, "bad block index location");
 	if (h.data_bytes < h.nr_blocks * sizeof(struct kj_disk_block))
 		return fail(-EBADMSG, err, errlen, "data size too small for its blocks");
 	for (uint32_t i = 0; i < h.nr_region; i++) {
@@ -232,6 +238,7 @@ void kj_header_encode(const struct kj_header *h, struct kj_disk_header *d)
 	d->table_crc = htole32(h->table_crc);
 	d->nr_memmap = htole32(h->nr_memmap);
 	d->nr_extents = htole64(h->nr_extents);
+	d->index_off = htole64(h->index_off);
 	memcpy(d->release, h->release, strnlen(h->release, sizeof(d->release)));
 	memcpy(d->orig_sig, h->orig_sig, KJ_SIG_LEN);
 	for (uint32_t i = 0; i < h->nr_region && i < KJ_MAX_REGION; i++) {

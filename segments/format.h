@@ -123,7 +123,7 @@ struct kj_disk_header {
 	char release[80];
 	uint8_t orig_sig[16];
 	uint64_t nr_extents; /* entries in page 0's extent map, 0 when contiguous */
-	uint64_t reserved2;
+	uint64_t index_off;  /* block index: a copy of every block header, after the table */
 	struct kj_disk_range_pair region[KJ_MAX_REGION];
 	struct kj_disk_memmap_entry memmap[KJ_MAX_MEMMAP];
 	uint8_t reserved[524];
@@ -179,6 +179,7 @@ struct kj_header {
 	uint8_t orig_sig[KJ_SIG_LEN];
 	uint32_t nr_region, nr_memmap;
 	uint64_t nr_extents;
+	uint64_t index_off;
 	struct {
 		uint64_t start, end;
 	} region[KJ_MAX_REGION];

@@ -67,7 +67,7 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 		return fail(-EBADMSG, err, errlen,
 			    "header expects %llu swap-file extents, page 0 maps %zu",
 			    (unsigned long long)img.hdr.nr_extents, dev->n_ext);
-	table_end = img.hdr.table_off + img.hdr.nr_ranges * sizeof(struct kj_disk_range);
+	table_end = img.hdr.index_off + img.hdr.nr_blocks * sizeof(struct kj_disk_block);
 	if (img.commit.image_end != table_end)
 		return fail(-EBADMSG, err, errlen, "commit record: bad image end");
 	if (img.commit.image_end > dev->size)
@@ -163,35 +163,35 @@ int kj_image_check_table(struct kj_image *img)
 int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
 {
 	const struct kj_header *h = &img->hdr;
-	uint64_t off = h->data_off, end = h->data_off + h->data_bytes;
+	uint64_t sum = 0;
 	uint32_t chain = 0;
+	uint8_t buf[64 * sizeof(struct kj_disk_block)];
 
-	for (uint64_t i = 0; i < h->nr_blocks; i++) {
-		uint8_t raw[sizeof(struct kj_disk_block)];
-		struct kj_block b;
-		uint64_t first = i * h->block_pages;
-		uint64_t pages = MIN((uint64_t)h->block_pages, h->data_pages - first);
-		char why[128];
-		int rc;
-
-		if (off + sizeof(raw) > end)
-			return fail(-EBADMSG, err, errlen, "data block %llu: blocks run past the data area",
-				    (unsigned long long)i);
-		rc = kj_imgdev_pread(img->dev, off, raw, sizeof(raw));
+	/* The block index: the headers in one sequential read, a small fraction of the
+	 * image, so that the data area is known sound before anything is written. */
+	for (uint64_t i = 0; i < h->nr_blocks;) {
+		size_t n = (size_t)MIN(h->nr_blocks - i, (uint64_t)sizeof(buf) / 32);
+		int rc = kj_imgdev_pread(img->dev, h->index_off + i * 32, buf, n * 32);
 		if (rc < 0)
-			return fail(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "data block %llu: %s",
-				    (unsigned long long)i,
+			return fail(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "block index: %s",
 				    rc == -ENODATA ? "image truncated" : strerror(-rc));
-		rc = kj_block_parse(raw, sizeof(raw), h->block_pages, &b, why, sizeof(why));
-		if (rc < 0)
-			return fail(rc, err, errlen, "data block %llu: %s", (unsigned long long)i, why);
-		if (b.first_page != first || b.raw_len != pages << KJ_PAGE_SHIFT)
-			return fail(-EBADMSG, err, errlen, "data block %llu: block out of sequence",
-				    (unsigned long long)i);
-		chain = crc32c(chain, raw, sizeof(raw));
-		off += sizeof(raw) + b.stored_len;
+		chain = crc32c(chain, buf, n * 32);
+		for (size_t k = 0; k < n; k++, i++) {
+			struct kj_block b;
+			uint64_t first = i * h->block_pages;
+			uint64_t pages = MIN((uint64_t)h->block_pages, h->data_pages - first);
+			char why[128];
+			rc = kj_block_parse(buf + k * 32, 32, h->block_pages, &b, why, sizeof(why));
+			if (rc < 0)
+				return fail(rc, err, errlen, "data block %llu: %s", (unsigned long long)i,
+					    why);
+			if (b.first_page != first || b.raw_len != pages << KJ_PAGE_SHIFT)
+				return fail(-EBADMSG, err, errlen, "data block %llu: block out of sequence",
+					    (unsigned long long)i);
+			sum += 32 + (uint64_t)b.stored_len;
+		}
 	}
-	if (off != end || chain != img->commit.blocks_crc)
+	if (sum != h->data_bytes || chain != img->commit.blocks_crc)
 		return fail(-EBADMSG, err, errlen, "data blocks do not match the commit record");
 	return 0;
 }

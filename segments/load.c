@@ -229,6 +229,8 @@ static int pipeline_failed(struct pipeline *pl)
  * emitting zero runs as they pass. */
 struct walker {
 	struct kj_range_cursor cur;
+	uint8_t index[64 * sizeof(struct kj_disk_block)]; /* block index, read ahead */
+	uint64_t index_first, index_n;
 	uint64_t pfn, left; /* current stored run */
 	uint64_t zero_bytes;
 };
@@ -381,6 +383,22 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 		if (rc == 0 && (sl->blk.first_page != first || sl->blk.raw_len != pages << KJ_PAGE_SHIFT)) {
 			rc = -EBADMSG;
 			snprintf(why, sizeof(why), "block out of sequence");
+		}
+		if (rc == 0 && (i < w->index_first || i >= w->index_first + w->index_n)) {
+			/* The block index, checked before the load, must say the same. */
+			w->index_first = i;
+			w->index_n = MIN(h->nr_blocks - i, (uint64_t)sizeof(w->index) / sizeof(raw));
+			rc = kj_imgdev_pread(img->dev, h->index_off + i * sizeof(raw), w->index,
+					     (size_t)w->index_n * sizeof(raw));
+			if (rc < 0) {
+				w->index_n = 0;
+				snprintf(why, sizeof(why), "block index: %s",
+					 rc == -ENODATA ? "image truncated" : strerror(-rc));
+			}
+		}
+		if (rc == 0 && memcmp(raw, w->index + (i - w->index_first) * sizeof(raw), sizeof(raw))) {
+			rc = -EBADMSG;
+			snprintf(why, sizeof(why), "header differs from the block index");
 		}
 		if (rc == 0) {
 			chain = crc32c(chain, raw, sizeof(raw));

@@ -47,6 +47,8 @@ struct wstate {
 	uint32_t chain;      /* CRC chain over block headers */
 	struct kj_disk_range *table;
 	size_t table_n, table_cap;
+	struct kj_disk_block *index; /* every block header again, written after the table */
+	size_t index_cap;
 	uint64_t run_pfn, run_n;
 	int run_zero;
 	struct kj_write_stats st;
@@ -153,6 +155,15 @@ static int append_head(struct wstate *w)
 	pthread_mutex_unlock(&w->lock);
 	kj_block_encode(&j->b, &d);
 	w->chain = crc32c(w->chain, &d, sizeof(d));
+	if (w->st.nr_blocks == w->index_cap) {
+		size_t cap = w->index_cap ? w->index_cap * 2 : 256;
+		struct kj_disk_block *n = realloc(w->index, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		w->index = n;
+		w->index_cap = cap;
+	}
+	w->index[w->st.nr_blocks] = d;
 	if ((rc = wappend(w, &d, sizeof(d))) < 0 || (rc = wappend(w, j->payload, j->b.stored_len)) < 0)
 		return rc;
 	w->st.nr_blocks++;
@@ -400,11 +411,14 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 		h.memmap[i].end = opts.memmap[i].end;
 		h.memmap[i].type = opts.memmap[i].type;
 	}
-	if (h.table_off + table_bytes > w.area) {
+	h.index_off = h.table_off + table_bytes;
+	if (h.index_off + w.st.nr_blocks * sizeof(*w.index) > w.area) {
 		rc = -ENOSPC;
 		goto write_err;
 	}
-	if ((rc = kj_imgdev_pwrite(dev, h.table_off, w.table, table_bytes)) < 0)
+	if ((rc = kj_imgdev_pwrite(dev, h.table_off, w.table, table_bytes)) < 0 ||
+	    (w.st.nr_blocks &&
+	     (rc = kj_imgdev_pwrite(dev, h.index_off, w.index, w.st.nr_blocks * sizeof(*w.index))) < 0))
 		goto write_err;
 	kj_header_encode(&h, &dh);
 	if ((rc = kj_imgdev_pwrite(dev, KJ_HEADER_OFF, &dh, sizeof(dh))) < 0 ||
@@ -413,10 +427,10 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 
 	w.st.nr_ranges = w.table_n;
 	w.st.stored_bytes = h.data_bytes;
-	w.st.image_bytes = h.table_off + table_bytes;
+	w.st.image_bytes = h.index_off + w.st.nr_blocks * sizeof(*w.index);
 	if (!opts.no_commit) {
 		c.image_id = h.image_id;
-		c.image_end = h.table_off + table_bytes;
+		c.image_end = w.st.image_bytes;
 		c.nr_blocks = h.nr_blocks;
 		c.header_crc = le32toh(dh.header_crc);
 		c.blocks_crc = w.chain;
@@ -453,6 +467,7 @@ out:
 	pthread_cond_destroy(&w.cond);
 	free(w.wbuf);
 	free(w.table);
+	free(w.index);
 	free(chunk);
 	return rc;
 }

@@ -53,18 +53,17 @@ elif attack == "nr-ranges-overflow":
     nr_ranges = 1 << 61
 elif attack == "entry-outside":
     struct.pack_into("<Q", hdr, 48, 0x30000000)
-elif attack == "block-too-long":  # a stored length beyond any block buffer
-    off = data_off
-    raw = bytearray(img[off:off + 32])
-    struct.pack_into("<I", raw, 12, 0x7FFFFFFF)
+elif attack in ("block-too-long", "raw-too-long"):
+    # block 0's header, in the data area and in the block index alike
+    index_off = table_off + 24 * nr_ranges
+    raw = bytearray(img[data_off:data_off + 32])
+    if attack == "block-too-long":  # a stored length beyond any block buffer
+        struct.pack_into("<I", raw, 12, 0x7FFFFFFF)
+    else:
+        struct.pack_into("<I", raw, 8, 512 * PAGE)
     struct.pack_into("<I", raw, 28, crc32c(bytes(raw[:28])))
-    img[off:off + 32] = raw
-elif attack == "raw-too-long":
-    off = data_off
-    raw = bytearray(img[off:off + 32])
-    struct.pack_into("<I", raw, 8, 512 * PAGE)
-    struct.pack_into("<I", raw, 28, crc32c(bytes(raw[:28])))
-    img[off:off + 32] = raw
+    img[data_off:data_off + 32] = raw
+    img[index_off:index_off + 32] = raw
 elif attack == "commit-past-device":
     pass  # handled below
 else:
@@ -73,8 +72,13 @@ else:
 if attack in ("stage-too-much", "mmio", "outside-ram"):
     ranges.sort(key=lambda r: r[0])  # a well-formed table, only the addresses are wrong
 total_pages = sum(r[1] for r in ranges) & ((1 << 64) - 1)
+old_index_off = table_off + 24 * len(ranges)
+index = bytes(img[old_index_off:old_index_off + 32 * nr_blocks])
 table = b"".join(struct.pack("<QQII", *r) for r in ranges)
 img[table_off:table_off + len(table)] = table
+index_off = table_off + 24 * nr_ranges if nr_ranges < (1 << 40) else old_index_off
+img[index_off:index_off + len(index)] = index
+struct.pack_into("<Q", hdr, 232, index_off)
 struct.pack_into("<Q", hdr, 64, nr_ranges)
 struct.pack_into("<Q", hdr, 72, total_pages)
 struct.pack_into("<I", hdr, 120, crc32c(table))
@@ -82,18 +86,10 @@ struct.pack_into("<I", hdr, 4092, crc32c(bytes(hdr[:4092])))
 img[PAGE:2 * PAGE] = hdr
 # commit record at page 0 + 4022: magic, id, image_end, nr_blocks, header_crc, blocks_crc, ...
 commit = bytearray(img[4022:4086])
-image_end = table_off + 24 * nr_ranges if attack != "commit-past-device" else 1 << 40
+image_end = index_off + 32 * nr_blocks if attack != "commit-past-device" else 1 << 40
 struct.pack_into("<Q", commit, 16, image_end & ((1 << 64) - 1))
 struct.pack_into("<I", commit, 32, crc32c(bytes(hdr[:4092])))
-if attack.startswith("block") or attack.startswith("raw"):
-    chain, off = 0, data_off  # the chained CRC over block headers
-    for _ in range(nr_blocks):
-        raw = img[off:off + 32]
-        chain = crc32c(bytes(raw), chain)
-        off += 32 + struct.unpack_from("<I", raw, 12)[0]
-        if off > len(img):
-            break
-    struct.pack_into("<I", commit, 36, chain)
+struct.pack_into("<I", commit, 36, crc32c(bytes(img[index_off:index_off + 32 * nr_blocks])))
 struct.pack_into("<I", commit, 60, crc32c(bytes(commit[:60])))
 img[4022:4086] = commit
 open(dst, "wb").write(img)
