@@ -153,6 +153,16 @@ static int devmem_map(struct kj_backend *b, uint64_t addr, size_t len, int prot,
 	return 0;
 }
 
+static void copy(uint8_t *mem, uint8_t *buf, size_t n, int to_mem)
+{
+	if (!to_mem)
+		memcpy(buf, mem, n);
+	else if (buf)
+		memcpy(mem, buf, n);
+	else
+		memset(mem, 0, n);
+}
+
 /* Copy len bytes to (buf != NULL, to_mem) or from physical memory, or zero it. */
 static int devmem_access(struct kj_backend *b, uint64_t addr, void *buf, size_t len, int to_mem)
 {
@@ -168,23 +178,12 @@ static int devmem_access(struct kj_backend *b, uint64_t addr, void *buf, size_t 
 					    &m, &maplen, &delta);
 			if (rc < 0)
 				return rc;
-			w = m + delta;
 			n = len;
-			if (!to_mem)
-				memcpy(p, w, n);
-			else if (p)
-				memcpy(w, p, n);
-			else
-				memset(w, 0, n);
+			copy(m + delta, p, n, to_mem);
 			munmap(m, maplen);
 		} else {
 			n = MIN(len, avail);
-			if (!to_mem)
-				memcpy(p, w, n);
-			else if (p)
-				memcpy(w, p, n);
-			else
-				memset(w, 0, n);
+			copy(w, p, n, to_mem);
 		}
 		addr += n;
 		len -= n;

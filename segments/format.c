@@ -2,23 +2,12 @@
 #include "format.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "crc32c.h"
+#include "err.h"
 #include "macros.h"
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char *err,
 		  size_t errlen)
@@ -28,7 +17,7 @@ int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char 
 	uint32_t v;
 
 	if (size < KJ_IMG_PAGE)
-		return fail(-EBADMSG, err, errlen, "swap header truncated");
+		return kj_errf(-EBADMSG, err, errlen, "swap header truncated");
 	memcpy(s.sig, p + KJ_SWAP_SIG_OFF, KJ_SIG_LEN);
 	memcpy(&v, p + 1024, 4);
 	s.version = le32toh(v);
@@ -50,12 +39,12 @@ int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *
 	struct kj_commit c;
 
 	if (size < KJ_IMG_PAGE)
-		return fail(-EBADMSG, err, errlen, "swap header page truncated");
+		return kj_errf(-EBADMSG, err, errlen, "swap header page truncated");
 	memcpy(&d, (const uint8_t *)page + KJ_COMMIT_OFF, sizeof(d));
 	if (memcmp(d.magic, KJ_COMMIT_MAGIC, 8))
-		return fail(-ENODATA, err, errlen, "no commit record (image incomplete)");
+		return kj_errf(-ENODATA, err, errlen, "no commit record (image incomplete)");
 	if (crc32c(0, &d, offsetof(struct kj_disk_commit, crc)) != le32toh(d.crc))
-		return fail(-EBADMSG, err, errlen, "commit record checksum mismatch");
+		return kj_errf(-EBADMSG, err, errlen, "commit record checksum mismatch");
 	c.image_id = le64toh(d.image_id);
 	c.image_end = le64toh(d.image_end);
 	c.nr_blocks = le64toh(d.nr_blocks);
@@ -74,22 +63,22 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 	uint64_t blocks, table_bytes, data_end;
 
 	if (size < sizeof(*d))
-		return fail(-EBADMSG, err, errlen, "header truncated");
+		return kj_errf(-EBADMSG, err, errlen, "header truncated");
 	if (memcmp(d->magic, KJ_IMG_MAGIC, 8))
-		return fail(-EBADMSG, err, errlen, "header magic missing");
+		return kj_errf(-EBADMSG, err, errlen, "header magic missing");
 	h.header_crc = le32toh(d->header_crc);
 	if (crc32c(0, d, offsetof(struct kj_disk_header, header_crc)) != h.header_crc)
-		return fail(-EBADMSG, err, errlen, "header checksum mismatch");
+		return kj_errf(-EBADMSG, err, errlen, "header checksum mismatch");
 	h.version_major = le16toh(d->version_major);
 	h.version_minor = le16toh(d->version_minor);
 	h.incompat_flags = le32toh(d->incompat_flags);
 	h.compat_flags = le32toh(d->compat_flags);
 	if (h.version_major != KJ_VERSION_MAJOR)
-		return fail(-EPROTONOSUPPORT, err, errlen,
+		return kj_errf(-EPROTONOSUPPORT, err, errlen,
 			    "format version %u.%u is not supported (this kjump reads %u.x)",
 			    h.version_major, h.version_minor, KJ_VERSION_MAJOR);
 	if (h.incompat_flags & ~KJ_INCOMPAT_KNOWN)
-		return fail(-EPROTONOSUPPORT, err, errlen,
+		return kj_errf(-EPROTONOSUPPORT, err, errlen,
 			    "image uses features unknown to this kjump (incompat 0x%x)",
 			    h.incompat_flags);
 	h.page_size = le32toh(d->page_size);
@@ -114,49 +103,49 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 	memcpy(h.orig_sig, d->orig_sig, KJ_SIG_LEN);
 
 	if (h.page_size != KJ_IMG_PAGE)
-		return fail(-EPROTONOSUPPORT, err, errlen, "page size %u is not supported",
+		return kj_errf(-EPROTONOSUPPORT, err, errlen, "page size %u is not supported",
 			    h.page_size);
 	if (h.compression > KJ_COMP_LZO)
-		return fail(-EPROTONOSUPPORT, err, errlen, "unknown compression %u",
+		return kj_errf(-EPROTONOSUPPORT, err, errlen, "unknown compression %u",
 			    h.compression);
 	if (h.block_pages == 0 || h.block_pages > KJ_MAX_BLOCK_PAGES)
-		return fail(-EBADMSG, err, errlen, "bad block size (%u pages)", h.block_pages);
+		return kj_errf(-EBADMSG, err, errlen, "bad block size (%u pages)", h.block_pages);
 	if (h.nr_region > KJ_MAX_REGION || h.nr_memmap > KJ_MAX_MEMMAP)
-		return fail(-EBADMSG, err, errlen, "bad region or memory map count");
+		return kj_errf(-EBADMSG, err, errlen, "bad region or memory map count");
 	h.nr_extents = le64toh(d->nr_extents);
 	h.index_off = le64toh(d->index_off);
 	if (h.nr_extents > KJ_EXTMAP_MAX)
-		return fail(-EBADMSG, err, errlen, "bad extent count");
+		return kj_errf(-EBADMSG, err, errlen, "bad extent count");
 	if (h.data_pages > h.total_pages || h.total_pages > (UINT64_MAX >> KJ_PAGE_SHIFT))
-		return fail(-EBADMSG, err, errlen, "bad page counts");
+		return kj_errf(-EBADMSG, err, errlen, "bad page counts");
 	blocks = h.data_pages / h.block_pages + (h.data_pages % h.block_pages != 0);
 	if (blocks != h.nr_blocks)
-		return fail(-EBADMSG, err, errlen, "block count %llu does not match %llu pages",
+		return kj_errf(-EBADMSG, err, errlen, "block count %llu does not match %llu pages",
 			    (unsigned long long)h.nr_blocks, (unsigned long long)h.data_pages);
 	if (h.data_off != KJ_DATA_OFF || !kj_add_ok(h.data_off, h.data_bytes, &data_end) ||
 	    h.table_off < data_end || h.table_off % KJ_IMG_PAGE ||
 	    __builtin_mul_overflow(h.nr_ranges, sizeof(struct kj_disk_range), &table_bytes) ||
 	    !kj_add_ok(h.table_off, table_bytes, &table_bytes) || h.nr_ranges == 0)
-		return fail(-EBADMSG, err, errlen, "bad data or range table location");
+		return kj_errf(-EBADMSG, err, errlen, "bad data or range table location");
 	/* The block index follows the range table directly. */
 	if (h.index_off != table_bytes ||
 	    __builtin_mul_overflow(h.nr_blocks, sizeof(struct kj_disk_block), &blocks) ||
 	    !kj_add_ok(h.index_off, blocks, &blocks))
-		return fail(-EBADMSG, err, errlen, "bad block index location");
+		return kj_errf(-EBADMSG, err, errlen, "bad block index location");
 	if (h.data_bytes < h.nr_blocks * sizeof(struct kj_disk_block))
-		return fail(-EBADMSG, err, errlen, "data size too small for its blocks");
+		return kj_errf(-EBADMSG, err, errlen, "data size too small for its blocks");
 	for (uint32_t i = 0; i < h.nr_region; i++) {
 		h.region[i].start = le64toh(d->region[i].start);
 		h.region[i].end = le64toh(d->region[i].end);
 		if (h.region[i].end <= h.region[i].start)
-			return fail(-EBADMSG, err, errlen, "bad region entry %u", i);
+			return kj_errf(-EBADMSG, err, errlen, "bad region entry %u", i);
 	}
 	for (uint32_t i = 0; i < h.nr_memmap; i++) {
 		h.memmap[i].start = le64toh(d->memmap[i].start);
 		h.memmap[i].end = le64toh(d->memmap[i].end);
 		h.memmap[i].type = le32toh(d->memmap[i].type);
 		if (h.memmap[i].end <= h.memmap[i].start)
-			return fail(-EBADMSG, err, errlen, "bad memory map entry %u", i);
+			return kj_errf(-EBADMSG, err, errlen, "bad memory map entry %u", i);
 	}
 	*ret = h;
 	return 0;
@@ -169,25 +158,25 @@ int kj_block_parse(const void *buf, size_t size, uint32_t block_pages, struct kj
 	struct kj_block b;
 
 	if (size < sizeof(d))
-		return fail(-EBADMSG, err, errlen, "block header truncated");
+		return kj_errf(-EBADMSG, err, errlen, "block header truncated");
 	memcpy(&d, buf, sizeof(d));
 	if (le32toh(d.magic) != KJ_BLOCK_MAGIC)
-		return fail(-EBADMSG, err, errlen, "block magic missing");
+		return kj_errf(-EBADMSG, err, errlen, "block magic missing");
 	if (crc32c(0, &d, offsetof(struct kj_disk_block, hdr_crc)) != le32toh(d.hdr_crc))
-		return fail(-EBADMSG, err, errlen, "block header checksum mismatch");
+		return kj_errf(-EBADMSG, err, errlen, "block header checksum mismatch");
 	b.flags = le32toh(d.flags);
 	b.raw_len = le32toh(d.raw_len);
 	b.stored_len = le32toh(d.stored_len);
 	b.first_page = le64toh(d.first_page);
 	b.data_crc = le32toh(d.data_crc);
 	if (b.flags & ~KJ_BLOCK_LZO)
-		return fail(-EBADMSG, err, errlen, "unknown block flags 0x%x", b.flags);
+		return kj_errf(-EBADMSG, err, errlen, "unknown block flags 0x%x", b.flags);
 	if (b.raw_len == 0 || b.raw_len % KJ_IMG_PAGE ||
 	    b.raw_len > (uint64_t)block_pages * KJ_IMG_PAGE)
-		return fail(-EBADMSG, err, errlen, "bad block length %u", b.raw_len);
+		return kj_errf(-EBADMSG, err, errlen, "bad block length %u", b.raw_len);
 	if (b.flags & KJ_BLOCK_LZO ? b.stored_len == 0 || b.stored_len > kj_lzo_bound(b.raw_len)
 				   : b.stored_len != b.raw_len)
-		return fail(-EBADMSG, err, errlen, "bad stored length %u", b.stored_len);
+		return kj_errf(-EBADMSG, err, errlen, "bad stored length %u", b.stored_len);
 	*ret = b;
 	return 0;
 }
@@ -293,17 +282,17 @@ int kj_extmap_parse(const void *page, size_t size, uint64_t base_page, struct kj
 	uint64_t next = 0;
 
 	if (size < KJ_IMG_PAGE)
-		return fail(-EBADMSG, err, errlen, "swap header page truncated");
+		return kj_errf(-EBADMSG, err, errlen, "swap header page truncated");
 	memcpy(&m, p + KJ_EXTMAP_OFF, sizeof(m));
 	if (memcmp(m.magic, KJ_EXTMAP_MAGIC, 8)) {
 		*ret_n = 0;
 		return 0;
 	}
 	if (le32toh(m.nr) == 0 || le32toh(m.nr) > KJ_EXTMAP_MAX)
-		return fail(-EBADMSG, err, errlen, "extent map: bad count");
+		return kj_errf(-EBADMSG, err, errlen, "extent map: bad count");
 	if (crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m), le32toh(m.nr) * sizeof(struct kj_disk_extent)) !=
 	    le32toh(m.crc))
-		return fail(-EBADMSG, err, errlen, "extent map checksum mismatch");
+		return kj_errf(-EBADMSG, err, errlen, "extent map checksum mismatch");
 	for (uint32_t i = 0; i < le32toh(m.nr); i++) {
 		struct kj_disk_extent d;
 		uint64_t end;
@@ -313,11 +302,11 @@ int kj_extmap_parse(const void *page, size_t size, uint64_t base_page, struct kj
 		ret[i].dev_page = le64toh(d.dev_page);
 		if (ret[i].file_page != next || ret[i].count == 0 ||
 		    !kj_add_ok(ret[i].dev_page, ret[i].count, &end) || end > (UINT64_MAX >> KJ_PAGE_SHIFT))
-			return fail(-EBADMSG, err, errlen, "extent map entry %u is invalid", i);
+			return kj_errf(-EBADMSG, err, errlen, "extent map entry %u is invalid", i);
 		next += ret[i].count;
 	}
 	if (ret[0].dev_page != base_page)
-		return fail(-EBADMSG, err, errlen,
+		return kj_errf(-EBADMSG, err, errlen,
 			    "extent map does not start at resume_offset (%llu != %llu)",
 			    (unsigned long long)ret[0].dev_page, (unsigned long long)base_page);
 	*ret_n = le32toh(m.nr);

@@ -2,24 +2,13 @@
 #include "image.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crc32c.h"
+#include "err.h"
 #include "macros.h"
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind *ret_kind,
 		  char *err, size_t errlen)
@@ -32,51 +21,51 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 
 	rc = kj_imgdev_pread(dev, 0, page, sizeof(page));
 	if (rc < 0)
-		return fail(rc == -ENODATA ? -ENOENT : rc, err, errlen,
+		return kj_errf(rc == -ENODATA ? -ENOENT : rc, err, errlen,
 			    "cannot read the swap header: %s", strerror(-rc));
 	kind = kj_sig_classify(page, sizeof(page));
 	if (ret_kind)
 		*ret_kind = kind;
 	if (kind == KJ_SIG_NONE)
-		return fail(-ENOENT, err, errlen, "not a swap area");
+		return kj_errf(-ENOENT, err, errlen, "not a swap area");
 	if (kind == KJ_SIG_SWAP)
-		return fail(-ENOENT, err, errlen, "no image (plain swap)");
+		return kj_errf(-ENOENT, err, errlen, "no image (plain swap)");
 	if (kind != KJ_SIG_KJUMP)
-		return fail(-EMEDIUMTYPE, err, errlen, "%s, not kjump's: left untouched",
+		return kj_errf(-EMEDIUMTYPE, err, errlen, "%s, not kjump's: left untouched",
 			    kj_sig_kind_to_string(kind));
 	kj_swap_parse(page, sizeof(page), &img.swap, NULL, 0);
 	if (dev->extmap_rc < 0)
-		return fail(-EBADMSG, err, errlen, "%s", dev->extmap_err);
+		return kj_errf(-EBADMSG, err, errlen, "%s", dev->extmap_err);
 	if (img.swap.version != 1)
-		return fail(-EBADMSG, err, errlen, "swap header version %u, expected 1",
+		return kj_errf(-EBADMSG, err, errlen, "swap header version %u, expected 1",
 			    img.swap.version);
 	rc = kj_commit_parse(page, sizeof(page), &img.commit, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = kj_imgdev_pread(dev, KJ_HEADER_OFF, hpage, sizeof(hpage));
 	if (rc < 0)
-		return fail(rc == -ENODATA ? -EBADMSG : rc, err, errlen,
+		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen,
 			    "cannot read the image header: %s", strerror(-rc));
 	rc = kj_header_parse(hpage, sizeof(hpage), &img.hdr, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (img.commit.image_id != img.hdr.image_id || img.commit.header_crc != img.hdr.header_crc ||
 	    img.commit.nr_blocks != img.hdr.nr_blocks)
-		return fail(-EBADMSG, err, errlen, "commit record does not match the header");
+		return kj_errf(-EBADMSG, err, errlen, "commit record does not match the header");
 	if (img.hdr.nr_extents != dev->n_ext)
-		return fail(-EBADMSG, err, errlen,
+		return kj_errf(-EBADMSG, err, errlen,
 			    "header expects %llu swap-file extents, page 0 maps %zu",
 			    (unsigned long long)img.hdr.nr_extents, dev->n_ext);
 	table_end = img.hdr.index_off + img.hdr.nr_blocks * sizeof(struct kj_disk_block);
 	if (img.commit.image_end != table_end)
-		return fail(-EBADMSG, err, errlen, "commit record: bad image end");
+		return kj_errf(-EBADMSG, err, errlen, "commit record: bad image end");
 	if (img.commit.image_end > dev->size)
-		return fail(-EBADMSG, err, errlen,
+		return kj_errf(-EBADMSG, err, errlen,
 			    "image truncated: it ends at byte %llu, the device has %llu",
 			    (unsigned long long)img.commit.image_end, (unsigned long long)dev->size);
 	area = kj_swap_area_bytes(&img.swap, dev->size);
 	if (img.commit.image_end > area)
-		return fail(-EBADMSG, err, errlen,
+		return kj_errf(-EBADMSG, err, errlen,
 			    "image ends at %llu bytes, past the end of the swap area (%llu bytes)",
 			    (unsigned long long)img.commit.image_end, (unsigned long long)area);
 	img.image_end = table_end;
@@ -173,7 +162,7 @@ int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
 		size_t n = (size_t)MIN(h->nr_blocks - i, (uint64_t)sizeof(buf) / 32);
 		int rc = kj_imgdev_pread(img->dev, h->index_off + i * 32, buf, n * 32);
 		if (rc < 0)
-			return fail(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "block index: %s",
+			return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "block index: %s",
 				    rc == -ENODATA ? "image truncated" : strerror(-rc));
 		chain = crc32c(chain, buf, n * 32);
 		for (size_t k = 0; k < n; k++, i++) {
@@ -183,15 +172,15 @@ int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
 			char why[128];
 			rc = kj_block_parse(buf + k * 32, 32, h->block_pages, &b, why, sizeof(why));
 			if (rc < 0)
-				return fail(rc, err, errlen, "data block %llu: %s", (unsigned long long)i,
+				return kj_errf(rc, err, errlen, "data block %llu: %s", (unsigned long long)i,
 					    why);
 			if (b.first_page != first || b.raw_len != pages << KJ_PAGE_SHIFT)
-				return fail(-EBADMSG, err, errlen, "data block %llu: block out of sequence",
+				return kj_errf(-EBADMSG, err, errlen, "data block %llu: block out of sequence",
 					    (unsigned long long)i);
 			sum += 32 + (uint64_t)b.stored_len;
 		}
 	}
 	if (sum != h->data_bytes || chain != img->commit.blocks_crc)
-		return fail(-EBADMSG, err, errlen, "data blocks do not match the commit record");
+		return kj_errf(-EBADMSG, err, errlen, "data blocks do not match the commit record");
 	return 0;
 }

@@ -2,23 +2,12 @@
 #include "plan.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "macros.h"
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 void kj_plan_free(struct kj_plan *p)
 {
@@ -49,7 +38,7 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 	p.ram_bytes = ram ? kj_ranges_total(ram) : 0;
 
 	if ((rc = kj_image_check_table(img)) < 0) {
-		fail(rc, err, errlen, "range table is corrupt (%s)",
+		kj_errf(rc, err, errlen, "range table is corrupt (%s)",
 		     rc == -EBADMSG ? "checksum, order or counts" : strerror(-rc));
 		goto out;
 	}
@@ -59,7 +48,7 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 		struct kj_ranges one = {0}, in = {0};
 
 		if (fw_ram && !kj_ranges_contains(fw_ram, s, e)) {
-			rc = fail(-ERANGE, err, errlen,
+			rc = kj_errf(-ERANGE, err, errlen,
 				  "saved range 0x%llx-0x%llx is not RAM in this machine's firmware "
 				  "memory map (another machine, or a different VM configuration?)",
 				  (unsigned long long)s, (unsigned long long)e);
@@ -86,7 +75,7 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 		if (p.staged.n > 1024) {
 			kj_ranges_normalize(&p.staged);
 			if (p.staged.n > KJ_KEXEC_SEGMENT_MAX + 1) {
-				rc = fail(-E2BIG, err, errlen,
+				rc = kj_errf(-E2BIG, err, errlen,
 					  "more than %d kexec segments would be needed to stage "
 					  "the memory that overlaps this kernel's RAM",
 					  KJ_KEXEC_SEGMENT_MAX);
@@ -95,15 +84,15 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 		}
 	}
 	if (rc < 0) {
-		fail(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
+		kj_errf(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
 		goto out;
 	}
 	if ((rc = kj_range_cursor_finish(cur)) < 0) {
-		fail(rc, err, errlen, "range table checksum or page counts do not match the header");
+		kj_errf(rc, err, errlen, "range table checksum or page counts do not match the header");
 		goto out;
 	}
 	if (!entry_found) {
-		rc = fail(-EINVAL, err, errlen,
+		rc = kj_errf(-EINVAL, err, errlen,
 			  "jump-back entry 0x%llx lies outside every saved range",
 			  (unsigned long long)img->hdr.entry);
 		goto out;
@@ -118,14 +107,14 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 	p.staged_bytes = kj_ranges_total(&p.staged);
 	p.direct_bytes = p.total_bytes - p.staged_bytes;
 	if (p.staged.n > KJ_KEXEC_SEGMENT_MAX) {
-		rc = fail(-E2BIG, err, errlen,
+		rc = kj_errf(-E2BIG, err, errlen,
 			  "staging needs %zu kexec segments, the kernel allows %d", p.staged.n,
 			  KJ_KEXEC_SEGMENT_MAX);
 		goto out;
 	}
 	/* kexec_load refuses segments totalling more than half of the RAM. */
 	if (p.staged_bytes > p.ram_bytes / 2) {
-		rc = fail(-EFBIG, err, errlen,
+		rc = kj_errf(-EFBIG, err, errlen,
 			  "staging needs %llu MiB, more than half of this kernel's %llu MiB RAM",
 			  (unsigned long long)(p.staged_bytes >> 20),
 			  (unsigned long long)(p.ram_bytes >> 20));

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <lzo/lzo1x.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "err.h"
 #include "macros.h"
 
 #define WBUF_SIZE ((size_t)1 << 20)
@@ -53,17 +53,6 @@ struct wstate {
 	int run_zero;
 	struct kj_write_stats st;
 };
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int wflush(struct wstate *w)
 {
@@ -276,15 +265,15 @@ static int sig_ok_for_write(const uint8_t *page, char *err, size_t errlen)
 	struct kj_swap_info s;
 
 	if (k != KJ_SIG_SWAP && k != KJ_SIG_KJUMP)
-		return fail(-EMEDIUMTYPE, err, errlen,
+		return kj_errf(-EMEDIUMTYPE, err, errlen,
 			    "output is not a swap area (%s); use --create SIZE to make one",
 			    kj_sig_kind_to_string(k));
 	kj_swap_parse(page, KJ_IMG_PAGE, &s, NULL, 0);
 	if (s.version != 1)
-		return fail(-EMEDIUMTYPE, err, errlen, "swap area version %u is not supported",
+		return kj_errf(-EMEDIUMTYPE, err, errlen, "swap area version %u is not supported",
 			    s.version);
 	if (s.nr_badpages)
-		return fail(-EOPNOTSUPP, err, errlen,
+		return kj_errf(-EOPNOTSUPP, err, errlen,
 			    "swap area has a bad-page list; run mkswap without -c");
 	return 0;
 }
@@ -313,12 +302,12 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	if (lzo_init() != LZO_E_OK)
 		return -ENOPKG;
 	if ((rc = kj_imgdev_pread(dev, 0, page0, sizeof(page0))) < 0)
-		return fail(rc, err, errlen, "cannot read the swap header: %s", strerror(-rc));
+		return kj_errf(rc, err, errlen, "cannot read the swap header: %s", strerror(-rc));
 	if ((rc = sig_ok_for_write(page0, err, errlen)) < 0)
 		return rc;
 	/* An older image must stop being resumable before its space is reused. */
 	if ((rc = kj_image_invalidate(dev)) < 0)
-		return fail(rc, err, errlen, "cannot invalidate the old image: %s", strerror(-rc));
+		return kj_errf(rc, err, errlen, "cannot invalidate the old image: %s", strerror(-rc));
 	if ((rc = kj_imgdev_pread(dev, 0, page0, sizeof(page0))) < 0)
 		return rc;
 	kj_swap_parse(page0, sizeof(page0), &swap, NULL, 0);
@@ -358,7 +347,7 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 			size_t len = (size_t)MIN(ranges->r[i].end - a,
 						 (uint64_t)opts.block_pages << KJ_PAGE_SHIFT);
 			if ((rc = read(read_ctx, a, chunk, len)) < 0) {
-				fail(rc, err, errlen, "reading memory at 0x%llx: %s",
+				kj_errf(rc, err, errlen, "reading memory at 0x%llx: %s",
 				     (unsigned long long)a, strerror(-rc));
 				goto out;
 			}
@@ -372,7 +361,7 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	    (rc = wflush(&w)) < 0)
 		goto write_err;
 	if (w.table_n == 0) {
-		rc = fail(-EINVAL, err, errlen, "nothing to save: no memory ranges");
+		rc = kj_errf(-EINVAL, err, errlen, "nothing to save: no memory ranges");
 		goto out;
 	}
 
@@ -449,11 +438,11 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	goto out;
 write_err:
 	if (rc == -ENOSPC)
-		fail(rc, err, errlen,
+		kj_errf(rc, err, errlen,
 		     "the swap area is too small for this image (%llu MiB available)",
 		     (unsigned long long)(w.area >> 20));
 	else
-		fail(rc, err, errlen, "writing the image: %s", strerror(-rc));
+		kj_errf(rc, err, errlen, "writing the image: %s", strerror(-rc));
 out:
 	if (w.jobs)
 		stop_workers(&w);
