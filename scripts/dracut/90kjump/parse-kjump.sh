@@ -17,4 +17,12 @@ esac
 if [ -n "$dev" ]; then
 	wait_for_dev -n "$dev"
 	info "kjump: waiting for resume device $dev"
+	if [ -n "$DRACUT_SYSTEMD" ]; then
+		# kjump-resume.service: after its device, like systemd-hibernate-resume@.
+		unit=$(dev_unit_name "$dev")
+		mkdir -p /run/systemd/system/kjump-resume.service.d
+		printf '[Unit]\nWants=%s.device\nAfter=%s.device\n' "$unit" "$unit" \
+			>/run/systemd/system/kjump-resume.service.d/device.conf
+		/sbin/initqueue --onetime --unique --name daemon-reload systemctl daemon-reload
+	fi
 fi
