@@ -121,12 +121,12 @@ static void set_error(struct pipeline *pl, int rc, const char *fmt, ...)
 
 static int decode_slot(struct pipeline *pl, struct slot *sl, uint8_t *out)
 {
-	const uint8_t *data = sl->in;
+	const uint8_t *data = sl->in + sizeof(struct kj_disk_block); /* after its header */
 	size_t off = 0;
 
 	if (sl->blk.flags & KJ_BLOCK_LZO) {
 		lzo_uint outlen = sl->blk.raw_len;
-		int r = lzo1x_decompress_safe(sl->in, sl->blk.stored_len, out, &outlen, NULL);
+		int r = lzo1x_decompress_safe(data, sl->blk.stored_len, out, &outlen, NULL);
 		if (r != LZO_E_OK || outlen != sl->blk.raw_len) {
 			set_error(pl, -EBADMSG, "data block %llu: LZO data is corrupt",
 				  (unsigned long long)sl->index);
@@ -327,7 +327,7 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 	unsigned nthreads = o->threads ? o->threads : kj_default_threads();
 	pthread_t *tids = NULL;
 	unsigned started = 0;
-	size_t in_cap = kj_lzo_bound((size_t)h->block_pages << KJ_PAGE_SHIFT);
+	size_t in_cap = sizeof(struct kj_disk_block) + kj_lzo_bound((size_t)h->block_pages << KJ_PAGE_SHIFT);
 	uint64_t consumed = 0, last_report = 0;
 	uint32_t chain = 0;
 	int rc = 0;
@@ -375,17 +375,11 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 
 		if (!sl)
 			break;
-		rc = stream_read(&st, raw, sizeof(raw));
-		if (rc == 0)
-			rc = kj_block_parse(raw, sizeof(raw), h->block_pages, &sl->blk, why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "%s", rc == -ENODATA ? "image truncated" : strerror(-rc));
-		if (rc == 0 && (sl->blk.first_page != first || sl->blk.raw_len != pages << KJ_PAGE_SHIFT)) {
-			rc = -EBADMSG;
-			snprintf(why, sizeof(why), "block out of sequence");
-		}
-		if (rc == 0 && (i < w->index_first || i >= w->index_first + w->index_n)) {
-			/* The block index, checked before the load, must say the same. */
+		why[0] = 0;
+		rc = 0;
+		if (i < w->index_first || i >= w->index_first + w->index_n) {
+			/* The block index (checked before the load, or by the chain at the end)
+			 * says where each block ends: the data area must say the same. */
 			w->index_first = i;
 			w->index_n = MIN(h->nr_blocks - i, (uint64_t)sizeof(w->index) / sizeof(raw));
 			rc = kj_imgdev_pread(img->dev, h->index_off + i * sizeof(raw), w->index,
@@ -395,6 +389,39 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 				snprintf(why, sizeof(why), "block index: %s",
 					 rc == -ENODATA ? "image truncated" : strerror(-rc));
 			}
+		}
+		if (rc == 0 && !st.direct) {
+			/* Buffered: header and payload straight into the slot, in one read
+			 * whose length the index gives (no copy through the stream buffer). */
+			struct kj_block ib;
+			rc = kj_block_parse(w->index + (i - w->index_first) * sizeof(raw), sizeof(raw),
+					    h->block_pages, &ib, why, sizeof(why));
+			if (rc == 0 && consumed + sizeof(raw) + ib.stored_len > h->data_bytes) {
+				rc = -EBADMSG;
+				snprintf(why, sizeof(why), "blocks run past the data area");
+			}
+			if (rc == 0) {
+				rc = kj_imgdev_pread(img->dev, h->data_off + consumed, sl->in,
+						     sizeof(raw) + ib.stored_len);
+				if (rc < 0)
+					snprintf(why, sizeof(why), "%s",
+						 rc == -ENODATA ? "image truncated" : strerror(-rc));
+				else
+					st.read_bytes += sizeof(raw) + ib.stored_len;
+			}
+		} else if (rc == 0) {
+			rc = stream_read(&st, sl->in, sizeof(raw));
+			if (rc < 0)
+				snprintf(why, sizeof(why), "%s",
+					 rc == -ENODATA ? "image truncated" : strerror(-rc));
+		}
+		if (rc == 0) {
+			memcpy(raw, sl->in, sizeof(raw));
+			rc = kj_block_parse(raw, sizeof(raw), h->block_pages, &sl->blk, why, sizeof(why));
+		}
+		if (rc == 0 && (sl->blk.first_page != first || sl->blk.raw_len != pages << KJ_PAGE_SHIFT)) {
+			rc = -EBADMSG;
+			snprintf(why, sizeof(why), "block out of sequence");
 		}
 		if (rc == 0 && memcmp(raw, w->index + (i - w->index_first) * sizeof(raw), sizeof(raw))) {
 			rc = -EBADMSG;
@@ -408,8 +435,8 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 				snprintf(why, sizeof(why), "blocks run past the data area");
 			}
 		}
-		if (rc == 0) {
-			rc = stream_read(&st, sl->in, sl->blk.stored_len);
+		if (rc == 0 && st.direct) {
+			rc = stream_read(&st, sl->in + sizeof(raw), sl->blk.stored_len);
 			if (rc < 0)
 				snprintf(why, sizeof(why), "%s",
 					 rc == -ENODATA ? "image truncated" : strerror(-rc));
