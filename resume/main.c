@@ -546,9 +546,12 @@ int main(int argc, char **argv)
 	{
 		double dt = kj_now() - t0;
 		uint64_t bytes = img.hdr.total_pages << KJ_PAGE_SHIFT;
-		log_notice("loaded %llu pages (%llu MiB) in %.2f s, %.1f MB/s",
-			 (unsigned long long)img.hdr.total_pages, (unsigned long long)(bytes >> 20),
-			 dt, kj_mbps(bytes, dt));
+		uint64_t data = img.hdr.data_pages << KJ_PAGE_SHIFT;
+		/* All pages, and the non-zero ones alone (what other tools count). */
+		log_notice("loaded %llu pages (%llu MiB, %llu MiB of data) in %.2f s, %.1f MB/s "
+			   "(%.1f MB/s of data)",
+			   (unsigned long long)img.hdr.total_pages, (unsigned long long)(bytes >> 20),
+			   (unsigned long long)(data >> 20), dt, kj_mbps(bytes, dt), kj_mbps(data, dt));
 	}
 	if (!jumping) {
 		ret = EXIT_OK;

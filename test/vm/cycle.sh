@@ -57,7 +57,7 @@ cycle_qemu() {
 	local log=$1 mem=$2 append=$3 initrd=$4 disk=$5 rc=0
 	timeout --foreground -k 5 "${CYCLE_TIMEOUT:-90}" qemu-system-x86_64 -accel tcg -nographic \
 		-no-reboot -kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 $append" \
-		-m "$mem" -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-m "$mem" ${CYCLE_QEMU_EXTRA:-} -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-drive "file=$disk,format=raw,if=virtio" </dev/null >"$log" 2>&1 || rc=$?
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 	[ "$rc" = 124 ] && echo "cycle_qemu: timed out" >>"$log"
