@@ -10,7 +10,7 @@ export KJ_BIN=${KJ_BIN:-$src/build} KJ_SRC=$src
 . "$src/test/vm/cycle.sh"
 vm_find_kernel
 fill=${1:-300}
-SMP="-smp 2"
+SMP=${KJ_QEMU_CPU:-"-smp 2"}
 
 # A workload with memory worth saving: random data in tmpfs.
 workload="dd if=/dev/urandom of=/tmp/fill bs=1M count=$fill 2>/dev/null; echo 1073741824 >/sys/power/image_size 2>/dev/null"
@@ -48,7 +48,7 @@ vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \
 	"$WORK/b.cpio.gz:/boot/kjump-save.img"
 vm_gpt_disk "$WORK/kj.disk" 1024
 CYCLE_QEMU_EXTRA="$SMP" CYCLE_TIMEOUT=300 cycle_qemu "$WORK/kj1.log" 1G "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/kj.disk"
-CYCLE_QEMU_EXTRA="$SMP" CYCLE_TIMEOUT=300 cycle_qemu "$WORK/kj2.log" 1G "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/kj.disk"
+CYCLE_QEMU_EXTRA="$SMP" CYCLE_TIMEOUT=300 cycle_qemu "$WORK/kj2.log" 1G "$REGION resume=/dev/vda1 ${KJ_C_APPEND:-}" "$WORK/c.cpio.gz" "$WORK/kj.disk"
 kj=$(grep -ao "kjump-resume: loaded [0-9]* pages .* MB/s of data)" "$WORK/kj2.log" | tail -1 || true)
 
 echo "kernel swsusp: ${sw:-no summary line (see $WORK/sw2.log)}"

@@ -13,6 +13,7 @@ void resume_cmdline_init(struct resume_cmdline *c)
 	memset(c, 0, sizeof(*c));
 	c->timeout_ms = RESUME_DEFAULT_TIMEOUT_MS;
 	strcpy(c->zone, "kernel");
+	c->io = -1;
 }
 
 /* Seconds with an optional fraction ("2", "0.5") to milliseconds, at most a day. */
@@ -96,6 +97,10 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 		if (!val || val[0] != '/' || strlen(val) >= sizeof(c->fallback_kernel))
 			return -EINVAL;
 		strcpy(dst, val);
+	} else if (!strcmp(key, "kjump.io")) {
+		if (!val || (strcmp(val, "auto") && strcmp(val, "direct") && strcmp(val, "buffered")))
+			return -EINVAL;
+		c->io = !strcmp(val, "auto") ? 1 : !strcmp(val, "direct") ? 2 : 0;
 	} else if (!strcmp(key, "kjump.threads")) {
 		if (!val || kj_parse_u64(val, &u) < 0 || u == 0 || u > 256)
 			return -EINVAL;

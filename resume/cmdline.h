@@ -20,6 +20,7 @@ struct resume_cmdline {
 	enum resume_hotplug hotplug; /* kjump.hotplug=on|off */
 	char zone[16];          /* kjump.zone=kernel|movable|auto */
 	unsigned threads;       /* kjump.threads= */
+	int io;                 /* kjump.io=auto|direct|buffered: 1, 2, 0; -1 unset */
 	int verbose;            /* kjump.debug */
 	char fallback_kernel[256]; /* kjump.fallback_kernel=: kexec into it without probe */
 	char fallback_initrd[256]; /* kjump.fallback_initrd= */

@@ -46,6 +46,7 @@ struct args {
 	int have_offset;
 	unsigned threads;
 	int dry_run, no_jump, keep, hotplug_only;
+	int io, io_set; /* lo.direct_io; given as an option */
 	enum resume_hotplug hotplug;
 	enum verify_mode verify;
 	enum kj_log_target log;
@@ -70,6 +71,9 @@ static void usage(FILE *f)
 	      "      --no-hotplug         do not hot-add memory when the boot continues\n"
 	      "      --hotplug-only       only hot-add the rest of RAM (see kjump-memhotplug)\n"
 	      "  -j, --threads N          decoder threads (default: online CPUs)\n"
+	      "      --io auto|direct|buffered\n"
+	      "                           O_DIRECT reads unless the image is cached (auto),\n"
+	      "                           always, or through the page cache with readahead\n"
 	      "      --root DIR           read /proc, /sys and /dev under DIR\n"
 	      "      --log auto|stderr|kmsg\n"
 	      "  -v, --verbose / -q, --quiet\n"
@@ -83,7 +87,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_LOG, O_CMDLINE, O_HPONLY,
-	       O_NOHP };
+	       O_NOHP, O_IO };
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, 'd'},
 		{"offset", required_argument, NULL, O_OFFSET},
@@ -95,6 +99,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"keep", no_argument, NULL, O_KEEP},
 		{"hotplug-only", no_argument, NULL, O_HPONLY},
 		{"no-hotplug", no_argument, NULL, O_NOHP},
+		{"io", required_argument, NULL, O_IO},
 		{"threads", required_argument, NULL, 'j'},
 		{"root", required_argument, NULL, O_ROOT},
 		{"log", required_argument, NULL, O_LOG},
@@ -106,6 +111,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	int c;
 
 	a->target = "devmem";
+	a->io = 1;
 	while ((c = getopt_long(argc, argv, "d:t:nj:vqh", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'd': a->device = optarg; break;
@@ -115,6 +121,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_KEEP: a->keep = 1; break;
 		case O_HPONLY: a->hotplug_only = 1; break;
 		case O_NOHP: a->hotplug = HOTPLUG_OFF; break;
+		case O_IO:
+			a->io_set = 1;
+			if (!strcmp(optarg, "auto"))
+				a->io = 1;
+			else if (!strcmp(optarg, "direct"))
+				a->io = 2;
+			else if (!strcmp(optarg, "buffered"))
+				a->io = 0;
+			else
+				goto bad;
+			break;
 		case O_ROOT: a->root = optarg; break;
 		case O_CMDLINE: a->cmdline = optarg; break;
 		case O_OFFSET:
@@ -374,6 +391,8 @@ int main(int argc, char **argv)
 	a.keep = a.keep || cl.keep;
 	if (!a.threads)
 		a.threads = cl.threads;
+	if (!a.io_set && cl.io >= 0)
+		a.io = cl.io;
 	if (!a.have_offset)
 		a.offset = cl.resume_offset;
 	is_file = !strncmp(a.target, "file:", 5);
@@ -483,7 +502,7 @@ int main(int argc, char **argv)
 			  (unsigned long long)plan.staged.r[i].end);
 
 	lo.threads = a.threads;
-	lo.direct_io = 1;
+	lo.direct_io = a.io;
 	lo.progress = on_progress;
 	lo.userdata = &pc;
 	/* Streaming writes memory as it reads: refuse a malformed data area first. */

@@ -2,6 +2,7 @@
 #include "load.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lzo/lzo1x.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -343,7 +344,10 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 	tids = calloc(nthreads, sizeof(*tids));
 	w = malloc(sizeof(*w));
 	st.direct = o->direct_io && img->dev->direct_fd >= 0 &&
-		    !data_is_cached(img->dev, h->data_off, h->data_bytes);
+		    (o->direct_io == 2 || !data_is_cached(img->dev, h->data_off, h->data_bytes));
+	if (!st.direct)
+		/* The kernel's readahead then overlaps the disk with the decoders. */
+		posix_fadvise(img->dev->fd, (off_t)img->dev->base, 0, POSIX_FADV_SEQUENTIAL);
 	if (posix_memalign((void **)&st.buf, 4096, STREAM_CHUNK))
 		st.buf = NULL;
 	if (!pl.slots || !tids || !w || !st.buf) {

@@ -18,7 +18,8 @@ struct kj_load_progress {
 struct kj_load_opts {
 	unsigned threads;  /* decoder threads; 0: online CPUs */
 	int verify_only;   /* decode and check everything, write nothing */
-	int direct_io;     /* read with O_DIRECT when the device allows it */
+	int direct_io;     /* 1: O_DIRECT unless the image is already cached, 2: always
+			    * O_DIRECT (when the device allows it), 0: through the page cache */
 	void (*progress)(const struct kj_load_progress *p, void *userdata);
 	void *userdata;
 };

@@ -53,7 +53,7 @@ int main(void)
 	CHECK_EQ(c.timeout_ms, RESUME_DEFAULT_TIMEOUT_MS);
 
 	c = parse("\"resume=LABEL=my swap\" kjump.timeout=2.5 kjump.keep kjump.hotplug=off "
-		  "kjump.zone=movable kjump.threads=3 kjump.debug=1", &bad);
+		  "kjump.zone=movable kjump.threads=3 kjump.debug=1 kjump.io=buffered", &bad);
 	CHECK_EQ(bad, 0);
 	CHECK(!strcmp(c.resume, "LABEL=my swap"));
 	CHECK_EQ(c.timeout_ms, 2500);
@@ -62,6 +62,7 @@ int main(void)
 	CHECK(!strcmp(c.zone, "movable"));
 	CHECK_EQ(c.threads, 3);
 	CHECK(c.verbose);
+	CHECK_EQ(c.io, 0);
 
 	c = parse("resume=\"PARTLABEL=a b\" root=x", &bad);
 	CHECK(!strcmp(c.resume, "PARTLABEL=a b"));
@@ -69,8 +70,9 @@ int main(void)
 	/* Malformed values: each rejected, the rest still parsed, nothing crashes. */
 	c = parse("resume= resume_offset=-1 resume_offset=0x10 resumedelay=abc noresume=1 "
 		  "kjump.timeout=-3 kjump.timeout=nan kjump.keep=maybe kjump.zone=dma "
-		  "kjump.threads=0 kjump.hotplug=2 resumewait=yes resume=/dev/vdb1", &bad);
-	CHECK_EQ(bad, 12);
+		  "kjump.threads=0 kjump.hotplug=2 resumewait=yes kjump.io=fast resume=/dev/vdb1", &bad);
+	CHECK_EQ(bad, 13);
+	CHECK_EQ(c.io, -1);
 	CHECK(!strcmp(c.resume, "/dev/vdb1"));
 	CHECK_EQ(c.resume_offset, 0);
 	CHECK(!c.noresume && !c.resumewait && !c.keep);
