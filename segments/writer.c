@@ -15,7 +15,6 @@
 #include "err.h"
 #include "macros.h"
 
-#define WBUF_SIZE ((size_t)1 << 20)
 
 struct job {
 	uint8_t *raw, *comp;
@@ -30,9 +29,7 @@ struct wstate {
 	struct kj_imgdev *dev;
 	const struct kj_write_opts *o;
 	uint64_t area;       /* usable bytes */
-	uint8_t *wbuf;       /* output buffer for sequential data writes */
-	size_t wlen;
-	uint64_t woff;       /* device offset of wbuf[0] */
+	uint64_t woff;       /* where the next block goes */
 	uint8_t *raw; /* the block being filled: jobs[tail % njobs].raw */
 	uint32_t raw_pages;
 	/* Compression runs in worker threads; blocks are appended in order. */
@@ -54,35 +51,16 @@ struct wstate {
 	struct kj_write_stats st;
 };
 
-static int wflush(struct wstate *w)
+/* Write at the end of the data written so far (no copy: straight from the block). */
+static int wput(struct wstate *w, const void *buf, size_t len)
 {
 	int rc;
-	if (!w->wlen)
-		return 0;
-	if (w->woff + w->wlen > w->area)
+	if (w->woff + len > w->area)
 		return -ENOSPC;
-	rc = kj_imgdev_pwrite(w->dev, w->woff, w->wbuf, w->wlen);
-	w->woff += w->wlen;
-	w->wlen = 0;
+	rc = kj_imgdev_pwrite(w->dev, w->woff, buf, len);
+	if (rc == 0)
+		w->woff += len;
 	return rc;
-}
-
-static int wappend(struct wstate *w, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		size_t n = MIN(len, WBUF_SIZE - w->wlen);
-		memcpy(w->wbuf + w->wlen, p, n);
-		w->wlen += n;
-		p += n;
-		len -= n;
-		if (w->wlen == WBUF_SIZE) {
-			int rc = wflush(w);
-			if (rc < 0)
-				return rc;
-		}
-	}
-	return 0;
 }
 
 /* Worker: take submitted blocks in order, checksum and compress them. */
@@ -153,7 +131,7 @@ static int append_head(struct wstate *w)
 		w->index_cap = cap;
 	}
 	w->index[w->st.nr_blocks] = d;
-	if ((rc = wappend(w, &d, sizeof(d))) < 0 || (rc = wappend(w, j->payload, j->b.stored_len)) < 0)
+	if ((rc = wput(w, &d, sizeof(d))) < 0 || (rc = wput(w, j->payload, j->b.stored_len)) < 0)
 		return rc;
 	w->st.nr_blocks++;
 	pthread_mutex_lock(&w->lock);
@@ -235,9 +213,10 @@ static int page_is_zero(const uint8_t *p)
 	return 1;
 }
 
-static int add_page(struct wstate *w, uint64_t pfn, const uint8_t *page)
+/* Run bookkeeping for one page; the caller keeps the non-zero ones in the block. */
+static int note_page(struct wstate *w, uint64_t pfn, int zero)
 {
-	int zero = page_is_zero(page), rc;
+	int rc;
 
 	if (w->run_n && (pfn != w->run_pfn + w->run_n || zero != w->run_zero))
 		if ((rc = push_run(w)) < 0)
@@ -248,15 +227,33 @@ static int add_page(struct wstate *w, uint64_t pfn, const uint8_t *page)
 	}
 	w->run_n++;
 	w->st.total_pages++;
-	if (zero) {
+	if (zero)
 		w->st.zero_pages++;
-		return 0;
-	}
-	w->st.data_pages++;
-	memcpy(w->raw + ((size_t)w->raw_pages << KJ_PAGE_SHIFT), page, KJ_PAGE_SIZE);
-	if (++w->raw_pages == w->o->block_pages)
-		return flush_block(w);
+	else
+		w->st.data_pages++;
 	return 0;
+}
+
+/* The pages just read into the block being filled: drop the zero ones (they become
+ * zero runs) by moving the others down, and flush the block when full. */
+static int keep_pages(struct wstate *w, uint64_t addr, size_t len)
+{
+	uint8_t *dst = w->raw + ((size_t)w->raw_pages << KJ_PAGE_SHIFT);
+	size_t keep = 0;
+	int rc;
+
+	for (size_t off = 0; off < len; off += KJ_PAGE_SIZE) {
+		int zero = page_is_zero(dst + off);
+		if ((rc = note_page(w, (addr + off) >> KJ_PAGE_SHIFT, zero)) < 0)
+			return rc;
+		if (!zero) {
+			if (keep != off)
+				memmove(dst + keep, dst + off, KJ_PAGE_SIZE);
+			keep += KJ_PAGE_SIZE;
+		}
+	}
+	w->raw_pages += (uint32_t)(keep >> KJ_PAGE_SHIFT);
+	return w->raw_pages == w->o->block_pages ? flush_block(w) : 0;
 }
 
 static int sig_ok_for_write(const uint8_t *page, char *err, size_t errlen)
@@ -290,7 +287,6 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	struct kj_disk_header dh;
 	struct kj_disk_commit dc;
 	struct kj_commit c = {0};
-	uint8_t *chunk = NULL;
 	uint64_t table_bytes;
 	int rc;
 
@@ -313,8 +309,6 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	kj_swap_parse(page0, sizeof(page0), &swap, NULL, 0);
 	w.area = kj_swap_area_bytes(&swap, dev->size);
 
-	w.wbuf = malloc(WBUF_SIZE);
-	chunk = malloc((size_t)opts.block_pages << KJ_PAGE_SHIFT);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
 	{
@@ -329,7 +323,7 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 			w.jobs[i].comp = malloc(kj_lzo_bound((size_t)opts.block_pages << KJ_PAGE_SHIFT));
 			oom |= !w.jobs[i].raw || !w.jobs[i].comp;
 		}
-		if (oom || !w.wbuf || !chunk || !w.tids) {
+		if (oom || !w.tids) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -344,21 +338,20 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 
 	for (size_t i = 0; i < ranges->n; i++) {
 		for (uint64_t a = ranges->r[i].start; a < ranges->r[i].end;) {
-			size_t len = (size_t)MIN(ranges->r[i].end - a,
-						 (uint64_t)opts.block_pages << KJ_PAGE_SHIFT);
-			if ((rc = read(read_ctx, a, chunk, len)) < 0) {
+			/* Straight into the block being filled: no copy for data pages. */
+			size_t room = (size_t)(opts.block_pages - w.raw_pages) << KJ_PAGE_SHIFT;
+			size_t len = (size_t)MIN(ranges->r[i].end - a, (uint64_t)room);
+			if ((rc = read(read_ctx, a, w.raw + ((size_t)w.raw_pages << KJ_PAGE_SHIFT), len)) < 0) {
 				kj_errf(rc, err, errlen, "reading memory at 0x%llx: %s",
-				     (unsigned long long)a, strerror(-rc));
+					(unsigned long long)a, strerror(-rc));
 				goto out;
 			}
-			for (size_t off = 0; off < len; off += KJ_PAGE_SIZE)
-				if ((rc = add_page(&w, (a + off) >> KJ_PAGE_SHIFT, chunk + off)) < 0)
-					goto write_err;
+			if ((rc = keep_pages(&w, a, len)) < 0)
+				goto write_err;
 			a += len;
 		}
 	}
-	if ((rc = flush_block(&w)) < 0 || (rc = drain(&w)) < 0 || (rc = push_run(&w)) < 0 ||
-	    (rc = wflush(&w)) < 0)
+	if ((rc = flush_block(&w)) < 0 || (rc = drain(&w)) < 0 || (rc = push_run(&w)) < 0)
 		goto write_err;
 	if (w.table_n == 0) {
 		rc = kj_errf(-EINVAL, err, errlen, "nothing to save: no memory ranges");
@@ -454,9 +447,7 @@ out:
 	free(w.tids);
 	pthread_mutex_destroy(&w.lock);
 	pthread_cond_destroy(&w.cond);
-	free(w.wbuf);
 	free(w.table);
 	free(w.index);
-	free(chunk);
 	return rc;
 }
