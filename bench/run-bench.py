@@ -115,7 +115,8 @@ def main():
             t_one = best(lambda: timed(resume + ["--device", lzo, "--threads", "1"])[0])
             codec = float(run([B + "/bench/bench-lzo-loop", lzo]).stdout)
             r["lzo_all_mbps"], r["lzo_1thread_mbps"], r["lzo_codec_mbps"] = raw_mb / t_all, raw_mb / t_one, codec
-            r["lzo_compress_1thread_mbps"] = float(run([B + "/bench/bench-lzo-loop", "--compress", memfile]).stdout)
+            r["lzo_compress_1thread_mbps"] = float(run([B + "/bench/bench-lzo-loop", "--compress", memfile,
+                                                        str(base)]).stdout)
             # (4) peak RSS
             r["rss_kib"] = rss_of(resume + ["--device", lzo])
             os.unlink(memfile)
