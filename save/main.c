@@ -358,8 +358,6 @@ static int set_extents(const struct args *a, struct kj_imgdev *dev)
 /* Saving failed in the hibernating kernel: tell the hibernated one why, and go back to
  * it. The page holding the jump-back entry is staged with its current content (read
  * through /dev/mem): the jumping kernel's page tables must map it. */
-static const char *a_output_name(const struct kj_imgdev *dev) { return dev->path; }
-
 static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_imgdev *dev,
 		       const char *why)
 {
@@ -370,7 +368,7 @@ static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_img
 	int rc;
 
 	if (dev->fd >= 0 && (rc = kj_status_write(dev, -EIO, why)) < 0)
-		log_warning("cannot leave the failure reason on %s: %s", a_output_name(dev),
+		log_warning("cannot leave the failure reason on %s: %s", dev->path,
 			    strerror(-rc));
 	if ((rc = kj_ranges_add(&plan.staged, page, page + KJ_PAGE_SIZE)) < 0 ||
 	    (rc = kj_plan_alloc_staged(&plan)) < 0 ||
