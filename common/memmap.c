@@ -48,16 +48,6 @@ static int cmp_entry(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int read_u64_attr(const struct kj_root *root, const char *path, uint64_t *ret)
-{
-	_cleanup_free_ char *buf = NULL;
-	int rc = kj_root_read_file(root, path, 256, &buf, NULL);
-	if (rc < 0)
-		return rc;
-	buf[strcspn(buf, "\n")] = 0;
-	return kj_parse_u64(buf, ret);
-}
-
 int kj_memmap_read(const struct kj_root *root, struct kj_memmap *ret)
 {
 	char dirpath[4096];
@@ -81,10 +71,10 @@ int kj_memmap_read(const struct kj_root *root, struct kj_memmap *ret)
 		if (kj_parse_u64(de->d_name, &idx) < 0)
 			continue;
 		snprintf(p, sizeof(p), "/sys/firmware/memmap/%s/start", de->d_name);
-		if ((rc = read_u64_attr(root, p, &start)) < 0)
+		if ((rc = kj_root_read_u64(root, p, &start)) < 0)
 			goto fail;
 		snprintf(p, sizeof(p), "/sys/firmware/memmap/%s/end", de->d_name);
-		if ((rc = read_u64_attr(root, p, &end)) < 0)
+		if ((rc = kj_root_read_u64(root, p, &end)) < 0)
 			goto fail;
 		snprintf(p, sizeof(p), "/sys/firmware/memmap/%s/type", de->d_name);
 		if ((rc = kj_root_read_file(root, p, 256, &type, NULL)) < 0)

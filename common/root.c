@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "macros.h"
+#include "ranges.h"
 
 int kj_root_init(struct kj_root *r, const char *dir)
 {
@@ -112,4 +113,23 @@ int kj_root_write_str(const struct kj_root *r, const char *path, const char *val
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+int kj_root_read_line(const struct kj_root *r, const char *path, char *buf, size_t size)
+{
+	_cleanup_free_ char *b = NULL;
+	int rc = kj_root_read_file(r, path, 4096, &b, NULL);
+
+	if (rc < 0)
+		return rc;
+	b[strcspn(b, "\n")] = 0;
+	snprintf(buf, size, "%s", b);
+	return 0;
+}
+
+int kj_root_read_u64(const struct kj_root *r, const char *path, uint64_t *ret)
+{
+	char buf[64];
+	int rc = kj_root_read_line(r, path, buf, sizeof(buf));
+	return rc < 0 ? rc : kj_parse_u64(buf, ret);
 }

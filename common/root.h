@@ -3,6 +3,7 @@
 /* Root-prefix context: every access to /proc, /sys and /dev goes through it, so tests
  * run against fake trees (like util-linux `chmem --sysroot`). */
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct kj_root {
@@ -17,6 +18,10 @@ int kj_root_open(const struct kj_root *r, const char *path, int flags);
 /* Whole small file (sysfs/procfs attribute) into a NUL-terminated malloc'd buffer. */
 int kj_root_read_file(const struct kj_root *r, const char *path, size_t max, char **ret_buf,
 		      size_t *ret_size);
+/* A one-line attribute: its first line without the newline, truncated to size. */
+int kj_root_read_line(const struct kj_root *r, const char *path, char *buf, size_t size);
+/* A numeric attribute (decimal, or hex with 0x). */
+int kj_root_read_u64(const struct kj_root *r, const char *path, uint64_t *ret);
 /* Write a string to an attribute (one write(), as sysfs wants). */
 int kj_root_write_str(const struct kj_root *r, const char *path, const char *value);
 int kj_root_exists(const struct kj_root *r, const char *path);

@@ -34,24 +34,12 @@ const char *memhp_zone_state(enum memhp_zone z)
 	return "online_kernel";
 }
 
-static int read_str(const struct kj_root *root, const char *path, char *buf, size_t size)
-{
-	char *b = NULL;
-	int rc = kj_root_read_file(root, path, 4096, &b, NULL);
-	if (rc < 0)
-		return rc;
-	b[strcspn(b, "\n")] = 0;
-	snprintf(buf, size, "%s", b);
-	free(b);
-	return 0;
-}
-
 /* State of block index: 1 online, 0 offline/going-offline, -ENOENT absent. */
 static int block_state(const struct kj_root *root, uint64_t index)
 {
 	char p[128], st[64];
 	snprintf(p, sizeof(p), MEMDIR "/memory%llu/state", (unsigned long long)index);
-	if (read_str(root, p, st, sizeof(st)) < 0)
+	if (kj_root_read_line(root, p, st, sizeof(st)) < 0)
 		return -ENOENT;
 	return !strcmp(st, "online");
 }
@@ -92,7 +80,7 @@ int memhp_plan_build(const struct kj_root *root, struct memhp_plan *ret, char *e
 	uint64_t bs;
 	int rc;
 
-	rc = read_str(root, MEMDIR "/block_size_bytes", buf, sizeof(buf));
+	rc = kj_root_read_line(root, MEMDIR "/block_size_bytes", buf, sizeof(buf));
 	if (rc < 0) {
 		snprintf(err, errlen, "no memory hotplug in this kernel (%s: %s)",
 			 MEMDIR "/block_size_bytes", strerror(-rc));
@@ -305,7 +293,7 @@ int memhp_raise_limits(const struct kj_root *root, uint64_t old_total, uint64_t 
 		uint64_t v;
 		struct memhp_limit *l = &ret[n];
 
-		if (read_str(root, files[i][1], buf, sizeof(buf)) < 0 || kj_parse_u64(buf, &v) < 0)
+		if (kj_root_read_line(root, files[i][1], buf, sizeof(buf)) < 0 || kj_parse_u64(buf, &v) < 0)
 			continue;
 		l->name = files[i][0];
 		l->before = v;

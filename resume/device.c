@@ -103,27 +103,13 @@ static int by_tag(const char *token, const char *value, char *ret, size_t size)
 	return 0;
 }
 
-static int read_uint_attr(const struct kj_root *root, const char *path, unsigned *ret)
-{
-	char *buf = NULL;
-	uint64_t v;
-	int rc = kj_root_read_file(root, path, 64, &buf, NULL);
-	if (rc < 0)
-		return rc;
-	buf[strcspn(buf, "\n")] = 0;
-	rc = kj_parse_u64(buf, &v);
-	free(buf);
-	if (rc == 0)
-		*ret = (unsigned)v;
-	return rc;
-}
-
 /* PARTUUID=X/PARTNROFF=n: the partition n numbers after X on the same disk. */
 static int by_partnroff(const struct kj_root *root, const char *uuid, long off, char *ret,
 			size_t size)
 {
 	char dev[PATH_MAX], p[PATH_MAX], disk[NAME_MAX + 1], *base;
-	unsigned part = 0, want;
+	uint64_t part = 0;
+	unsigned want;
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
@@ -134,7 +120,7 @@ static int by_partnroff(const struct kj_root *root, const char *uuid, long off, 
 	if (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
 		return -ENODEV;
 	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/partition", major(st.st_rdev), minor(st.st_rdev));
-	if (read_uint_attr(root, p, &part) < 0 || (long)part + off < 1)
+	if (kj_root_read_u64(root, p, &part) < 0 || part > 65535 || (long)part + off < 1)
 		return -ENODEV;
 	want = (unsigned)((long)part + off);
 	/* The disk is the parent directory of the partition in sysfs. */
