@@ -56,6 +56,21 @@ int kj_log_parse_target(const char *s, enum kj_log_target *ret)
 	return 0;
 }
 
+int kj_log_option(int c, const char *arg, enum kj_log_target *target)
+{
+	switch (c) {
+	case KJ_OPT_LOG:
+		return kj_log_parse_target(arg, target) < 0 ? -EINVAL : 1;
+	case 'v':
+		log_max = LOG_DEBUG;
+		return 1;
+	case 'q':
+		log_max = LOG_WARNING;
+		return 1;
+	}
+	return 0;
+}
+
 void kj_log_set_max_level(int prio) { log_max = prio; }
 int kj_log_get_max_level(void) { return log_max; }
 int kj_log_is_stderr(void) { return log_fd < 0; }

@@ -15,6 +15,15 @@ enum kj_log_target {
 /* ident: program name; kmsg_path: NULL for /dev/kmsg (tests pass a file). */
 void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_path);
 int kj_log_parse_target(const char *s, enum kj_log_target *ret);
+
+/* The programs' shared logging options, for their getopt_long tables and switches:
+ * --log auto|stderr|kmsg, -v/--verbose, -q/--quiet. */
+#define KJ_OPT_LOG 0x10000
+#define KJ_LOG_OPTIONS                                                                   \
+	{"log", required_argument, NULL, KJ_OPT_LOG}, {"verbose", no_argument, NULL, 'v'}, \
+		{"quiet", no_argument, NULL, 'q'}
+/* 1: c was a logging option (handled), 0: it was not, -EINVAL: bad --log value. */
+int kj_log_option(int c, const char *arg, enum kj_log_target *target);
 void kj_log_set_max_level(int prio);
 int kj_log_get_max_level(void);
 /* True when messages go to stderr (progress can then redraw a line). */

@@ -30,7 +30,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { O_FK = 256, O_FI, O_KEXEC, O_CMDLINE, O_ROOT, O_LOG };
+	enum { O_FK = 256, O_FI, O_KEXEC, O_CMDLINE, O_ROOT };
 	static const struct option opts[] = {
 		{"dry-run", no_argument, NULL, 'n'},
 		{"zone", required_argument, NULL, 'z'},
@@ -39,16 +39,14 @@ int main(int argc, char **argv)
 		{"kexec", required_argument, NULL, O_KEXEC},
 		{"cmdline", required_argument, NULL, O_CMDLINE},
 		{"root", required_argument, NULL, O_ROOT},
-		{"log", required_argument, NULL, O_LOG},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
+		KJ_LOG_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{0}};
 	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL};
 	enum kj_log_target log = KJ_LOG_AUTO;
 	const char *rootdir = NULL;
 	struct kj_root root;
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "nz:vqh", opts, NULL)) >= 0) {
 		switch (c) {
@@ -68,14 +66,14 @@ int main(int argc, char **argv)
 		case O_KEXEC: o.kexec = optarg; break;
 		case O_CMDLINE: o.cmdline = optarg; break;
 		case O_ROOT: rootdir = optarg; break;
-		case O_LOG:
-			if (kj_log_parse_target(optarg, &log) < 0)
-				goto bad;
-			break;
-		case 'v': kj_log_set_max_level(LOG_DEBUG); break;
-		case 'q': kj_log_set_max_level(LOG_WARNING); break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			if ((r = kj_log_option(c, optarg, &log)) > 0)
+				break;
+			if (r < 0)
+				goto bad;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc)

@@ -86,7 +86,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_LOG, O_CMDLINE, O_HPONLY,
+	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_CMDLINE, O_HPONLY,
 	       O_NOHP, O_IO };
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, 'd'},
@@ -102,13 +102,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"io", required_argument, NULL, O_IO},
 		{"threads", required_argument, NULL, 'j'},
 		{"root", required_argument, NULL, O_ROOT},
-		{"log", required_argument, NULL, O_LOG},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
+		KJ_LOG_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{0}};
 	uint64_t v;
-	int c;
+	int c, r;
 
 	a->target = "devmem";
 	a->io = 1;
@@ -152,14 +150,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 			else
 				goto bad;
 			break;
-		case O_LOG:
-			if (kj_log_parse_target(optarg, &a->log) < 0)
-				goto bad;
-			break;
-		case 'v': kj_log_set_max_level(LOG_DEBUG); break;
-		case 'q': kj_log_set_max_level(LOG_WARNING); break;
 		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -EINVAL;
+		default:
+			if ((r = kj_log_option(c, optarg, &a->log)) > 0)
+				break;
+			if (r < 0)
+				goto bad;
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (optind != argc) {

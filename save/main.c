@@ -92,7 +92,7 @@ static int cmdline_value(const struct kj_root *root, const char *key, char *buf,
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
-	       O_RELEASE, O_ROOT, O_LOG, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT };
+	       O_RELEASE, O_ROOT, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT };
 	static const struct option opts[] = {
 		{"memory", required_argument, NULL, O_MEMORY},
 		{"elf", required_argument, NULL, O_ELF},
@@ -109,12 +109,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"region", required_argument, NULL, O_REGION},
 		{"release", required_argument, NULL, O_RELEASE},
 		{"root", required_argument, NULL, O_ROOT},
-		{"log", required_argument, NULL, O_LOG},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
+		KJ_LOG_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{0}};
-	int c;
+	int c, r;
 	uint64_t v;
 
 	a->compression = KJ_COMP_LZO;
@@ -156,14 +154,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 				goto bad;
 			a->block_pages = (uint32_t)v;
 			break;
-		case O_LOG:
-			if (kj_log_parse_target(optarg, &a->log) < 0)
-				goto bad;
-			break;
-		case 'v': kj_log_set_max_level(LOG_DEBUG); break;
-		case 'q': kj_log_set_max_level(LOG_WARNING); break;
 		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -EINVAL;
+		default:
+			if ((r = kj_log_option(c, optarg, &a->log)) > 0)
+				break;
+			if (r < 0)
+				goto bad;
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (optind != argc || !a->output || (!!a->memory + !!a->elf) != 1 ||
