@@ -77,6 +77,20 @@ make_memory() {
 	head -c 65536 /dev/urandom | dd of="$f" bs=4096 seek=$((0x10)) conv=notrunc status=none
 }
 
+# ranges_restored MEM OUT RANGES DESC: every range of the list (START-END,...) is the
+# same in both files; one pass/fail for the lot, naming the ranges that differ.
+ranges_restored() {
+	local r bad=""
+	for r in ${3//,/ }; do region_cmp "$1" "$2" "${r%-*}" "${r#*-}" || bad="$bad $r"; done
+	if [ -z "$bad" ]; then pass "$4"; else fail "$4: differs in$bad"; fi
+}
+
+# need_shim: the fault-injection library, or skip (sanitizer builds do not have it).
+need_shim() {
+	SHIM=$KJ_BIN/test/libfaultio.so
+	[ -f "$SHIM" ] || skip "fault shim not built (sanitizer build)"
+}
+
 # region_cmp A B START END: bytes START..END (hex ok) of two files are equal.
 region_cmp() {
 	local s=$(($3)) e=$(($4))

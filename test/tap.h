@@ -27,6 +27,19 @@ static int kj_test_failures, kj_test_checks;
 		}                                                                        \
 	} while (0)
 
+/* Write val to dir/rel (a file of a fake /proc or /sys tree). */
+static inline void kj_test_put(const char *dir, const char *rel, const char *val)
+{
+	char p[1024];
+	FILE *f;
+	snprintf(p, sizeof(p), "%.255s/%.700s", dir, rel[0] == '/' ? rel + 1 : rel);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
 static inline int kj_test_result(const char *name)
 {
 	printf("%s: %d checks, %d failed\n", name, kj_test_checks, kj_test_failures);

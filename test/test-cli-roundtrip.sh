@@ -23,11 +23,7 @@ for comp in lzo none; do
 	expect_rc 0 "resume into a file ($comp)" "$RESUME" --device "$WORK/swap" \
 		--target "file:$WORK/out" --root "$WORK/root"
 	expect_log "loaded 98274 pages" "load summary line ($comp)"
-	ok=1
-	for r in ${RANGES//,/ }; do
-		region_cmp "$WORK/mem" "$WORK/out" "${r%-*}" "${r#*-}" || { ok=0; fail "range $r differs ($comp)"; }
-	done
-	[ $ok = 1 ] && pass "every saved byte restored ($comp)"
+	ranges_restored "$WORK/mem" "$WORK/out" "$RANGES" "every saved byte restored ($comp)"
 	# Nothing outside the ranges: the resume kernel's own RAM stays untouched (sparse).
 	if [ "$(head -c $((0x8000000)) "$WORK/out" | tail -c +$((0xa0001)) | tr -d '\0' | wc -c)" = 0 ]; then
 		pass "nothing written into the resume kernel's RAM ($comp)"
@@ -50,11 +46,7 @@ expect_rc 0 "save from an ELF core" "$SAVE" --elf "$WORK/core.elf" --entry $ENTR
 	--output "$WORK/swap2" --create 400M --root "$WORK/root"
 expect_rc 0 "resume the converted core" "$RESUME" --device "$WORK/swap2" \
 	--target "file:$WORK/out2" --root "$WORK/root"
-ok=1
-for r in ${RANGES//,/ }; do
-	region_cmp "$WORK/mem" "$WORK/out2" "${r%-*}" "${r#*-}" || { ok=0; fail "ELF range $r differs"; }
-done
-[ $ok = 1 ] && pass "ELF core restored byte for byte"
+ranges_restored "$WORK/mem" "$WORK/out2" "$RANGES" "ELF core restored byte for byte"
 
 # Refusals with a one-line reason
 truncate -s 10M "$WORK/notswap"

@@ -4,8 +4,7 @@
 # error, nothing written to the target, the boot continues (status 5), and the image is
 # never resumed afterwards.
 . "$(dirname "$0")/lib.sh"
-SHIM=$KJ_BIN/test/libfaultio.so
-[ -f "$SHIM" ] || skip "fault shim not built (sanitizer build)"
+need_shim
 make_root "$WORK/root"
 make_memory "$WORK/mem"
 RANGES=0x8000000-0x9000000,0x1f000000-0x1f400000
@@ -39,7 +38,5 @@ cp "$WORK/good" "$WORK/dev"
 rm -f "$WORK/target"
 expect_rc 0 "short reads: loads" env KJ_FAULT_PATH="$WORK/dev" KJ_FAULT_SHORT=1 LD_PRELOAD="$SHIM" \
 	"$RESUME" --device "$WORK/dev" --target "file:$WORK/target" --root "$WORK/root"
-ok=1
-for r in ${RANGES//,/ }; do region_cmp "$WORK/mem" "$WORK/target" "${r%-*}" "${r#*-}" || ok=0; done
-[ $ok = 1 ] && pass "short reads: every byte restored" || fail "short reads: differs"
+ranges_restored "$WORK/mem" "$WORK/target" "$RANGES" "short reads: every byte restored"
 finish

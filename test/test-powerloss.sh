@@ -5,8 +5,7 @@
 # continue; once it is written (everything before it already synced), the image is
 # complete and verifies.
 . "$(dirname "$0")/lib.sh"
-SHIM=$KJ_BIN/test/libfaultio.so
-[ -f "$SHIM" ] || skip "fault shim not built (sanitizer build)"
+need_shim
 make_root "$WORK/root"
 make_memory "$WORK/mem"
 RANGES=0x8000000-0x8800000,0x1f000000-0x1f200000

@@ -36,11 +36,7 @@ expect_log "as ([2-9]|[1-9][0-9]) MiB" "the image (>= 2 MiB) spans several 512 K
 expect_rc 0 "verify at resume_offset" "$IMAGE" verify --offset "$OFF" "$WORK/fs.img"
 expect_rc 0 "resume at resume_offset" "$RESUME" --device "$WORK/fs.img" --offset "$OFF" \
 	--target "file:$WORK/out" --root "$WORK/root"
-ok=1
-for r in ${RANGES//,/ }; do
-	region_cmp "$WORK/mem" "$WORK/out" "${r%-*}" "${r#*-}" || { ok=0; fail "range $r differs"; }
-done
-[ $ok = 1 ] && pass "restored byte for byte through $N extents"
+ranges_restored "$WORK/mem" "$WORK/out" "$RANGES" "restored byte for byte through $N extents"
 e2fsck -fn "$WORK/fs.img" >"$WORK/fsck.log" 2>&1 && pass "filesystem still clean" ||
 	{ fail "e2fsck reports damage"; cat "$WORK/fsck.log" >&2; }
 mount -o loop,ro "$WORK/fs.img" "$WORK/mnt"

@@ -98,18 +98,6 @@ static void test_iomem(void)
 	kj_ranges_free(&r);
 }
 
-static void put(const char *dir, const char *rel, const char *val)
-{
-	char p[512];
-	FILE *f;
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	f = fopen(p, "w");
-	if (f) {
-		fputs(val, f);
-		fclose(f);
-	}
-}
-
 static void test_memmap(void)
 {
 	char dir[] = "/tmp/kjump-unit-XXXXXX", p[512];
@@ -137,11 +125,11 @@ static void test_memmap(void)
 		snprintf(p, sizeof(p), "%s/sys/firmware/memmap/%s", dir, ent[i][0]);
 		mkdir(p, 0755);
 		snprintf(d, sizeof(d), "sys/firmware/memmap/%s/start", ent[i][0]);
-		put(dir, d, ent[i][1]);
+		kj_test_put(dir, d, ent[i][1]);
 		snprintf(d, sizeof(d), "sys/firmware/memmap/%s/end", ent[i][0]);
-		put(dir, d, ent[i][2]);
+		kj_test_put(dir, d, ent[i][2]);
 		snprintf(d, sizeof(d), "sys/firmware/memmap/%s/type", ent[i][0]);
-		put(dir, d, ent[i][3]);
+		kj_test_put(dir, d, ent[i][3]);
 	}
 	CHECK_EQ(kj_memmap_read(&root, &m), 0);
 	CHECK_EQ(m.n, 4);
@@ -154,7 +142,7 @@ static void test_memmap(void)
 	CHECK_EQ(kj_mem_type_from_string("Something"), KJ_MEM_OTHER);
 	kj_memmap_free(&m);
 	kj_ranges_free(&ram);
-	put(dir, "sys/firmware/memmap/0/end", "zzz");
+	kj_test_put(dir, "sys/firmware/memmap/0/end", "zzz");
 	CHECK(kj_memmap_read(&root, &m) < 0);
 	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
 	CHECK_EQ(system(p), 0);

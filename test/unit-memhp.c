@@ -22,18 +22,6 @@ struct emu {
 	uint64_t block_size;
 };
 
-static void put(const char *dir, const char *rel, const char *val)
-{
-	char p[1024];
-	FILE *f;
-	snprintf(p, sizeof(p), "%.255s%.700s", dir, rel);
-	f = fopen(p, "w");
-	if (f) {
-		fputs(val, f);
-		fclose(f);
-	}
-}
-
 static uint64_t meminfo_total(const char *dir)
 {
 	char p[1024];
@@ -67,20 +55,20 @@ static int emu_write(const struct kj_root *root, const char *path, const char *v
 		mkdir(p, 0755);
 		snprintf(p, sizeof(p), "/sys/devices/system/memory/memory%llu/state",
 			 (unsigned long long)idx);
-		put(e->dir, p, e->auto_online ? "online\n" : "offline\n");
+		kj_test_put(e->dir, p, e->auto_online ? "online\n" : "offline\n");
 		if (e->auto_online)
 			goto grow;
 		return 0;
 	}
 	if (strstr(path, "/state")) {
-		put(e->dir, path, "online\n");
+		kj_test_put(e->dir, path, "online\n");
 	grow:
 		snprintf(v, sizeof(v), "MemTotal: %llu kB\n",
 			 (unsigned long long)(meminfo_total(e->dir) + (e->block_size >> 10)));
-		put(e->dir, "/proc/meminfo", v);
+		kj_test_put(e->dir, "/proc/meminfo", v);
 		return 0;
 	}
-	put(e->dir, path, value); /* sysctls, image_size */
+	kj_test_put(e->dir, path, value); /* sysctls, image_size */
 	return 0;
 }
 
@@ -211,10 +199,10 @@ static void test_already_online(void)
 	/* Block 2 present and online, block 3 present but offline. */
 	snprintf(d, sizeof(d), "%s/sys/devices/system/memory/memory2", e.dir);
 	mkdir(d, 0755);
-	put(e.dir, "/sys/devices/system/memory/memory2/state", "online\n");
+	kj_test_put(e.dir, "/sys/devices/system/memory/memory2/state", "online\n");
 	snprintf(d, sizeof(d), "%s/sys/devices/system/memory/memory3", e.dir);
 	mkdir(d, 0755);
-	put(e.dir, "/sys/devices/system/memory/memory3/state", "offline\n");
+	kj_test_put(e.dir, "/sys/devices/system/memory/memory3/state", "offline\n");
 	CHECK_EQ(memhp_plan_build(&r, &p, err, sizeof(err)), 0);
 	CHECK_EQ(p.n_steps, 4);
 	CHECK_EQ(p.steps[0].index, 3);
