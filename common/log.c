@@ -72,8 +72,6 @@ int kj_log_option(int c, const char *arg, enum kj_log_target *target)
 }
 
 void kj_log_set_max_level(int prio) { log_max = prio; }
-int kj_log_get_max_level(void) { return log_max; }
-int kj_log_is_stderr(void) { return log_fd < 0; }
 
 void kj_log(int prio, const char *fmt, ...)
 {

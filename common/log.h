@@ -25,9 +25,6 @@ int kj_log_parse_target(const char *s, enum kj_log_target *ret);
 /* 1: c was a logging option (handled), 0: it was not, -EINVAL: bad --log value. */
 int kj_log_option(int c, const char *arg, enum kj_log_target *target);
 void kj_log_set_max_level(int prio);
-int kj_log_get_max_level(void);
-/* True when messages go to stderr (progress can then redraw a line). */
-int kj_log_is_stderr(void);
 
 void kj_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last error-level message, "" if none (to pass a failure's reason on). */
