@@ -100,5 +100,11 @@ int main(int argc, char **argv)
 		printf("0x%llx-0x%llx,", (unsigned long long)pat.r[i].start,
 		       (unsigned long long)pat.r[i].end);
 	printf("0x%llx-0x%llx\n", (unsigned long long)paddr, (unsigned long long)(paddr + (uint64_t)plen));
+	free(pl);
+	kj_memmap_free(&mm);
+	kj_ranges_free(&fw);
+	kj_ranges_free(&own);
+	kj_ranges_free(&pat);
+	kj_ranges_free(&low);
 	return 0;
 }
