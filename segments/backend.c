@@ -153,6 +153,37 @@ static int devmem_map(struct kj_backend *b, uint64_t addr, size_t len, int prot,
 	return 0;
 }
 
+/* 1 if n bytes at p are all zero; stops at the first non-zero 64-byte group. */
+static int all_zero(const uint8_t *p, size_t n)
+{
+	if (((uintptr_t)p & 7) == 0 && (n & 63) == 0) {
+		const uint64_t *w = (const uint64_t *)(const void *)p;
+		for (size_t i = 0; i < n / 8; i += 8)
+			if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] |
+			    w[i + 7])
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* Zero memory page by page, skipping pages that already are: the test stops at the
+ * first non-zero word of a dirty page, and reading a zero page costs less than
+ * writing it (in a VM it also leaves never-touched guest memory unallocated). */
+static void zero_unless_zero(uint8_t *mem, size_t n)
+{
+	while (n) {
+		size_t piece = MIN(n, KJ_PAGE_SIZE - ((uintptr_t)mem & (KJ_PAGE_SIZE - 1)));
+		if (!all_zero(mem, piece))
+			memset(mem, 0, piece);
+		mem += piece;
+		n -= piece;
+	}
+}
+
 static void copy(uint8_t *mem, uint8_t *buf, size_t n, int to_mem)
 {
 	if (!to_mem)
@@ -160,7 +191,7 @@ static void copy(uint8_t *mem, uint8_t *buf, size_t n, int to_mem)
 	else if (buf)
 		memcpy(mem, buf, n);
 	else
-		memset(mem, 0, n);
+		zero_unless_zero(mem, n);
 }
 
 /* Copy len bytes to (buf != NULL, to_mem) or from physical memory, or zero it. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Round trip over many random memory maps: save with the writer, plan and load into a
  * file target, and check that every saved byte comes back, that staged segments hold
- * the right bytes, and that nothing outside the saved ranges is touched.
+ * the right bytes, and that nothing outside the saved ranges is touched. Odd iterations
+ * load through the devmem backend over a fake root's /dev/mem (a plain file), whose
+ * pages start dirty, zero, or zero but for their last byte.
  * Usage: roundtrip [ITERATIONS [SEED]] */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +85,8 @@ static int src_read(void *ctx, uint64_t addr, void *buf, size_t len)
 static int one(unsigned iter, uint32_t comp, const char *dir)
 {
 	char mem_path[256], swap_path[256], out_path[256], spec[300], err[256] = "";
+	int devmem = iter & 1;
+	struct kj_root root;
 	struct kj_ranges ranges = {0}, ram = {0};
 	struct kj_write_opts *wo = calloc(1, sizeof(*wo));
 	struct kj_write_stats st;
@@ -99,7 +103,7 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 
 	snprintf(mem_path, sizeof(mem_path), "%s/mem", dir);
 	snprintf(swap_path, sizeof(swap_path), "%s/swap", dir);
-	snprintf(out_path, sizeof(out_path), "%s/out", dir);
+	snprintf(out_path, sizeof(out_path), devmem ? "%s/dev/mem" : "%s/out", dir);
 	unlink(mem_path);
 	unlink(swap_path);
 	unlink(out_path);
@@ -169,12 +173,25 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 		int fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 		uint8_t *fill = malloc(hi_addr - lo_addr);
 		memset(fill, SENTINEL, hi_addr - lo_addr);
+		/* devmem zeroes only the pages that are not already zero: give it both. */
+		for (uint64_t o = 0; devmem && o < hi_addr - lo_addr; o += PAGE) {
+			uint64_t kind = rnd_below(3);
+			if (kind && kj_ranges_contains(&ranges, lo_addr + o, lo_addr + o + PAGE))
+				memset(fill + o, 0, PAGE - (kind == 2));
+		}
 		CHECK_EQ(pwrite(fd, fill, hi_addr - lo_addr, (off_t)lo_addr), (ssize_t)(hi_addr - lo_addr));
 		close(fd);
 		free(fill);
 	}
 	snprintf(spec, sizeof(spec), "file:%s", out_path);
-	CHECK_EQ(kj_backend_open(spec, NULL, 1, &be), 0);
+	CHECK_EQ(kj_root_init(&root, dir), 0);
+	CHECK_EQ(kj_backend_open(devmem ? "devmem" : spec, &root, 1, &be), 0);
+	if (devmem && rnd_below(2)) { /* large windows over the target, or page by page */
+		struct kj_ranges w = {0};
+		kj_ranges_add(&w, lo_addr, hi_addr);
+		CHECK_EQ(kj_backend_set_windows(be, &w), 0);
+		kj_ranges_free(&w);
+	}
 	plan.be = be;
 	plan.write_all = 1;
 	lo.threads = 1 + (unsigned)rnd_below(4);
@@ -233,11 +250,14 @@ int main(int argc, char **argv)
 	unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 200;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 0x6b6a756d70ull;
 	char dir[] = "/tmp/kjump-rt-XXXXXX";
-	char cmd[64];
+	char cmd[64], devdir[64];
 	unsigned bad = 0;
 
 	rng_state = seed ? seed : 1;
 	if (!mkdtemp(dir))
+		return 1;
+	snprintf(devdir, sizeof(devdir), "%s/dev", dir);
+	if (mkdir(devdir, 0700) < 0)
 		return 1;
 	for (unsigned i = 0; i < n; i++)
 		for (uint32_t comp = 0; comp <= 1; comp++)
