@@ -159,6 +159,36 @@ int kj_imgdev_pread(struct kj_imgdev *d, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+int kj_imgdev_pread_direct(struct kj_imgdev *d, uint64_t off, size_t len, void *buf,
+			   const uint8_t **ret_data)
+{
+	uint64_t start = ALIGN_DOWN(off, KJ_PAGE_SIZE), end;
+	size_t want = (size_t)(off - start) + len, cap = (size_t)ALIGN_UP(want, KJ_PAGE_SIZE), got = 0;
+	uint8_t *p = buf;
+
+	if (!kj_add_ok(off, len, &end) || end > d->size)
+		return -ENODATA;
+	if (d->direct_fd < 0)
+		return -EINVAL;
+	while (got < want) {
+		ssize_t n = kj_imgdev_read_some(d, start + got, p + got, cap - got, 1);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -ENODATA;
+		got += (size_t)n;
+		if ((n & (KJ_PAGE_SIZE - 1)) && got < want) {
+			/* a short read off the page grid: the rest through the page cache */
+			int rc = kj_imgdev_pread(d, start + got, p + got, want - got);
+			if (rc < 0)
+				return rc;
+			break;
+		}
+	}
+	*ret_data = p + (off - start);
+	return 0;
+}
+
 int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;

@@ -41,6 +41,11 @@ int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t
  * available: bytes read, 0 at the end, -errno. */
 ssize_t kj_imgdev_read_some(struct kj_imgdev *d, uint64_t off, void *buf, size_t len, int direct);
 int kj_imgdev_pread(struct kj_imgdev *d, uint64_t off, void *buf, size_t len);
+/* len bytes at off through the O_DIRECT fd: buf (4096-aligned) receives the pages
+ * around them, at least ALIGN_UP((off & 4095) + len, 4096) bytes; *ret_data points at
+ * the bytes asked for. -ENODATA past the end, -EINVAL when the device refuses O_DIRECT. */
+int kj_imgdev_pread_direct(struct kj_imgdev *d, uint64_t off, size_t len, void *buf,
+			   const uint8_t **ret_data);
 int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t len);
 int kj_imgdev_sync(struct kj_imgdev *d);
 

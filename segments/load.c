@@ -15,20 +15,43 @@
 #include "crc32c.h"
 #include "macros.h"
 
-#define STREAM_CHUNK ((size_t)2 << 20) /* large sequential reads, bounded memory */
+/* Zero runs travel to the workers in jobs of at most this many pages (2 MiB) and runs,
+ * so that a large free area is cleared by all of them at once. */
+#define ZERO_JOB_PAGES 512u
+#define ZERO_JOB_RUNS 64u
+/* Consecutive blocks go to one worker as a group read with one large request (large
+ * requests are what disks are fastest at), up to this many bytes or blocks or pages. */
+#define GROUP_BYTES ((uint64_t)1 << 20)
+#define GROUP_BLOCKS 16u
+#define GROUP_PAGES 1024u
+
+#define HDR_SIZE sizeof(struct kj_disk_block)
 
 struct run {
 	uint64_t pfn;
 	uint32_t npages;
 };
 
-struct slot {
+enum job_kind { JOB_DATA, JOB_ZERO };
+
+struct blockjob {
 	struct kj_block blk;
-	uint64_t index;
-	uint8_t *in;
+	uint8_t hdr[HDR_SIZE]; /* the block index's copy of the block's header */
+	uint64_t index;        /* block number */
+	uint64_t off;          /* its header, from the start of the data area */
+	uint32_t run0, nruns;  /* its pages: these runs of the job's list */
+};
+
+/* One job of the ring: a group of consecutive data blocks to read, check and place,
+ * or zero runs. */
+struct slot {
+	enum job_kind kind;
+	struct blockjob *blocks;
+	size_t nblocks;
 	struct run *runs;
 	size_t nruns;
-	int busy; /* published and not yet released by its decoder */
+	uint64_t bytes; /* uncompressed bytes the job covers */
+	int busy;       /* published and not yet released by its worker */
 };
 
 struct pipeline {
@@ -38,73 +61,15 @@ struct pipeline {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct slot *slots;
-	size_t nslots;
-	size_t head, tail;  /* published slots not yet taken: [head, tail) modulo nslots */
-	int done;           /* reader finished producing */
-	int rc;             /* first error */
+	size_t nslots, runs_cap; /* runs (and pages) a job may hold */
+	size_t head, tail;   /* published slots not yet taken: [head, tail) modulo nslots */
+	int done;            /* the dispatcher finished producing */
+	int rc;              /* first error */
+	int direct;          /* workers read with O_DIRECT (cleared if the device refuses) */
 	char err[256];
-	uint64_t done_bytes; /* progress: decoded bytes */
+	uint64_t done_bytes; /* progress: uncompressed bytes placed */
+	uint64_t read_bytes; /* progress: bytes read from the device */
 };
-
-/* Sequential reader over the image with a large buffer; O_DIRECT when possible. */
-struct stream {
-	struct kj_imgdev *dev;
-	uint8_t *buf;
-	size_t len, pos;
-	uint64_t next_off; /* device offset (relative to base) of buf's end */
-	uint64_t read_bytes;
-	int direct;
-};
-
-static int stream_fill(struct stream *s)
-{
-	uint64_t left = s->dev->size > s->next_off ? s->dev->size - s->next_off : 0;
-	size_t want = (size_t)MIN(left, STREAM_CHUNK);
-	ssize_t n;
-
-	if (want == 0)
-		return -ENODATA;
-	if (s->direct) {
-		/* Aligned offsets and lengths (the data area starts on a page); the tail
-		 * may come back short. */
-		n = kj_imgdev_read_some(s->dev, s->next_off, s->buf, (size_t)ALIGN_UP(want, 4096), 1);
-		if (n == -EINVAL) {
-			s->direct = 0; /* the device refuses O_DIRECT after all */
-			return stream_fill(s);
-		}
-		if (n > (ssize_t)want)
-			n = (ssize_t)want;
-	} else
-		n = kj_imgdev_read_some(s->dev, s->next_off, s->buf, want, 0);
-	if (n < 0)
-		return (int)n;
-	if (n == 0)
-		return -ENODATA;
-	s->len = (size_t)n;
-	s->pos = 0;
-	s->next_off += (uint64_t)n;
-	s->read_bytes += (uint64_t)n;
-	return 0;
-}
-
-static int stream_read(struct stream *s, void *dst, size_t len)
-{
-	uint8_t *d = dst;
-	while (len) {
-		size_t n;
-		if (s->pos == s->len) {
-			int rc = stream_fill(s);
-			if (rc < 0)
-				return rc;
-		}
-		n = MIN(len, s->len - s->pos);
-		memcpy(d, s->buf + s->pos, n);
-		s->pos += n;
-		d += n;
-		len -= n;
-	}
-	return 0;
-}
 
 static void set_error(struct pipeline *pl, int rc, const char *fmt, ...)
 {
@@ -120,54 +85,121 @@ static void set_error(struct pipeline *pl, int rc, const char *fmt, ...)
 	pthread_mutex_unlock(&pl->lock);
 }
 
-static int decode_slot(struct pipeline *pl, struct slot *sl, uint8_t *out)
+static int emit_runs(struct pipeline *pl, const struct run *runs, size_t n, const uint8_t *data)
 {
-	const uint8_t *data = sl->in + sizeof(struct kj_disk_block); /* after its header */
-	size_t off = 0;
-
-	if (sl->blk.flags & KJ_BLOCK_LZO) {
-		lzo_uint outlen = sl->blk.raw_len;
-		int r = lzo1x_decompress_safe(data, sl->blk.stored_len, out, &outlen, NULL);
-		if (r != LZO_E_OK || outlen != sl->blk.raw_len) {
-			set_error(pl, -EBADMSG, "data block %llu: LZO data is corrupt",
-				  (unsigned long long)sl->index);
-			return -EBADMSG;
-		}
-		data = out;
-	}
-	if (crc32c(0, data, sl->blk.raw_len) != sl->blk.data_crc) {
-		set_error(pl, -EBADMSG, "data block %llu: checksum mismatch",
-			  (unsigned long long)sl->index);
-		return -EBADMSG;
-	}
-	if (pl->opts->verify_only)
-		return 0;
-	for (size_t i = 0; i < sl->nruns; i++) {
-		size_t len = (size_t)sl->runs[i].npages << KJ_PAGE_SHIFT;
-		int rc = kj_plan_emit(pl->plan, sl->runs[i].pfn << KJ_PAGE_SHIFT, data + off, len);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t addr = runs[i].pfn << KJ_PAGE_SHIFT;
+		size_t len = (size_t)runs[i].npages << KJ_PAGE_SHIFT;
+		int rc = kj_plan_emit(pl->plan, addr, data, len);
 		if (rc < 0) {
-			set_error(pl, rc, "writing memory at 0x%llx: %s",
-				  (unsigned long long)(sl->runs[i].pfn << KJ_PAGE_SHIFT),
-				  strerror(-rc));
+			set_error(pl, rc, "%s memory at 0x%llx: %s", data ? "writing" : "zeroing",
+				  (unsigned long long)addr, strerror(-rc));
 			return rc;
 		}
-		off += len;
+		if (data)
+			data += len;
 	}
 	return 0;
 }
 
-static void *decoder(void *arg)
+/* Bytes [off, off + len) of the data area, read by the worker itself: several reads
+ * are then in flight at once and the bytes land where they are decoded, with no copy
+ * between. */
+static int read_span(struct pipeline *pl, uint64_t off, size_t len, uint8_t *in,
+		     const uint8_t **ret)
+{
+	struct kj_imgdev *dev = pl->img->dev;
+	int rc = -EINVAL;
+
+	off += pl->img->hdr.data_off;
+	if (__atomic_load_n(&pl->direct, __ATOMIC_RELAXED)) {
+		rc = kj_imgdev_pread_direct(dev, off, len, in, ret);
+		if (rc == -EINVAL) /* the device refuses O_DIRECT after all */
+			__atomic_store_n(&pl->direct, 0, __ATOMIC_RELAXED);
+	}
+	if (rc == -EINVAL) {
+		rc = kj_imgdev_pread(dev, off, in, len);
+		*ret = in;
+	}
+	return rc;
+}
+
+static int decode_block(struct pipeline *pl, const struct slot *sl, const struct blockjob *b,
+			const uint8_t *p, uint8_t *out)
+{
+	const uint8_t *data = p + HDR_SIZE;
+
+	if (memcmp(p, b->hdr, HDR_SIZE)) {
+		/* Say what is wrong with the data area's copy when it is broken by itself. */
+		struct kj_block x;
+		char why[128] = "header differs from the block index";
+		kj_block_parse(p, HDR_SIZE, pl->img->hdr.block_pages, &x, why, sizeof(why));
+		set_error(pl, -EBADMSG, "data block %llu: %s", (unsigned long long)b->index, why);
+		return -EBADMSG;
+	}
+	if (b->blk.flags & KJ_BLOCK_LZO) {
+		lzo_uint outlen = b->blk.raw_len;
+		int r = lzo1x_decompress_safe(data, b->blk.stored_len, out, &outlen, NULL);
+		if (r != LZO_E_OK || outlen != b->blk.raw_len) {
+			set_error(pl, -EBADMSG, "data block %llu: LZO data is corrupt",
+				  (unsigned long long)b->index);
+			return -EBADMSG;
+		}
+		data = out;
+	}
+	if (crc32c(0, data, b->blk.raw_len) != b->blk.data_crc) {
+		set_error(pl, -EBADMSG, "data block %llu: checksum mismatch",
+			  (unsigned long long)b->index);
+		return -EBADMSG;
+	}
+	return pl->opts->verify_only ? 0 : emit_runs(pl, sl->runs + b->run0, b->nruns, data);
+}
+
+static int data_job(struct pipeline *pl, const struct slot *sl, uint8_t *in, uint8_t *out)
+{
+	const struct blockjob *first = &sl->blocks[0], *last = &sl->blocks[sl->nblocks - 1];
+	const uint8_t *p;
+	int rc = read_span(pl, first->off, (size_t)(last->off - first->off) + HDR_SIZE +
+			   last->blk.stored_len, in, &p);
+
+	for (size_t i = 0; i < sl->nblocks; i++) {
+		const struct blockjob *b = &sl->blocks[i];
+		const uint8_t *bp = p + (b->off - first->off);
+		if (rc < 0) {
+			/* The group read failed: block by block, to name the one at fault. */
+			rc = read_span(pl, b->off, HDR_SIZE + b->blk.stored_len, in, &bp);
+			if (rc < 0) {
+				set_error(pl, rc == -ENODATA ? -EBADMSG : rc, "data block %llu: %s",
+					  (unsigned long long)b->index,
+					  rc == -ENODATA ? "image truncated" : strerror(-rc));
+				return rc;
+			}
+			rc = -EAGAIN; /* and the next one alone too */
+		}
+		if (decode_block(pl, sl, b, bp, out) < 0)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static void *worker(void *arg)
 {
 	struct pipeline *pl = arg;
-	uint8_t *out = malloc((size_t)pl->img->hdr.block_pages << KJ_PAGE_SHIFT);
+	size_t block = (size_t)pl->img->hdr.block_pages << KJ_PAGE_SHIFT;
+	/* room for the payload's worst case plus the partial pages around it */
+	size_t in_cap = ALIGN_UP(MAX(GROUP_BYTES, HDR_SIZE + kj_lzo_bound(block)), KJ_PAGE_SIZE) +
+			2 * KJ_PAGE_SIZE;
+	uint8_t *in = NULL, *out = malloc(block);
 
-	if (!out) {
+	if (posix_memalign((void **)&in, KJ_PAGE_SIZE, in_cap))
+		in = NULL;
+	if (!in || !out) {
 		set_error(pl, -ENOMEM, "out of memory");
-		return NULL;
+		goto out;
 	}
 	for (;;) {
 		struct slot *sl;
-		size_t raw;
+		int rc;
 
 		pthread_mutex_lock(&pl->lock);
 		while (pl->head == pl->tail && !pl->done && pl->rc == 0)
@@ -180,21 +212,28 @@ static void *decoder(void *arg)
 		pl->head++;
 		pthread_mutex_unlock(&pl->lock);
 
-		raw = sl->blk.raw_len;
-		decode_slot(pl, sl, out);
+		rc = sl->kind == JOB_ZERO ? emit_runs(pl, sl->runs, sl->nruns, NULL)
+					  : data_job(pl, sl, in, out);
 
 		pthread_mutex_lock(&pl->lock);
 		sl->busy = 0;
-		pl->done_bytes += raw;
+		if (rc == 0) {
+			pl->done_bytes += sl->bytes;
+			if (sl->kind == JOB_DATA)
+				pl->read_bytes += sl->blocks[sl->nblocks - 1].off - sl->blocks[0].off +
+						  HDR_SIZE + sl->blocks[sl->nblocks - 1].blk.stored_len;
+		}
 		pthread_cond_broadcast(&pl->cond);
 		pthread_mutex_unlock(&pl->lock);
 	}
+out:
+	free(in);
 	free(out);
 	return NULL;
 }
 
-/* Reader side: the next slot of the ring once its decoder released it, or NULL when
- * the pipeline failed. */
+/* Dispatcher side: the next slot of the ring once its worker released it, or NULL
+ * when the pipeline failed. */
 static struct slot *get_free_slot(struct pipeline *pl)
 {
 	struct slot *sl = NULL;
@@ -226,19 +265,68 @@ static int pipeline_failed(struct pipeline *pl)
 	return rc;
 }
 
-/* The range-table walk seen from the data stream: hands out stored pages in order,
- * emitting zero runs as they pass. */
+/* The range-table walk seen from the data: hands out stored pages in block order and
+ * gathers zero runs into jobs of their own. Jobs are built here, then handed over. */
 struct walker {
 	struct kj_range_cursor cur;
-	uint8_t index[64 * sizeof(struct kj_disk_block)]; /* block index, read ahead */
+	uint8_t index[64 * HDR_SIZE]; /* block index, read ahead */
 	uint64_t index_first, index_n;
 	uint64_t pfn, left; /* current stored run */
 	uint64_t zero_bytes;
+	struct slot data, zero; /* the jobs being built */
 };
 
-static int walker_take(struct pipeline *pl, struct walker *w, struct slot *sl, uint64_t pages)
+/* Hand a job to the workers: its fields and run list go to the next free slot, which
+ * gives its own run list back. */
+static int publish(struct pipeline *pl, struct slot *job)
 {
-	sl->nruns = 0;
+	struct slot *sl = get_free_slot(pl);
+	struct run *spare_runs;
+	struct blockjob *spare_blocks;
+
+	if (!sl)
+		return -ECANCELED;
+	spare_runs = sl->runs;
+	spare_blocks = sl->blocks;
+	*sl = *job;
+	job->runs = spare_runs;
+	job->blocks = spare_blocks;
+	job->nruns = job->nblocks = 0;
+	job->bytes = 0;
+	publish_slot(pl);
+	return 0;
+}
+
+static int zero_flush(struct pipeline *pl, struct walker *w)
+{
+	return w->zero.nruns ? publish(pl, &w->zero) : 0;
+}
+
+static int zero_add(struct pipeline *pl, struct walker *w, uint64_t pfn, uint64_t n)
+{
+	struct slot *z = &w->zero;
+
+	w->zero_bytes += n << KJ_PAGE_SHIFT;
+	if (pl->opts->verify_only)
+		return 0;
+	while (n) {
+		uint64_t room = ZERO_JOB_PAGES - (z->bytes >> KJ_PAGE_SHIFT);
+		uint32_t take = (uint32_t)MIN(n, room);
+		int rc;
+		z->kind = JOB_ZERO;
+		z->runs[z->nruns++] = (struct run){pfn, take};
+		z->bytes += (uint64_t)take << KJ_PAGE_SHIFT;
+		pfn += take;
+		n -= take;
+		if ((take == room || z->nruns == ZERO_JOB_RUNS) && (rc = publish(pl, z)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The runs of the next `pages` stored pages, appended to the job's list. */
+static int walker_take(struct pipeline *pl, struct walker *w, struct slot *job, uint64_t pages)
+{
 	while (pages) {
 		uint64_t take;
 		while (w->left == 0) {
@@ -252,24 +340,15 @@ static int walker_take(struct pipeline *pl, struct walker *w, struct slot *sl, u
 				return rc;
 			}
 			if (flags & KJ_RANGE_ZERO) {
-				w->zero_bytes += n << KJ_PAGE_SHIFT;
-				if (!pl->opts->verify_only) {
-					rc = kj_plan_emit(pl->plan, pfn << KJ_PAGE_SHIFT, NULL,
-							  (size_t)(n << KJ_PAGE_SHIFT));
-					if (rc < 0) {
-						set_error(pl, rc, "zeroing memory at 0x%llx: %s",
-							  (unsigned long long)(pfn << KJ_PAGE_SHIFT),
-							  strerror(-rc));
-						return rc;
-					}
-				}
+				if (zero_add(pl, w, pfn, n) < 0)
+					return -ECANCELED;
 				continue;
 			}
 			w->pfn = pfn;
 			w->left = n;
 		}
 		take = MIN(pages, w->left);
-		sl->runs[sl->nruns++] = (struct run){w->pfn, (uint32_t)take};
+		job->runs[job->nruns++] = (struct run){w->pfn, (uint32_t)take};
 		w->pfn += take;
 		w->left -= take;
 		pages -= take;
@@ -305,17 +384,103 @@ unsigned kj_default_threads(void)
 	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
-static void report(struct pipeline *pl, struct stream *st, struct walker *w)
+static void report(struct pipeline *pl)
 {
 	struct kj_load_progress p;
 	if (!pl->opts->progress)
 		return;
 	pthread_mutex_lock(&pl->lock);
-	p.done_bytes = pl->done_bytes + w->zero_bytes;
+	p.done_bytes = pl->done_bytes;
+	p.read_bytes = pl->read_bytes;
 	pthread_mutex_unlock(&pl->lock);
 	p.total_bytes = pl->img->hdr.total_pages << KJ_PAGE_SHIFT;
-	p.read_bytes = st->read_bytes;
 	pl->opts->progress(&p, pl->opts->userdata);
+}
+
+/* Block i's header from the block index (read ahead in batches), parsed and checked
+ * against its place in the sequence, added to the group being built (the workers
+ * compare the data area's copy with it). */
+static int next_block(struct pipeline *pl, struct walker *w, uint64_t i, uint64_t consumed)
+{
+	struct slot *job = &w->data;
+	const struct kj_header *h = &pl->img->hdr;
+	uint64_t first = i * h->block_pages;
+	uint64_t pages = MIN((uint64_t)h->block_pages, h->data_pages - first);
+	struct blockjob b = {.index = i, .off = consumed};
+	char why[128] = "";
+	int rc = 0;
+
+	if (i < w->index_first || i >= w->index_first + w->index_n) {
+		w->index_first = i;
+		w->index_n = MIN(h->nr_blocks - i, (uint64_t)sizeof(w->index) / HDR_SIZE);
+		rc = kj_imgdev_pread(pl->img->dev, h->index_off + i * HDR_SIZE, w->index,
+				     (size_t)w->index_n * HDR_SIZE);
+		if (rc < 0) {
+			w->index_n = 0;
+			snprintf(why, sizeof(why), "block index: %s",
+				 rc == -ENODATA ? "image truncated" : strerror(-rc));
+		}
+	}
+	if (rc == 0) {
+		memcpy(b.hdr, w->index + (i - w->index_first) * HDR_SIZE, HDR_SIZE);
+		rc = kj_block_parse(b.hdr, HDR_SIZE, h->block_pages, &b.blk, why, sizeof(why));
+	}
+	if (rc == 0 && (b.blk.first_page != first || b.blk.raw_len != pages << KJ_PAGE_SHIFT)) {
+		rc = -EBADMSG;
+		snprintf(why, sizeof(why), "block out of sequence");
+	}
+	if (rc == 0 && consumed + HDR_SIZE + b.blk.stored_len > h->data_bytes) {
+		rc = -EBADMSG;
+		snprintf(why, sizeof(why), "blocks run past the data area");
+	}
+	if (rc < 0) {
+		set_error(pl, rc == -ENODATA ? -EBADMSG : rc, "data block %llu: %s",
+			  (unsigned long long)i, why);
+		return rc;
+	}
+	if (job->nblocks &&
+	    (job->nblocks == GROUP_BLOCKS ||
+	     consumed + HDR_SIZE + b.blk.stored_len - job->blocks[0].off > GROUP_BYTES ||
+	     (job->bytes >> KJ_PAGE_SHIFT) + pages > pl->runs_cap) &&
+	    publish(pl, job) < 0)
+		return -ECANCELED;
+	job->kind = JOB_DATA;
+	b.run0 = (uint32_t)job->nruns;
+	rc = walker_take(pl, w, job, pages);
+	if (rc < 0)
+		return rc;
+	b.nruns = (uint32_t)job->nruns - b.run0;
+	job->blocks[job->nblocks++] = b;
+	job->bytes += pages << KJ_PAGE_SHIFT;
+	return 0;
+}
+
+/* After the last block only zero runs may remain in the table. */
+static void finish_table(struct pipeline *pl, struct walker *w, uint64_t consumed,
+			 uint32_t chain)
+{
+	uint64_t pfn, n;
+	uint32_t flags;
+	int r;
+
+	while ((r = kj_range_cursor_next(&w->cur, &pfn, &n, &flags)) > 0) {
+		if (!(flags & KJ_RANGE_ZERO)) {
+			r = -EBADMSG;
+			break;
+		}
+		if (zero_add(pl, w, pfn, n) < 0)
+			return;
+	}
+	if (r == 0 && w->left == 0)
+		r = kj_range_cursor_finish(&w->cur);
+	else if (r == 0)
+		r = -EBADMSG;
+	if (r < 0)
+		set_error(pl, r, "range table is corrupt or does not match the data");
+	else if (consumed != pl->img->hdr.data_bytes || chain != pl->img->commit.blocks_crc)
+		set_error(pl, -EBADMSG, "data blocks do not match the commit record");
+	else if (w->data.nblocks == 0 || publish(pl, &w->data) == 0)
+		zero_flush(pl, w);
 }
 
 int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_load_opts *o,
@@ -323,12 +488,10 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 {
 	const struct kj_header *h = &img->hdr;
 	struct pipeline pl = {.img = img, .plan = plan, .opts = o};
-	struct stream st = {.dev = img->dev, .next_off = h->data_off};
 	struct walker *w = NULL;
 	unsigned nthreads = o->threads ? o->threads : kj_default_threads();
 	pthread_t *tids = NULL;
 	unsigned started = 0;
-	size_t in_cap = sizeof(struct kj_disk_block) + kj_lzo_bound((size_t)h->block_pages << KJ_PAGE_SHIFT);
 	uint64_t consumed = 0, last_report = 0;
 	uint32_t chain = 0;
 	int rc = 0;
@@ -339,152 +502,53 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 		return -ENOPKG;
 	pthread_mutex_init(&pl.lock, NULL);
 	pthread_cond_init(&pl.cond, NULL);
-	pl.nslots = nthreads + 2;
+	/* Jobs are small (the data buffers belong to the workers): keep plenty queued. */
+	pl.nslots = 2 * (size_t)nthreads + 4;
+	pl.runs_cap = MAX(MAX((size_t)h->block_pages, (size_t)GROUP_PAGES), (size_t)ZERO_JOB_RUNS);
 	pl.slots = calloc(pl.nslots, sizeof(*pl.slots));
 	tids = calloc(nthreads, sizeof(*tids));
-	w = malloc(sizeof(*w));
-	st.direct = o->direct_io && img->dev->direct_fd >= 0 &&
+	w = calloc(1, sizeof(*w));
+	pl.direct = o->direct_io && img->dev->direct_fd >= 0 &&
 		    (o->direct_io == 2 || !data_is_cached(img->dev, h->data_off, h->data_bytes));
-	if (!st.direct)
-		/* The kernel's readahead then overlaps the disk with the decoders. */
+	if (!pl.direct)
+		/* The kernel's readahead then keeps the disk busy ahead of the workers. */
 		posix_fadvise(img->dev->fd, (off_t)img->dev->base, 0, POSIX_FADV_SEQUENTIAL);
-	if (posix_memalign((void **)&st.buf, 4096, STREAM_CHUNK))
-		st.buf = NULL;
-	if (!pl.slots || !tids || !w || !st.buf) {
+	if (!pl.slots || !tids || !w) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < pl.nslots; i++) {
-		pl.slots[i].in = malloc(in_cap);
-		pl.slots[i].runs = malloc(h->block_pages * sizeof(struct run));
-		if (!pl.slots[i].in || !pl.slots[i].runs) {
+	/* Every slot and both jobs being built own one run list and one block list;
+	 * publishing swaps them. */
+	for (size_t i = 0; i < pl.nslots + 2; i++) {
+		struct slot *sl = i < pl.nslots ? &pl.slots[i] : i == pl.nslots ? &w->data : &w->zero;
+		sl->runs = malloc(pl.runs_cap * sizeof(struct run));
+		sl->blocks = malloc(GROUP_BLOCKS * sizeof(struct blockjob));
+		if (!sl->runs || !sl->blocks) {
 			rc = -ENOMEM;
 			goto out;
 		}
 	}
-	memset(w, 0, sizeof(*w));
 	kj_range_cursor_init(&w->cur, img);
 	for (; started < nthreads; started++)
-		if (pthread_create(&tids[started], NULL, decoder, &pl)) {
+		if (pthread_create(&tids[started], NULL, worker, &pl)) {
 			rc = -EAGAIN;
 			goto stop;
 		}
 
 	for (uint64_t i = 0; i < h->nr_blocks; i++) {
-		uint8_t raw[sizeof(struct kj_disk_block)];
-		struct slot *sl = get_free_slot(&pl);
-		uint64_t first = i * h->block_pages;
-		uint64_t pages = MIN((uint64_t)h->block_pages, h->data_pages - first);
-		char why[128];
-
-		if (!sl)
+		const struct blockjob *b;
+		if (next_block(&pl, w, i, consumed) < 0)
 			break;
-		why[0] = 0;
-		rc = 0;
-		if (i < w->index_first || i >= w->index_first + w->index_n) {
-			/* The block index (checked before the load, or by the chain at the end)
-			 * says where each block ends: the data area must say the same. */
-			w->index_first = i;
-			w->index_n = MIN(h->nr_blocks - i, (uint64_t)sizeof(w->index) / sizeof(raw));
-			rc = kj_imgdev_pread(img->dev, h->index_off + i * sizeof(raw), w->index,
-					     (size_t)w->index_n * sizeof(raw));
-			if (rc < 0) {
-				w->index_n = 0;
-				snprintf(why, sizeof(why), "block index: %s",
-					 rc == -ENODATA ? "image truncated" : strerror(-rc));
-			}
-		}
-		if (rc == 0 && !st.direct) {
-			/* Buffered: header and payload straight into the slot, in one read
-			 * whose length the index gives (no copy through the stream buffer). */
-			struct kj_block ib;
-			rc = kj_block_parse(w->index + (i - w->index_first) * sizeof(raw), sizeof(raw),
-					    h->block_pages, &ib, why, sizeof(why));
-			if (rc == 0 && consumed + sizeof(raw) + ib.stored_len > h->data_bytes) {
-				rc = -EBADMSG;
-				snprintf(why, sizeof(why), "blocks run past the data area");
-			}
-			if (rc == 0) {
-				rc = kj_imgdev_pread(img->dev, h->data_off + consumed, sl->in,
-						     sizeof(raw) + ib.stored_len);
-				if (rc < 0)
-					snprintf(why, sizeof(why), "%s",
-						 rc == -ENODATA ? "image truncated" : strerror(-rc));
-				else
-					st.read_bytes += sizeof(raw) + ib.stored_len;
-			}
-		} else if (rc == 0) {
-			rc = stream_read(&st, sl->in, sizeof(raw));
-			if (rc < 0)
-				snprintf(why, sizeof(why), "%s",
-					 rc == -ENODATA ? "image truncated" : strerror(-rc));
-		}
-		if (rc == 0) {
-			memcpy(raw, sl->in, sizeof(raw));
-			rc = kj_block_parse(raw, sizeof(raw), h->block_pages, &sl->blk, why, sizeof(why));
-		}
-		if (rc == 0 && (sl->blk.first_page != first || sl->blk.raw_len != pages << KJ_PAGE_SHIFT)) {
-			rc = -EBADMSG;
-			snprintf(why, sizeof(why), "block out of sequence");
-		}
-		if (rc == 0 && memcmp(raw, w->index + (i - w->index_first) * sizeof(raw), sizeof(raw))) {
-			rc = -EBADMSG;
-			snprintf(why, sizeof(why), "header differs from the block index");
-		}
-		if (rc == 0) {
-			chain = crc32c(chain, raw, sizeof(raw));
-			consumed += sizeof(raw) + sl->blk.stored_len;
-			if (consumed > h->data_bytes) {
-				rc = -EBADMSG;
-				snprintf(why, sizeof(why), "blocks run past the data area");
-			}
-		}
-		if (rc == 0 && st.direct) {
-			rc = stream_read(&st, sl->in + sizeof(raw), sl->blk.stored_len);
-			if (rc < 0)
-				snprintf(why, sizeof(why), "%s",
-					 rc == -ENODATA ? "image truncated" : strerror(-rc));
-		}
-		if (rc < 0) {
-			set_error(&pl, rc == -ENODATA ? -EBADMSG : rc, "data block %llu: %s",
-				  (unsigned long long)i, why);
-			break;
-		}
-		sl->index = i;
-		if (walker_take(&pl, w, sl, pages) < 0)
-			break;
-		publish_slot(&pl);
-		if (st.read_bytes - last_report >= (64u << 20)) {
-			last_report = st.read_bytes;
-			report(&pl, &st, w);
+		b = &w->data.blocks[w->data.nblocks - 1];
+		chain = crc32c(chain, b->hdr, HDR_SIZE);
+		consumed += HDR_SIZE + b->blk.stored_len;
+		if (consumed - last_report >= (64u << 20)) {
+			last_report = consumed;
+			report(&pl);
 		}
 	}
-	/* After the last block only zero runs may remain in the table. */
-	if (!pipeline_failed(&pl)) {
-		uint64_t pfn, n;
-		uint32_t flags;
-		int r;
-		while ((r = kj_range_cursor_next(&w->cur, &pfn, &n, &flags)) > 0) {
-			if (!(flags & KJ_RANGE_ZERO)) {
-				r = -EBADMSG;
-				break;
-			}
-			w->zero_bytes += n << KJ_PAGE_SHIFT;
-			if (!o->verify_only &&
-			    (r = kj_plan_emit(plan, pfn << KJ_PAGE_SHIFT, NULL,
-					      (size_t)(n << KJ_PAGE_SHIFT))) < 0)
-				break;
-		}
-		if (r == 0 && w->left == 0)
-			r = kj_range_cursor_finish(&w->cur);
-		else if (r == 0)
-			r = -EBADMSG;
-		if (r < 0)
-			set_error(&pl, r, r == -EBADMSG ? "range table is corrupt or does not match the data"
-							: "writing memory: %s", strerror(-r));
-		else if (consumed != h->data_bytes || chain != img->commit.blocks_crc)
-			set_error(&pl, -EBADMSG, "data blocks do not match the commit record");
-	}
+	if (!pipeline_failed(&pl))
+		finish_table(&pl, w, consumed, chain);
 stop:
 	pthread_mutex_lock(&pl.lock);
 	pl.done = 1;
@@ -492,22 +556,23 @@ stop:
 	pthread_mutex_unlock(&pl.lock);
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
-	if (pl.rc == 0 && rc == 0)
-		report(&pl, &st, w);
+	if (pl.rc == 0 && rc == 0) {
+		pl.done_bytes += w->zero_bytes * !!o->verify_only; /* never queued */
+		report(&pl);
+	}
 	if (pl.rc < 0) {
 		rc = pl.rc;
 		snprintf(err, errlen, "%s", pl.err);
 	}
 out:
-	if (pl.slots)
-		for (size_t i = 0; i < pl.nslots; i++) {
-			free(pl.slots[i].in);
-			free(pl.slots[i].runs);
-		}
+	for (size_t i = 0; pl.slots && w && i < pl.nslots + 2; i++) {
+		struct slot *sl = i < pl.nslots ? &pl.slots[i] : i == pl.nslots ? &w->data : &w->zero;
+		free(sl->runs);
+		free(sl->blocks);
+	}
 	free(pl.slots);
 	free(tids);
 	free(w);
-	free(st.buf);
 	pthread_mutex_destroy(&pl.lock);
 	pthread_cond_destroy(&pl.cond);
 	return rc;
