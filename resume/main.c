@@ -70,7 +70,7 @@ static void usage(FILE *f)
 	      "      --keep               keep an unusable image for inspection\n"
 	      "      --no-hotplug         do not hot-add memory when the boot continues\n"
 	      "      --hotplug-only       only hot-add the rest of RAM (see kjump-memhotplug)\n"
-	      "  -j, --threads N          decoder threads (default: online CPUs)\n"
+	      "  -j, --threads N          worker threads, each reading and decoding (default: online CPUs)\n"
 	      "      --io auto|direct|buffered\n"
 	      "                           O_DIRECT reads unless the image is cached (auto),\n"
 	      "                           always, or through the page cache with readahead\n"

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
-/* The decode pipeline: one reader (the caller's thread) streams blocks from the image
- * and walks the range table, N decoder threads decompress, check and emit the pages
- * through the plan. Memory use is a few blocks per thread, whatever the image size. */
+/* The load pipeline: the caller's thread walks the block index and the range table and
+ * hands out jobs (groups of consecutive blocks, or zero runs); N worker threads each
+ * read their group with one request (O_DIRECT into the decode buffer when the image is
+ * not cached), check it against the index, decompress, verify and emit the pages
+ * through the plan. Memory use is about 1.3 MiB per worker, whatever the image size. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,7 +18,7 @@ struct kj_load_progress {
 };
 
 struct kj_load_opts {
-	unsigned threads;  /* decoder threads; 0: online CPUs */
+	unsigned threads;  /* worker threads; 0: online CPUs */
 	int verify_only;   /* decode and check everything, write nothing */
 	int direct_io;     /* 1: O_DIRECT unless the image is already cached, 2: always
 			    * O_DIRECT (when the device allows it), 0: through the page cache */
