@@ -26,6 +26,11 @@
 #define GROUP_PAGES 1024u
 
 #define HDR_SIZE sizeof(struct kj_disk_block)
+/* A group's buffer: a whole group, or one block's worst case, plus the partial pages
+ * around it that O_DIRECT reads */
+#define GROUP_BUF(block_bytes) \
+	(ALIGN_UP(MAX(GROUP_BYTES, HDR_SIZE + kj_lzo_bound(block_bytes)), KJ_PAGE_SIZE) + \
+	 2 * KJ_PAGE_SIZE)
 
 struct run {
 	uint64_t pfn;
@@ -50,8 +55,10 @@ struct slot {
 	size_t nblocks;
 	struct run *runs;
 	size_t nruns;
-	uint64_t bytes; /* uncompressed bytes the job covers */
-	int busy;       /* published and not yet released by its worker */
+	uint64_t bytes;      /* uncompressed bytes the job covers */
+	uint8_t *in;         /* data: a group buffer from the pool (GROUP_BUF, page-aligned) */
+	const uint8_t *data; /* where the group starts in it, if the dispatcher read it */
+	int busy;            /* published and not yet released by its worker */
 };
 
 struct pipeline {
@@ -64,6 +71,9 @@ struct pipeline {
 	size_t nslots, runs_cap; /* runs (and pages) a job may hold */
 	size_t head, tail;   /* published slots not yet taken: [head, tail) modulo nslots */
 	int done;            /* the dispatcher finished producing */
+	unsigned idle;       /* workers waiting for a job */
+	uint8_t **bufs;      /* free group buffers (data jobs hold one each) */
+	size_t nbufs, nfree;
 	int rc;              /* first error */
 	int direct;          /* workers read with O_DIRECT (cleared if the device refuses) */
 	char err[256];
@@ -155,19 +165,24 @@ static int decode_block(struct pipeline *pl, const struct slot *sl, const struct
 	return pl->opts->verify_only ? 0 : emit_runs(pl, sl->runs + b->run0, b->nruns, data);
 }
 
-static int data_job(struct pipeline *pl, const struct slot *sl, uint8_t *in, uint8_t *out)
+static size_t group_span(const struct slot *sl)
 {
-	const struct blockjob *first = &sl->blocks[0], *last = &sl->blocks[sl->nblocks - 1];
-	const uint8_t *p;
-	int rc = read_span(pl, first->off, (size_t)(last->off - first->off) + HDR_SIZE +
-			   last->blk.stored_len, in, &p);
+	const struct blockjob *last = &sl->blocks[sl->nblocks - 1];
+	return (size_t)(last->off - sl->blocks[0].off) + HDR_SIZE + last->blk.stored_len;
+}
+
+static int data_job(struct pipeline *pl, const struct slot *sl, uint8_t *out)
+{
+	const struct blockjob *first = &sl->blocks[0];
+	const uint8_t *p = sl->data;
+	int rc = p ? 0 : read_span(pl, first->off, group_span(sl), sl->in, &p);
 
 	for (size_t i = 0; i < sl->nblocks; i++) {
 		const struct blockjob *b = &sl->blocks[i];
 		const uint8_t *bp = p + (b->off - first->off);
 		if (rc < 0) {
 			/* The group read failed: block by block, to name the one at fault. */
-			rc = read_span(pl, b->off, HDR_SIZE + b->blk.stored_len, in, &bp);
+			rc = read_span(pl, b->off, HDR_SIZE + b->blk.stored_len, sl->in, &bp);
 			if (rc < 0) {
 				set_error(pl, rc == -ENODATA ? -EBADMSG : rc, "data block %llu: %s",
 					  (unsigned long long)b->index,
@@ -185,25 +200,21 @@ static int data_job(struct pipeline *pl, const struct slot *sl, uint8_t *in, uin
 static void *worker(void *arg)
 {
 	struct pipeline *pl = arg;
-	size_t block = (size_t)pl->img->hdr.block_pages << KJ_PAGE_SHIFT;
-	/* room for the payload's worst case plus the partial pages around it */
-	size_t in_cap = ALIGN_UP(MAX(GROUP_BYTES, HDR_SIZE + kj_lzo_bound(block)), KJ_PAGE_SIZE) +
-			2 * KJ_PAGE_SIZE;
-	uint8_t *in = NULL, *out = malloc(block);
+	uint8_t *out = malloc((size_t)pl->img->hdr.block_pages << KJ_PAGE_SHIFT);
 
-	if (posix_memalign((void **)&in, KJ_PAGE_SIZE, in_cap))
-		in = NULL;
-	if (!in || !out) {
+	if (!out) {
 		set_error(pl, -ENOMEM, "out of memory");
-		goto out;
+		return NULL;
 	}
 	for (;;) {
 		struct slot *sl;
 		int rc;
 
 		pthread_mutex_lock(&pl->lock);
+		pl->idle++;
 		while (pl->head == pl->tail && !pl->done && pl->rc == 0)
 			pthread_cond_wait(&pl->cond, &pl->lock);
+		pl->idle--;
 		if (pl->rc != 0 || pl->head == pl->tail) {
 			pthread_mutex_unlock(&pl->lock);
 			break;
@@ -213,21 +224,20 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&pl->lock);
 
 		rc = sl->kind == JOB_ZERO ? emit_runs(pl, sl->runs, sl->nruns, NULL)
-					  : data_job(pl, sl, in, out);
+					  : data_job(pl, sl, out);
 
 		pthread_mutex_lock(&pl->lock);
 		sl->busy = 0;
+		if (sl->in)
+			pl->bufs[pl->nfree++] = sl->in;
 		if (rc == 0) {
 			pl->done_bytes += sl->bytes;
 			if (sl->kind == JOB_DATA)
-				pl->read_bytes += sl->blocks[sl->nblocks - 1].off - sl->blocks[0].off +
-						  HDR_SIZE + sl->blocks[sl->nblocks - 1].blk.stored_len;
+				pl->read_bytes += group_span(sl);
 		}
 		pthread_cond_broadcast(&pl->cond);
 		pthread_mutex_unlock(&pl->lock);
 	}
-out:
-	free(in);
 	free(out);
 	return NULL;
 }
@@ -276,23 +286,59 @@ struct walker {
 	struct slot data, zero; /* the jobs being built */
 };
 
-/* Hand a job to the workers: its fields and run list go to the next free slot, which
- * gives its own run list back. */
+/* A free group buffer, or NULL when the pipeline failed. */
+static uint8_t *get_buffer(struct pipeline *pl)
+{
+	uint8_t *b = NULL;
+
+	pthread_mutex_lock(&pl->lock);
+	while (pl->rc == 0 && pl->nfree == 0)
+		pthread_cond_wait(&pl->cond, &pl->lock);
+	if (pl->rc == 0)
+		b = pl->bufs[--pl->nfree];
+	pthread_mutex_unlock(&pl->lock);
+	return b;
+}
+
+/* Hand a job to the workers: its fields and lists go to the next free slot, which gives
+ * its own lists back. A data group gets a buffer, and is read into it first when every
+ * worker is busy: the dispatcher has time then, and the read overlaps their decoding;
+ * an idle worker reads its own instead (several reads in flight). A failed read here
+ * is left for the worker to redo, which names the block at fault. */
 static int publish(struct pipeline *pl, struct slot *job)
 {
-	struct slot *sl = get_free_slot(pl);
+	struct slot *sl;
 	struct run *spare_runs;
 	struct blockjob *spare_blocks;
+	uint8_t *in = NULL;
+	unsigned idle;
 
-	if (!sl)
+	if (job->kind == JOB_DATA && !(in = get_buffer(pl)))
 		return -ECANCELED;
+	if (!(sl = get_free_slot(pl))) {
+		if (in) { /* back to the pool, for the cleanup */
+			pthread_mutex_lock(&pl->lock);
+			pl->bufs[pl->nfree++] = in;
+			pthread_mutex_unlock(&pl->lock);
+		}
+		return -ECANCELED;
+	}
 	spare_runs = sl->runs;
 	spare_blocks = sl->blocks;
 	*sl = *job;
+	sl->in = in;
+	sl->data = NULL;
 	job->runs = spare_runs;
 	job->blocks = spare_blocks;
 	job->nruns = job->nblocks = 0;
 	job->bytes = 0;
+	if (in) {
+		pthread_mutex_lock(&pl->lock);
+		idle = pl->idle;
+		pthread_mutex_unlock(&pl->lock);
+		if (!idle && read_span(pl, sl->blocks[0].off, group_span(sl), in, &sl->data) < 0)
+			sl->data = NULL;
+	}
 	publish_slot(pl);
 	return 0;
 }
@@ -502,8 +548,11 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 		return -ENOPKG;
 	pthread_mutex_init(&pl.lock, NULL);
 	pthread_cond_init(&pl.cond, NULL);
-	/* Jobs are small (the data buffers belong to the workers): keep plenty queued. */
+	/* Jobs are small and plenty queue; the group buffers they carry are the memory:
+	 * one per worker and one that the dispatcher reads ahead into. */
 	pl.nslots = 2 * (size_t)nthreads + 4;
+	pl.nbufs = (size_t)nthreads + 1;
+	pl.bufs = calloc(pl.nbufs, sizeof(*pl.bufs));
 	pl.runs_cap = MAX(MAX((size_t)h->block_pages, (size_t)GROUP_PAGES), (size_t)ZERO_JOB_RUNS);
 	pl.slots = calloc(pl.nslots, sizeof(*pl.slots));
 	tids = calloc(nthreads, sizeof(*tids));
@@ -513,7 +562,7 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 	if (!pl.direct)
 		/* The kernel's readahead then keeps the disk busy ahead of the workers. */
 		posix_fadvise(img->dev->fd, (off_t)img->dev->base, 0, POSIX_FADV_SEQUENTIAL);
-	if (!pl.slots || !tids || !w) {
+	if (!pl.slots || !tids || !w || !pl.bufs) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -528,6 +577,12 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 			goto out;
 		}
 	}
+	for (; pl.nfree < pl.nbufs; pl.nfree++)
+		if (posix_memalign((void **)&pl.bufs[pl.nfree], KJ_PAGE_SIZE,
+				   GROUP_BUF((size_t)h->block_pages << KJ_PAGE_SHIFT))) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	kj_range_cursor_init(&w->cur, img);
 	for (; started < nthreads; started++)
 		if (pthread_create(&tids[started], NULL, worker, &pl)) {
@@ -556,6 +611,9 @@ stop:
 	pthread_mutex_unlock(&pl.lock);
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
+	for (size_t i = 0; i < pl.nslots; i++) /* jobs left queued by a failure */
+		if (pl.slots[i].busy && pl.slots[i].in)
+			pl.bufs[pl.nfree++] = pl.slots[i].in;
 	if (pl.rc == 0 && rc == 0) {
 		pl.done_bytes += w->zero_bytes * !!o->verify_only; /* never queued */
 		report(&pl);
@@ -570,6 +628,9 @@ out:
 		free(sl->runs);
 		free(sl->blocks);
 	}
+	for (size_t i = 0; pl.bufs && i < pl.nfree; i++)
+		free(pl.bufs[i]);
+	free(pl.bufs);
 	free(pl.slots);
 	free(tids);
 	free(w);

@@ -4,7 +4,9 @@
  * hands out jobs (groups of consecutive blocks, or zero runs); N worker threads each
  * read their group with one request (O_DIRECT into the decode buffer when the image is
  * not cached), check it against the index, decompress, verify and emit the pages
- * through the plan. Memory use is about 1.3 MiB per worker, whatever the image size. */
+ * through the plan. While every worker is busy, the caller's thread reads the next group
+ * itself. Memory: a 1 MiB group buffer per worker plus one, and a block-sized decode
+ * buffer per worker, whatever the image size. */
 #include <stddef.h>
 #include <stdint.h>
 
