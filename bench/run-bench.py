@@ -106,10 +106,10 @@ def main():
             size_mb = os.path.getsize(stored) / 1e6
             r["warm_cat_mbps"], r["warm_load_mbps"] = size_mb / cat, size_mb / load
             # (2) cold: O_DIRECT path vs dd iflag=direct
-            # (the disk's rate drifts: alternate the two, best of three each)
+            # (the disk's rate drifts: alternate the two, best of five each)
             if drop_caches():
                 dd, cold = [], []
-                for _ in range(3):
+                for _ in range(5):
                     drop_caches()
                     dd.append(timed(["dd", "if=" + stored, "of=/dev/null", "bs=4M", "iflag=direct",
                                      "status=none"])[0])

@@ -21,8 +21,8 @@
 #define ZERO_JOB_RUNS 64u
 /* Consecutive blocks go to one worker as a group read with one large request (large
  * requests are what disks are fastest at), up to this many bytes or blocks or pages. */
-#define GROUP_BYTES ((uint64_t)1 << 20)
 #define GROUP_BLOCKS 16u
+#define GROUP_BYTES (((uint64_t)1 << 20) + GROUP_BLOCKS * HDR_SIZE) /* 1 MiB and headers */
 #define GROUP_PAGES 1024u
 
 #define HDR_SIZE sizeof(struct kj_disk_block)
