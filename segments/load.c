@@ -75,7 +75,7 @@ struct pipeline {
 	uint8_t **bufs;      /* free group buffers (data jobs hold one each) */
 	size_t nbufs, nfree;
 	int rc;              /* first error */
-	int direct;          /* workers read with O_DIRECT (cleared if the device refuses) */
+	int direct;          /* read with O_DIRECT (cleared if the device refuses it) */
 	char err[256];
 	uint64_t done_bytes; /* progress: uncompressed bytes placed */
 	uint64_t read_bytes; /* progress: bytes read from the device */
@@ -112,9 +112,9 @@ static int emit_runs(struct pipeline *pl, const struct run *runs, size_t n, cons
 	return 0;
 }
 
-/* Bytes [off, off + len) of the data area, read by the worker itself: several reads
- * are then in flight at once and the bytes land where they are decoded, with no copy
- * between. */
+/* Bytes [off, off + len) of the data area into a group buffer, in one request: with
+ * O_DIRECT (the bytes land where they are decoded, no copy) unless the image is cached.
+ * *ret points at them. */
 static int read_span(struct pipeline *pl, uint64_t off, size_t len, uint8_t *in,
 		     const uint8_t **ret)
 {
