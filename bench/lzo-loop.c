@@ -39,6 +39,8 @@ static int compress_loop(const char *path, off_t start)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("%.1f\n", (double)(st.st_size - start) / 1e6 / secs(t0, t1));
+	free(out);
+	free(wrk);
 	return 0;
 }
 
@@ -76,5 +78,6 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("%.1f\n", (double)raw / 1e6 / secs(t0, t1));
+	free(out);
 	return 0;
 }

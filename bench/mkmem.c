@@ -22,11 +22,11 @@ int main(int argc, char **argv)
 {
 	static const char *words[] = {"struct ", "page ", "0x1f3c ", "return ", "kernel ", "if (",
 				      "mutex_lock ", "\n\t", "NULL", "int "};
-	uint8_t *buf = malloc(1 << 20);
+	static uint8_t buf[1 << 20];
 	int fd, zero, text;
 	long mib;
 
-	if (argc != 5 || !buf)
+	if (argc != 5)
 		return 2;
 	mib = atol(argv[2]);
 	zero = atoi(argv[3]);
