@@ -179,7 +179,7 @@ static int data_job(struct pipeline *pl, const struct slot *sl, uint8_t *out)
 
 	for (size_t i = 0; i < sl->nblocks; i++) {
 		const struct blockjob *b = &sl->blocks[i];
-		const uint8_t *bp = p + (b->off - first->off);
+		const uint8_t *bp = rc == 0 ? p + (b->off - first->off) : NULL;
 		if (rc < 0) {
 			/* The group read failed: block by block, to name the one at fault. */
 			rc = read_span(pl, b->off, HDR_SIZE + b->blk.stored_len, sl->in, &bp);
