@@ -104,18 +104,24 @@ void kj_ranges_page_align(struct kj_ranges *l, uint64_t page)
 	kj_ranges_normalize(l);
 }
 
-int kj_ranges_contains(const struct kj_ranges *l, uint64_t start, uint64_t end)
+size_t kj_ranges_find(const struct kj_ranges *l, uint64_t addr)
 {
 	size_t lo = 0, hi = l->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (l->r[mid].end <= start)
+		if (l->r[mid].end <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < l->n && l->r[lo].start <= start && end <= l->r[lo].end;
+	return lo;
+}
+
+int kj_ranges_contains(const struct kj_ranges *l, uint64_t start, uint64_t end)
+{
+	size_t i = kj_ranges_find(l, start);
+	return i < l->n && l->r[i].start <= start && end <= l->r[i].end;
 }
 
 uint64_t kj_ranges_total(const struct kj_ranges *l)

@@ -29,6 +29,9 @@ int kj_ranges_intersect(const struct kj_ranges *a, const struct kj_ranges *b,
 			struct kj_ranges *out);
 /* Round every range out to whole pages and normalize. */
 void kj_ranges_page_align(struct kj_ranges *l, uint64_t page);
+/* Index of the first range of l (sorted, disjoint) that ends after addr: the one
+ * holding addr, or the next one; l->n when there is none. */
+size_t kj_ranges_find(const struct kj_ranges *l, uint64_t addr);
 /* 1 if [start,end) lies fully inside one range of l (normalized), else 0. */
 int kj_ranges_contains(const struct kj_ranges *l, uint64_t start, uint64_t end);
 uint64_t kj_ranges_total(const struct kj_ranges *l);

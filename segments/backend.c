@@ -106,7 +106,7 @@ static const struct kj_backend_ops file_ops = {
 static uint8_t *window_at(struct kj_backend *b, uint64_t addr, size_t *ret_avail)
 {
 	const struct kj_ranges *r = &b->windows;
-	size_t lo = 0, hi = r->n;
+	size_t lo;
 	uint64_t s, e;
 	void *m;
 
@@ -114,13 +114,7 @@ static uint8_t *window_at(struct kj_backend *b, uint64_t addr, size_t *ret_avail
 		*ret_avail = (size_t)(win.end - addr);
 		return win.p + (addr - win.start);
 	}
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->r[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = kj_ranges_find(r, addr);
 	if (lo == r->n || r->r[lo].start > addr)
 		return NULL;
 	s = MAX(r->r[lo].start, ALIGN_DOWN(addr, KJ_DEVMEM_WINDOW));

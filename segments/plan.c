@@ -155,15 +155,8 @@ int kj_plan_emit(struct kj_plan *p, uint64_t addr, const void *buf, size_t len)
 {
 	const uint8_t *src = buf;
 	uint64_t end = addr + len;
-	size_t lo = 0, hi = p->staged.n;
+	size_t lo = kj_ranges_find(&p->staged, addr); /* first staged range ending after addr */
 
-	while (lo < hi) { /* first staged range ending after addr */
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->staged.r[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	while (addr < end) {
 		const struct kj_range *s = lo < p->staged.n ? &p->staged.r[lo] : NULL;
 		uint64_t stop;

@@ -43,6 +43,10 @@ static void test_ranges(void)
 	CHECK_EQ(kj_ranges_total(&a), 0x4000);
 	CHECK(kj_ranges_contains(&a, 0x3000, 0x5000));
 	CHECK(!kj_ranges_contains(&a, 0x1000, 0x3001));
+	CHECK_EQ(kj_ranges_find(&a, 0), 0);      /* inside the first */
+	CHECK_EQ(kj_ranges_find(&a, 0x2000), 1); /* in the gap: the next one */
+	CHECK_EQ(kj_ranges_find(&a, 0x4fff), 1);
+	CHECK_EQ(kj_ranges_find(&a, 0x5000), 2); /* past the last */
 	CHECK_EQ(kj_ranges_add(&b, 0x1000, 0x4000), 0);
 	CHECK_EQ(kj_ranges_subtract(&a, &b, &out), 0);
 	CHECK_EQ(out.n, 2);
