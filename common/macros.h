@@ -38,6 +38,25 @@ static inline void kj_closep(int *fd)
 		_t;                                                            \
 	})
 
+/* Room for one more element in a growing array arr holding n of cap: doubles cap
+ * (starting at first) when full. 0, or -ENOMEM with arr and cap unchanged. */
+#define KJ_GROW(arr, n, cap, first)                                            \
+	({                                                                     \
+		int _r = 0;                                                    \
+		if ((n) == (cap)) {                                            \
+			size_t _c = (cap) ? (size_t)(cap) * 2 : (first);       \
+			__typeof__(arr) _p = _c <= SIZE_MAX / sizeof(*(arr))   \
+						     ? realloc((arr), _c * sizeof(*(arr))) \
+						     : NULL;                   \
+			if (_p) {                                              \
+				(arr) = _p;                                    \
+				(cap) = _c;                                    \
+			} else                                                 \
+				_r = -ENOMEM;                                  \
+		}                                                              \
+		_r;                                                            \
+	})
+
 /* Overflow-checked add: false when a + b does not fit. */
 static inline int kj_add_ok(uint64_t a, uint64_t b, uint64_t *ret)
 {

@@ -84,15 +84,9 @@ int kj_memmap_read(const struct kj_root *root, struct kj_memmap *ret)
 			rc = -EBADMSG;
 			goto fail;
 		}
-		if (m.n == cap) {
-			struct kj_memmap_entry *ne;
-			cap = cap ? cap * 2 : 32;
-			ne = realloc(m.e, cap * sizeof(*ne));
-			if (!ne) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			m.e = ne;
+		if (KJ_GROW(m.e, m.n, cap, 32) < 0) {
+			rc = -ENOMEM;
+			goto fail;
 		}
 		m.e[m.n++] = (struct kj_memmap_entry){start, end + 1, kj_mem_type_from_string(type)};
 	}

@@ -19,14 +19,8 @@ int kj_ranges_add(struct kj_ranges *l, uint64_t start, uint64_t end)
 {
 	if (end <= start)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct kj_range *nr = realloc(l->r, cap * sizeof(*nr));
-		if (!nr)
-			return -ENOMEM;
-		l->r = nr;
-		l->cap = cap;
-	}
+	if (KJ_GROW(l->r, l->n, l->cap, 16) < 0)
+		return -ENOMEM;
 	l->r[l->n++] = (struct kj_range){start, end};
 	return 0;
 }

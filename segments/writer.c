@@ -122,14 +122,8 @@ static int append_head(struct wstate *w)
 	pthread_mutex_unlock(&w->lock);
 	kj_block_encode(&j->b, &d);
 	w->chain = crc32c(w->chain, &d, sizeof(d));
-	if (w->st.nr_blocks == w->index_cap) {
-		size_t cap = w->index_cap ? w->index_cap * 2 : 256;
-		struct kj_disk_block *n = realloc(w->index, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		w->index = n;
-		w->index_cap = cap;
-	}
+	if (KJ_GROW(w->index, w->st.nr_blocks, w->index_cap, 256) < 0)
+		return -ENOMEM;
 	w->index[w->st.nr_blocks] = d;
 	if ((rc = wput(w, &d, sizeof(d))) < 0 || (rc = wput(w, j->payload, j->b.stored_len)) < 0)
 		return rc;
@@ -190,14 +184,8 @@ static int push_run(struct wstate *w)
 {
 	if (!w->run_n)
 		return 0;
-	if (w->table_n == w->table_cap) {
-		size_t cap = w->table_cap ? w->table_cap * 2 : 256;
-		struct kj_disk_range *t = realloc(w->table, cap * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		w->table = t;
-		w->table_cap = cap;
-	}
+	if (KJ_GROW(w->table, w->table_n, w->table_cap, 256) < 0)
+		return -ENOMEM;
 	kj_range_encode(w->run_pfn, w->run_n, w->run_zero ? KJ_RANGE_ZERO : 0,
 			&w->table[w->table_n++]);
 	w->run_n = 0;
