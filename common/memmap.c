@@ -112,37 +112,103 @@ int kj_memmap_ranges(const struct kj_memmap *m, enum kj_mem_type type, struct kj
 	return 0;
 }
 
-int kj_iomem_parse_ram(const char *buf, size_t size, struct kj_ranges *out)
+void kj_iomem_free(struct kj_iomem *io)
 {
+	free(io->e);
+	io->e = NULL;
+	io->n = io->cap = 0;
+}
+
+/* One line "  00100000-07ffffff : System RAM": depth is the indentation / 2. 0 parsed,
+ * -EINVAL not an entry line. */
+static int iomem_parse_line(const char *p, size_t len, struct kj_iomem_entry *ret)
+{
+	char line[256];
+	unsigned long long s, e;
+	size_t ind = 0;
+	int off = 0;
+
+	if (len >= sizeof(line))
+		return -EINVAL;
+	memcpy(line, p, len);
+	line[len] = 0;
+	while (line[ind] == ' ')
+		ind++;
+	if (sscanf(line + ind, "%llx-%llx : %n", &s, &e, &off) != 2 || off <= 0 || e < s ||
+	    e == UINT64_MAX)
+		return -EINVAL;
+	ret->start = s;
+	ret->end = e + 1;
+	ret->depth = (unsigned)(ind / 2);
+	snprintf(ret->name, sizeof(ret->name), "%s", line + ind + off);
+	return 0;
+}
+
+int kj_iomem_parse(const char *buf, size_t size, struct kj_iomem *ret)
+{
+	struct kj_iomem io = {0};
 	const char *p = buf, *end = buf + size;
-	int any_nonzero = 0, any = 0;
+	int any_nonzero = 0;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[256];
-		unsigned long long s, e;
-		int off = 0;
+		struct kj_iomem_entry en;
 
-		if (len < sizeof(line) && p[0] != ' ') {
-			memcpy(line, p, len);
-			line[len] = 0;
-			if (sscanf(line, "%llx-%llx : %n", &s, &e, &off) == 2 && off > 0) {
-				any = 1;
-				if (e)
-					any_nonzero = 1;
-				if (e >= s && e != UINT64_MAX &&
-				    !strcmp(line + off, "System RAM") &&
-				    kj_ranges_add(out, s, e + 1) < 0)
-					return -ENOMEM;
-			}
-		}
 		p += len + 1;
+		if (iomem_parse_line(p - len - 1, len, &en) < 0)
+			continue;
+		if (KJ_GROW(io.e, io.n, io.cap, 64) < 0) {
+			kj_iomem_free(&io);
+			return -ENOMEM;
+		}
+		io.e[io.n++] = en;
+		if (en.end > 1)
+			any_nonzero = 1;
 	}
-	if (any && !any_nonzero)
+	if (io.n && !any_nonzero) { /* addresses hidden from an unprivileged reader */
+		kj_iomem_free(&io);
 		return -EACCES;
+	}
+	*ret = io;
+	return 0;
+}
+
+int kj_iomem_read(const struct kj_root *root, struct kj_iomem *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size;
+	int rc = kj_root_read_file(root, "/proc/iomem", 1 << 20, &buf, &size);
+	if (rc < 0)
+		return rc;
+	return kj_iomem_parse(buf, size, ret);
+}
+
+int kj_iomem_ranges(const struct kj_iomem *io, const char *name, int top_level_only,
+		    struct kj_ranges *out)
+{
+	size_t n = strlen(name), want = name[n ? n - 1 : 0] == '*' ? n - 1 : SIZE_MAX;
+
+	for (size_t i = 0; i < io->n; i++) {
+		const struct kj_iomem_entry *e = &io->e[i];
+		int match = want != SIZE_MAX ? !strncmp(e->name, name, want) : !strcmp(e->name, name);
+		if (match && (!top_level_only || e->depth == 0) &&
+		    kj_ranges_add(out, e->start, e->end) < 0)
+			return -ENOMEM;
+	}
 	kj_ranges_normalize(out);
 	return 0;
+}
+
+int kj_iomem_parse_ram(const char *buf, size_t size, struct kj_ranges *out)
+{
+	struct kj_iomem io = {0};
+	int rc = kj_iomem_parse(buf, size, &io);
+	if (rc < 0)
+		return rc;
+	rc = kj_iomem_ranges(&io, "System RAM", 1, out);
+	kj_iomem_free(&io);
+	return rc;
 }
 
 int kj_iomem_read_ram(const struct kj_root *root, struct kj_ranges *out)

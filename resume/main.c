@@ -23,6 +23,7 @@
 #include "memmap.h"
 #include "plan.h"
 #include "progress.h"
+#include "region.h"
 #include "jump.h"
 #include "run.h"
 #include "root.h"
@@ -302,6 +303,58 @@ static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_r
 	return rc;
 }
 
+static int probe_page(void *ud, uint64_t addr)
+{
+	return kj_backend_probe(ud, addr);
+}
+
+/* Where this boot really is. A randomizing decompressor (KASLR) may put the kernel
+ * outside its region, into the hibernated system's RAM: the kernel then declares that
+ * span RAM (so it is staged like the rest of our RAM), but the "RAM buffer" placed
+ * after it is off limits to /dev/mem on kernels with CONFIG_IO_STRICT_DEVMEM, and a
+ * device or firmware table there can never be written. Refuse before any write. */
+static int check_this_boot(const struct kj_root *root, const struct args *a,
+			   struct kj_backend *be, const struct kj_ranges *win, char *err,
+			   size_t errlen)
+{
+	_cleanup_iomem_ struct kj_iomem io = {0};
+	_cleanup_ranges_ struct kj_ranges region = {0};
+	_cleanup_free_ char *cl = NULL;
+	struct kj_iomem_entry e;
+	enum kj_conflict_kind kind;
+	struct kj_range k;
+	size_t clen = 0;
+	int rc, outside = 0;
+
+	if ((rc = kj_iomem_read(root, &io)) < 0) {
+		snprintf(err, errlen, "cannot read /proc/iomem: %s", strerror(-rc));
+		return rc;
+	}
+	if (a->cmdline)
+		cl = strdup(a->cmdline), clen = cl ? strlen(cl) : 0;
+	else
+		kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &clen);
+	if (kj_region_kernel(&io, &k) == 0) {
+		if (cl && kj_region_from_cmdline(cl, clen, &region) > 0 &&
+		    !kj_ranges_contains(&region, k.start, k.end - KJ_KERNEL_TAIL))
+			outside = 1;
+		log_notice("this kernel lies at 0x%llx-0x%llx%s", (unsigned long long)k.start,
+			 (unsigned long long)(k.end - KJ_KERNEL_TAIL - 1),
+			 outside ? ", outside its region (placed by KASLR); the hibernated "
+				   "system's memory there is staged" : ", inside its region");
+	}
+	if (kj_region_find_conflict(&io, win, probe_page, be, &e, &kind) <= 0)
+		return 0;
+	snprintf(err, errlen,
+		 "this boot holds \"%s\" at 0x%llx-0x%llx, inside the hibernated system's RAM%s%s",
+		 e.name, (unsigned long long)e.start, (unsigned long long)(e.end - 1),
+		 kind == KJ_CONFLICT_BUSY ? ", and /dev/mem refuses it (CONFIG_IO_STRICT_DEVMEM)" : "",
+		 outside ? "; this kernel was placed outside its region by KASLR: add mem= with "
+			   "the region's end to the resume kernel's command line "
+			   "(docs/HIBERNATION.md)" : "");
+	return -EADDRINUSE;
+}
+
 /* The normal boot goes on: it should get all the machine's RAM. Only for the real
  * target; --no-jump, --dry-run and file targets leave the system as it is. */
 static int hotplug_wanted(const struct args *a, const struct resume_cmdline *cl)
@@ -372,7 +425,7 @@ int main(int argc, char **argv)
 	_cleanup_memmap_ struct kj_memmap mm = {0};
 	enum kj_sig_kind kind = KJ_SIG_NONE;
 	struct resume_cmdline cl;
-	char err[256] = "", devpath[PATH_MAX], mnt[600];
+	char err[512] = "", devpath[PATH_MAX], mnt[600];
 	int rc, ret = EXIT_FAILED, have_fw = 0, is_file, jumping;
 	double t0;
 
@@ -536,10 +589,18 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (be->kind == KJ_BACKEND_DEVMEM && have_fw) {
-		struct kj_ranges win = {0};
-		if (kj_ranges_subtract(&fw_ram, &plan.ram, &win) == 0)
-			kj_backend_set_windows(be, &win);
-		kj_ranges_free(&win);
+		_cleanup_ranges_ struct kj_ranges win = {0};
+		if ((rc = kj_ranges_subtract(&fw_ram, &plan.ram, &win)) < 0 ||
+		    (rc = kj_backend_set_windows(be, &win)) < 0) {
+			log_error("cannot set up the memory windows: %s", strerror(-rc));
+			goto out;
+		}
+		if ((rc = check_this_boot(&root, &a, be, &win, err, sizeof(err))) < 0) {
+			log_error("%s: cannot resume this image now: %s", a.device, err);
+			drop_image(&dev, &a);
+			ret = EXIT_MISMATCH;
+			goto out;
+		}
 	}
 	plan.be = be;
 	plan.write_all = is_file; /* a file stands for memory as it is after the jump */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macros.h"
 #include "memmap.h"
+#include "region.h"
 #include "progress.h"
 #include "ranges.h"
 #include "root.h"
@@ -193,6 +194,35 @@ static int src_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return rc;
 }
 
+/* A randomizing decompressor (KASLR) may have put this kernel outside its region, over
+ * the hibernated kernel's memory: those pages are lost, and the kernel counts them as
+ * its own RAM, so they would silently be missing from the image. Refuse to save. */
+static int check_own_kernel(const struct kj_root *root)
+{
+	_cleanup_iomem_ struct kj_iomem io = {0};
+	_cleanup_ranges_ struct kj_ranges region = {0};
+	_cleanup_free_ char *cl = NULL;
+	struct kj_range k;
+	size_t clen;
+	uint64_t kend;
+
+	if (kj_iomem_read(root, &io) < 0 || kj_region_kernel(&io, &k) < 0 ||
+	    kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &clen) < 0 ||
+	    kj_region_from_cmdline(cl, clen, &region) <= 0)
+		return 0; /* nothing to compare with: no memmap=exactmap region */
+	kend = k.end - KJ_KERNEL_TAIL;
+	if (kj_ranges_contains(&region, k.start, kend)) {
+		log_info("this kernel lies at 0x%llx-0x%llx, inside its region",
+			 (unsigned long long)k.start, (unsigned long long)(kend - 1));
+		return 0;
+	}
+	log_error("this kernel lies at 0x%llx-0x%llx, outside its region (placed there by "
+		  "KASLR?): the hibernated kernel's memory there is overwritten; boot the "
+		  "hibernating kernel with nokaslr", (unsigned long long)k.start,
+		  (unsigned long long)(kend - 1));
+	return -EADDRINUSE;
+}
+
 /* devmem: what A had = firmware System RAM minus our own RAM, both page-rounded out
  * (a page shared with our RAM is ours to use, so not A's to save). */
 static int devmem_ranges(const struct kj_root *root, struct kj_ranges *out)
@@ -212,6 +242,8 @@ static int devmem_ranges(const struct kj_root *root, struct kj_ranges *out)
 		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
 		return rc;
 	}
+	if ((rc = check_own_kernel(root)) < 0)
+		return rc;
 	kj_ranges_page_align(&fw, KJ_PAGE_SIZE);
 	kj_ranges_page_align(&own, KJ_PAGE_SIZE);
 	return kj_ranges_subtract(&fw, &own, out);

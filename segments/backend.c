@@ -330,6 +330,21 @@ int kj_backend_set_windows(struct kj_backend *b, const struct kj_ranges *r)
 	return 0;
 }
 
+int kj_backend_probe(struct kj_backend *b, uint64_t addr)
+{
+	uint8_t *base = NULL;
+	size_t maplen = 0, delta;
+	int rc;
+
+	if (b->kind != KJ_BACKEND_DEVMEM)
+		return 0;
+	rc = devmem_map(b, addr, KJ_PAGE_SIZE, b->writable ? PROT_READ | PROT_WRITE : PROT_READ,
+			&base, &maplen, &delta);
+	if (rc == 0)
+		munmap(base, maplen);
+	return rc;
+}
+
 const char *kj_backend_kind_to_string(enum kj_backend_kind k)
 {
 	switch (k) {

@@ -40,4 +40,8 @@ int kj_backend_open(const char *spec, const struct kj_root *root, int writable,
 void kj_backend_close(struct kj_backend *b);
 /* devmem: allow windows over these ranges (normalized, page-aligned); -ENOMEM. */
 int kj_backend_set_windows(struct kj_backend *b, const struct kj_ranges *r);
+/* devmem: can the page at addr be mapped as restoring needs (the kernel may refuse
+ * it: CONFIG_IO_STRICT_DEVMEM and a busy resource there)? 0 yes (and always for the
+ * other backends), else -errno (-EPERM). Maps nothing afterwards. */
+int kj_backend_probe(struct kj_backend *b, uint64_t addr);
 const char *kj_backend_kind_to_string(enum kj_backend_kind k);

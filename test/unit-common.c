@@ -2,12 +2,14 @@
 /* Unit tests for common/: ranges, number parsing, CRC32C, iomem and memmap parsers,
  * root-prefixed access. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "crc32c.h"
 #include "memmap.h"
+#include "region.h"
 #include "ranges.h"
 #include "root.h"
 #include "tap.h"
@@ -131,6 +133,129 @@ static void test_iomem(void)
 	kj_ranges_free(&r);
 }
 
+static char *slurp(const char *rel, size_t *ret_size)
+{
+	char p[1024];
+	FILE *f;
+	char *buf = malloc(1 << 16);
+	snprintf(p, sizeof(p), "%s/test/data/%s", getenv("KJ_SRC") ? getenv("KJ_SRC") : ".", rel);
+	f = fopen(p, "r");
+	CHECK(f != NULL && buf != NULL);
+	if (!f || !buf) {
+		free(buf);
+		return NULL;
+	}
+	*ret_size = fread(buf, 1, (1 << 16) - 1, f);
+	buf[*ret_size] = 0;
+	fclose(f);
+	return buf;
+}
+
+static int probe_refuses(void *ud, uint64_t addr)
+{
+	(void)ud;
+	(void)addr;
+	return -EPERM;
+}
+
+static int probe_allows(void *ud, uint64_t addr)
+{
+	*(uint64_t *)ud = addr;
+	return 0;
+}
+
+/* Where a kernel is, against where its command line says it should be: iomem
+ * captured from the distro kernel (KASLR) under QEMU, -m 1G, region 1M-128M. */
+static void test_region(void)
+{
+	const char *cl = "console=ttyS0 memmap=exactmap memmap=636K@0 memmap=127M@1M "
+			 "memmap=16M$0x4000000 mem=100M quiet";
+	struct kj_ranges r = {0}, win = {0};
+	struct kj_iomem io = {0};
+	struct kj_iomem_entry e;
+	enum kj_conflict_kind kind;
+	struct kj_range k;
+	uint64_t probed = 0;
+	size_t n;
+	char *buf;
+
+	/* exactmap, a hole ($) and mem= cut the region */
+	CHECK_EQ(kj_region_from_cmdline(cl, strlen(cl), &r), 1);
+	CHECK_EQ(r.n, 3);
+	CHECK_EQ(r.r[0].start, 0);
+	CHECK_EQ(r.r[0].end, 636 << 10);
+	CHECK_EQ(r.r[1].start, 1 << 20);
+	CHECK_EQ(r.r[1].end, 0x4000000);
+	CHECK_EQ(r.r[2].start, 0x5000000);
+	CHECK_EQ(r.r[2].end, 100 << 20);
+	kj_ranges_free(&r);
+	/* entries before exactmap are dropped, as the kernel does; no exactmap: 0 */
+	CHECK_EQ(kj_region_from_cmdline("memmap=1G@4G memmap=exactmap,1M@1M", 35, &r), 1);
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.r[0].start, 1 << 20);
+	kj_ranges_free(&r);
+	CHECK_EQ(kj_region_from_cmdline("mem=128M quiet", 14, &r), 0);
+	CHECK_EQ(r.n, 0);
+	CHECK_EQ(kj_region_from_cmdline("memmap=exactmap memmap=12Q@1M", 29, &r), -EINVAL);
+	CHECK_EQ(kj_region_from_cmdline("memmap=exactmap mem=", 20, &r), -EINVAL);
+	CHECK_EQ(kj_region_from_cmdline("memmap=exactmap memmap=1@18446744073709551615", 46, &r),
+		 -EINVAL);
+	CHECK_EQ(r.n, 0);
+
+	/* KASLR put the kernel at 0x27a00000, outside 1M-128M: its span, then the busy
+	 * "RAM buffer" after it in what the hibernated system had as RAM */
+	CHECK((buf = slurp("iomem/distro-kaslr-outside.txt", &n)) != NULL);
+	CHECK_EQ(kj_iomem_parse(buf, n, &io), 0);
+	CHECK_EQ(kj_region_kernel(&io, &k), 0);
+	CHECK_EQ(k.start, 0x27a00000);
+	CHECK_EQ(k.end, 0x29400000 + KJ_KERNEL_TAIL);
+	kj_ranges_add(&win, 0x8000000, 0x27a00000);
+	kj_ranges_add(&win, 0x29430000, 0x3ffdf000);
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 1);
+	CHECK_EQ(kind, KJ_CONFLICT_BUSY);
+	CHECK_EQ(e.start, 0x29430000);
+	CHECK(!strcmp(e.name, "RAM buffer"));
+	/* a kernel without IO_STRICT_DEVMEM maps it: no conflict; the probe saw its start */
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_allows, &probed, &e, &kind), 0);
+	CHECK_EQ(probed, 0x29430000);
+	/* windows over the kernel's own span: its RAM and code are hit, whatever the probe */
+	kj_ranges_add(&win, 0x27a00000, 0x29430000);
+	kj_ranges_normalize(&win);
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_allows, &probed, &e, &kind), 1);
+	CHECK_EQ(kind, KJ_CONFLICT_RESOURCE);
+	CHECK_EQ(e.start, 0x27a00000);
+	strcpy(io.e[9].name, "PCI Bus 0000:ff"); /* skipped: the next hit is the code */
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_allows, &probed, &e, &kind), 1);
+	CHECK(!strcmp(e.name, "Kernel code"));
+	kj_iomem_free(&io);
+	free(buf);
+
+	/* mem=128M kept it inside: nothing in the windows above 128M but a device BAR
+	 * moved into them would be */
+	CHECK((buf = slurp("iomem/distro-mem128m.txt", &n)) != NULL);
+	CHECK_EQ(kj_iomem_parse(buf, n, &io), 0);
+	CHECK_EQ(kj_region_kernel(&io, &k), 0);
+	CHECK_EQ(k.start, 0x3800000);
+	CHECK_EQ(kj_region_from_cmdline(cl, 59, &r), 1); /* up to memmap=127M@1M */
+	CHECK_EQ(r.n, 2);
+	CHECK(kj_ranges_contains(&r, k.start, k.end - KJ_KERNEL_TAIL));
+	kj_ranges_free(&win);
+	kj_ranges_add(&win, 0x8000000, 0x3ffdf000);
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 0);
+	/* the low MiB: the kernel's own page 0 and RAM buffer hold nothing of this boot */
+	kj_ranges_add(&win, 0x400, 0x1000);
+	kj_ranges_add(&win, 0x9f000, 0x9fc00);
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 0);
+	kj_ranges_add(&win, 0xfd000000, 0xfd001000);
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 1);
+	CHECK(!strcmp(e.name, "0000:00:02.0"));
+	CHECK_EQ(e.depth, 1);
+	kj_ranges_free(&win);
+	kj_ranges_free(&r);
+	kj_iomem_free(&io);
+	free(buf);
+}
+
 static void test_memmap(void)
 {
 	char dir[] = "/tmp/kjump-unit-XXXXXX", p[512];
@@ -188,5 +313,6 @@ int main(void)
 	test_crc();
 	test_iomem();
 	test_memmap();
+	test_region();
 	return kj_test_result("unit-common");
 }

@@ -1,7 +1,7 @@
 # The whole cycle in QEMU: kernel A runs a workload and hibernates with kjump-hibernate
 # (B = the same kernel with kjump-save), the QEMU process ends; a new QEMU process boots
 # C, whose kjump-resume jumps back into A. Source after test/lib.sh and test/vm/lib.sh.
-REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M"
+REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M mem=128M"
 
 # cycle_prepare: the three initramfs images, in $WORK/{a,b,c}.cpio.gz
 cycle_prepare() {
@@ -25,7 +25,7 @@ c=1
 while [ "$c" -le "${cycles:-1}" ]; do
 	echo "KJTEST: hibernating cycle $c"
 	kjump-hibernate --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz \
-		--initrd /boot/kjump-save.img --region "memmap=exactmap memmap=636K@0 memmap=127M@1M"
+		--initrd /boot/kjump-save.img
 	rc=$?
 	echo "KJTEST: hibernate returned $rc cycle $c token $(cat /tmp/token)"
 	# the disk still works: write, drop caches, read back
