@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "memmap.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,58 +47,51 @@ static int cmp_entry(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+struct memmap_walk {
+	struct kj_memmap m;
+	size_t cap;
+};
+
+static int memmap_entry(const struct kj_root *root, const char *dir, void *ud)
+{
+	struct memmap_walk *w = ud;
+	_cleanup_free_ char *type = NULL;
+	uint64_t start, end;
+	char p[4200];
+	int rc;
+
+	snprintf(p, sizeof(p), "%s/start", dir);
+	if ((rc = kj_root_read_u64(root, p, &start)) < 0)
+		return rc;
+	snprintf(p, sizeof(p), "%s/end", dir);
+	if ((rc = kj_root_read_u64(root, p, &end)) < 0)
+		return rc;
+	snprintf(p, sizeof(p), "%s/type", dir);
+	if ((rc = kj_root_read_file(root, p, 256, &type, NULL)) < 0)
+		return rc;
+	/* sysfs "end" is inclusive. */
+	if (end < start || end == UINT64_MAX)
+		return -EBADMSG;
+	if (KJ_GROW(w->m.e, w->m.n, w->cap, 32) < 0)
+		return -ENOMEM;
+	w->m.e[w->m.n++] = (struct kj_memmap_entry){start, end + 1, kj_mem_type_from_string(type)};
+	return 0;
+}
+
 int kj_memmap_read(const struct kj_root *root, struct kj_memmap *ret)
 {
-	char dirpath[4096];
-	DIR *d;
-	struct dirent *de;
-	struct kj_memmap m = {0};
-	size_t cap = 0;
-	int rc = kj_root_path(root, "/sys/firmware/memmap", dirpath, sizeof(dirpath));
+	struct memmap_walk w = {0};
+	int rc = kj_root_foreach_numbered(root, "/sys/firmware/memmap", memmap_entry, &w);
 
-	if (rc < 0)
+	if (rc == 0 && w.m.n == 0)
+		rc = -ENOENT;
+	if (rc < 0) {
+		kj_memmap_free(&w.m);
 		return rc;
-	d = opendir(dirpath);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char p[320];
-		uint64_t start, end;
-		_cleanup_free_ char *type = NULL;
-		uint64_t idx;
-
-		if (kj_parse_u64(de->d_name, &idx) < 0)
-			continue;
-		snprintf(p, sizeof(p), "/sys/firmware/memmap/%s/start", de->d_name);
-		if ((rc = kj_root_read_u64(root, p, &start)) < 0)
-			goto fail;
-		snprintf(p, sizeof(p), "/sys/firmware/memmap/%s/end", de->d_name);
-		if ((rc = kj_root_read_u64(root, p, &end)) < 0)
-			goto fail;
-		snprintf(p, sizeof(p), "/sys/firmware/memmap/%s/type", de->d_name);
-		if ((rc = kj_root_read_file(root, p, 256, &type, NULL)) < 0)
-			goto fail;
-		/* sysfs "end" is inclusive. */
-		if (end < start || end == UINT64_MAX) {
-			rc = -EBADMSG;
-			goto fail;
-		}
-		if (KJ_GROW(m.e, m.n, cap, 32) < 0) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-		m.e[m.n++] = (struct kj_memmap_entry){start, end + 1, kj_mem_type_from_string(type)};
 	}
-	closedir(d);
-	if (m.n == 0)
-		return -ENOENT;
-	qsort(m.e, m.n, sizeof(*m.e), cmp_entry);
-	*ret = m;
+	qsort(w.m.e, w.m.n, sizeof(*w.m.e), cmp_entry);
+	*ret = w.m;
 	return 0;
-fail:
-	closedir(d);
-	kj_memmap_free(&m);
-	return rc;
 }
 
 int kj_memmap_ranges(const struct kj_memmap *m, enum kj_mem_type type, struct kj_ranges *out)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "root.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,6 +54,31 @@ int kj_root_exists(const struct kj_root *r, const char *path)
 	if (kj_root_path(r, path, p, sizeof(p)) < 0)
 		return 0;
 	return access(p, F_OK) == 0;
+}
+
+int kj_root_foreach_numbered(const struct kj_root *r, const char *dir,
+			     int (*fn)(const struct kj_root *r, const char *path, void *ud), void *ud)
+{
+	char p[4096], entry[4096];
+	struct dirent *de;
+	uint64_t idx;
+	int rc = kj_root_path(r, dir, p, sizeof(p));
+	DIR *d;
+
+	if (rc < 0)
+		return rc;
+	if (!(d = opendir(p)))
+		return -errno;
+	while (rc == 0 && (de = readdir(d))) {
+		if (kj_parse_u64(de->d_name, &idx) < 0)
+			continue;
+		if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name) >= sizeof(entry))
+			rc = -ENAMETOOLONG;
+		else
+			rc = fn(r, entry, ud);
+	}
+	closedir(d);
+	return rc;
 }
 
 int kj_read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_size)

@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "cmdline.h"
 #include "device.h"
+#include "efirt.h"
 #include "format.h"
 #include "image.h"
 #include "imgdev.h"
@@ -355,6 +356,48 @@ static int check_this_boot(const struct kj_root *root, const struct args *a,
 	return -EADDRINUSE;
 }
 
+/* The firmware's runtime regions must be where the hibernated kernel mapped them, at
+ * the same virtual addresses: the hibernated kernel goes on calling the firmware that
+ * this boot relocated with SetVirtualAddressMap. */
+static int check_efi_rt(const struct kj_root *root, const struct kj_header *h, char *err,
+			size_t errlen)
+{
+	_cleanup_efi_rt_ struct kj_efi_rt now = {0};
+	int rc;
+
+	if (!(h->compat_flags & KJ_COMPAT_EFI_RT))
+		return 0; /* saved without UEFI, or by an older kjump */
+	rc = kj_efi_rt_read(root, &now);
+	if (rc == -ENOENT && h->nr_efi_rt == 0)
+		return 0;
+	if (rc < 0) {
+		snprintf(err, errlen, "the image was saved with %u EFI runtime regions, but this "
+			 "boot has %s", h->nr_efi_rt, rc == -ENOENT ? "no EFI runtime map (booted "
+			 "without UEFI, or with noefi/efi=noruntime?)" : "an unreadable EFI runtime map");
+		return -ERANGE;
+	}
+	for (size_t i = 0; i < MIN(now.n, (size_t)MIN(h->nr_efi_rt, KJ_MAX_EFI_RT)); i++) {
+		const struct kj_efi_rt_entry *b = &now.e[i];
+		if (b->type == h->efi_rt[i].type && b->phys == h->efi_rt[i].phys &&
+		    b->virt == h->efi_rt[i].virt && b->pages == h->efi_rt[i].pages)
+			continue;
+		snprintf(err, errlen, "the EFI runtime map differs from the one at hibernation "
+			 "(region %zu: %s 0x%llx+%llu pages at 0x%llx then, %s 0x%llx+%llu pages "
+			 "at 0x%llx now)", i, kj_efi_type_to_string(h->efi_rt[i].type),
+			 (unsigned long long)h->efi_rt[i].phys, (unsigned long long)h->efi_rt[i].pages,
+			 (unsigned long long)h->efi_rt[i].virt, kj_efi_type_to_string(b->type),
+			 (unsigned long long)b->phys, (unsigned long long)b->pages,
+			 (unsigned long long)b->virt);
+		return -ERANGE;
+	}
+	if (now.n != h->nr_efi_rt || kj_efi_rt_crc(now.e, now.n) != h->efi_rt_crc) {
+		snprintf(err, errlen, "the EFI runtime map differs from the one at hibernation "
+			 "(%u regions then, %zu now)", h->nr_efi_rt, now.n);
+		return -ERANGE;
+	}
+	return 0;
+}
+
 /* The normal boot goes on: it should get all the machine's RAM. Only for the real
  * target; --no-jump, --dry-run and file targets leave the system as it is. */
 static int hotplug_wanted(const struct args *a, const struct resume_cmdline *cl)
@@ -523,6 +566,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (have_fw && (rc = check_memmap(&img.hdr, &fw_ram, err, sizeof(err))) < 0) {
+		log_error("%s: cannot resume this image: %s", a.device, err);
+		drop_image(&dev, &a);
+		ret = EXIT_MISMATCH;
+		goto out;
+	}
+	if ((rc = check_efi_rt(&root, &img.hdr, err, sizeof(err))) < 0) {
 		log_error("%s: cannot resume this image: %s", a.device, err);
 		drop_image(&dev, &a);
 		ret = EXIT_MISMATCH;

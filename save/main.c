@@ -18,6 +18,7 @@
 #include "plan.h"
 #include "log.h"
 #include "macros.h"
+#include "efirt.h"
 #include "memmap.h"
 #include "region.h"
 #include "progress.h"
@@ -249,6 +250,29 @@ static int devmem_ranges(const struct kj_root *root, struct kj_ranges *out)
 	return kj_ranges_subtract(&fw, &own, out);
 }
 
+/* The firmware's runtime regions and their virtual addresses, as the hibernated kernel
+ * set them (kexec-tools hands them to this kernel): the resume kernel must agree. */
+static int record_efi_rt(const struct kj_root *root, struct kj_write_opts *o)
+{
+	_cleanup_efi_rt_ struct kj_efi_rt rt = {0};
+	int rc = kj_efi_rt_read(root, &rt);
+
+	if (rc == -ENOENT)
+		return 0; /* no UEFI runtime services */
+	if (rc < 0) {
+		log_error("cannot read the EFI runtime map (/sys/firmware/efi/runtime-map): %s",
+			  strerror(-rc));
+		return rc;
+	}
+	o->have_efi_rt = 1;
+	o->nr_efi_rt = (uint32_t)rt.n;
+	o->efi_rt_crc = kj_efi_rt_crc(rt.e, rt.n);
+	for (size_t i = 0; i < rt.n && i < KJ_MAX_EFI_RT; i++)
+		o->efi_rt[i] = rt.e[i];
+	log_debug("EFI runtime map: %zu regions, CRC32C 0x%08x", rt.n, o->efi_rt_crc);
+	return 0;
+}
+
 static int fill_metadata(const struct kj_root *root, const struct args *a, struct kj_write_opts *o)
 {
 	_cleanup_memmap_ struct kj_memmap m = {0};
@@ -299,6 +323,8 @@ static int fill_metadata(const struct kj_root *root, const struct args *a, struc
 			o->region[i] = region.r[i];
 		o->nr_region = (uint32_t)region.n;
 	}
+	if ((rc = record_efi_rt(root, o)) < 0)
+		return rc;
 	if (kj_memmap_read(root, &m) == 0) {
 		o->nr_memmap = (uint32_t)MIN(m.n, (size_t)KJ_MAX_MEMMAP);
 		for (uint32_t i = 0; i < o->nr_memmap; i++) {

@@ -147,6 +147,19 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 		if (h.memmap[i].end <= h.memmap[i].start)
 			return kj_errf(-EBADMSG, err, errlen, "bad memory map entry %u", i);
 	}
+	if (h.compat_flags & KJ_COMPAT_EFI_RT) {
+		h.nr_efi_rt = le32toh(d->nr_efi_rt);
+		h.efi_rt_crc = le32toh(d->efi_rt_crc);
+		for (uint32_t i = 0; i < h.nr_efi_rt && i < KJ_MAX_EFI_RT; i++) {
+			h.efi_rt[i].type = le32toh(d->efi_rt[i].type);
+			h.efi_rt[i].phys = le64toh(d->efi_rt[i].phys);
+			h.efi_rt[i].virt = le64toh(d->efi_rt[i].virt);
+			h.efi_rt[i].pages = le64toh(d->efi_rt[i].pages);
+			if (h.efi_rt[i].pages == 0 ||
+			    h.efi_rt[i].pages > (UINT64_MAX - h.efi_rt[i].phys) >> KJ_PAGE_SHIFT)
+				return kj_errf(-EBADMSG, err, errlen, "bad EFI runtime map entry %u", i);
+		}
+	}
 	*ret = h;
 	return 0;
 }
@@ -238,6 +251,16 @@ void kj_header_encode(const struct kj_header *h, struct kj_disk_header *d)
 		d->memmap[i].start = htole64(h->memmap[i].start);
 		d->memmap[i].end = htole64(h->memmap[i].end);
 		d->memmap[i].type = htole32(h->memmap[i].type);
+	}
+	if (h->compat_flags & KJ_COMPAT_EFI_RT) {
+		d->nr_efi_rt = htole32(h->nr_efi_rt);
+		d->efi_rt_crc = htole32(h->efi_rt_crc);
+		for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++) {
+			d->efi_rt[i].type = htole32(h->efi_rt[i].type);
+			d->efi_rt[i].phys = htole64(h->efi_rt[i].phys);
+			d->efi_rt[i].virt = htole64(h->efi_rt[i].virt);
+			d->efi_rt[i].pages = htole64(h->efi_rt[i].pages);
+		}
 	}
 	d->header_crc = htole32(crc32c(0, d, offsetof(struct kj_disk_header, header_crc)));
 }

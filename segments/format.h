@@ -11,8 +11,9 @@
 #define KJ_COMMIT_MAGIC "KJCOMMIT"
 #define KJ_BLOCK_MAGIC 0x4b424a4bu /* "KJBK" read as little-endian u32 */
 #define KJ_VERSION_MAJOR 1
-#define KJ_VERSION_MINOR 0
+#define KJ_VERSION_MINOR 1
 #define KJ_INCOMPAT_KNOWN 0u
+#define KJ_COMPAT_EFI_RT 1u /* 1.1: the header holds the EFI runtime map */
 #define KJ_ARCH_X86_64 62u /* EM_X86_64 */
 
 #define KJ_SWAP_SIG_OFF (KJ_IMG_PAGE - 10)
@@ -30,6 +31,7 @@
 #define KJ_DATA_OFF ((uint64_t)2 * KJ_IMG_PAGE)
 #define KJ_MAX_REGION 16
 #define KJ_MAX_MEMMAP 128
+#define KJ_MAX_EFI_RT 16 /* entries kept in the header; the CRC covers them all */
 #define KJ_DEFAULT_BLOCK_PAGES 64
 #define KJ_MAX_BLOCK_PAGES 256 /* 1 MiB */
 
@@ -97,6 +99,13 @@ struct kj_disk_memmap_entry {
 };
 _Static_assert(sizeof(struct kj_disk_memmap_entry) == 24, "");
 
+struct kj_disk_efi_rt {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t phys, virt, pages;
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_efi_rt) == 32, "");
+
 struct kj_disk_header {
 	char magic[8];
 	uint16_t version_major;
@@ -126,13 +135,17 @@ struct kj_disk_header {
 	uint64_t index_off;  /* block index: a copy of every block header, after the table */
 	struct kj_disk_range_pair region[KJ_MAX_REGION];
 	struct kj_disk_memmap_entry memmap[KJ_MAX_MEMMAP];
-	uint8_t reserved[524];
+	uint32_t nr_efi_rt;  /* KJ_COMPAT_EFI_RT: runtime regions in the map */
+	uint32_t efi_rt_crc; /* CRC32C of all of them as kj_disk_efi_rt records */
+	struct kj_disk_efi_rt efi_rt[KJ_MAX_EFI_RT]; /* the first ones */
+	uint8_t reserved[4];
 	uint32_t header_crc;
 } __attribute__((packed));
 _Static_assert(sizeof(struct kj_disk_header) == KJ_IMG_PAGE, "header is one page");
 _Static_assert(offsetof(struct kj_disk_header, release) == 128, "");
 _Static_assert(offsetof(struct kj_disk_header, region) == 240, "");
 _Static_assert(offsetof(struct kj_disk_header, memmap) == 496, "");
+_Static_assert(offsetof(struct kj_disk_header, nr_efi_rt) == 3568, "");
 
 struct kj_disk_range {
 	uint64_t start_pfn;
@@ -187,6 +200,11 @@ struct kj_header {
 		uint64_t start, end;
 		uint32_t type;
 	} memmap[KJ_MAX_MEMMAP];
+	uint32_t nr_efi_rt, efi_rt_crc; /* valid with compat_flags & KJ_COMPAT_EFI_RT */
+	struct {
+		uint32_t type;
+		uint64_t phys, virt, pages;
+	} efi_rt[KJ_MAX_EFI_RT];
 	uint32_t header_crc;
 };
 

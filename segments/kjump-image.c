@@ -16,6 +16,7 @@
 #include "load.h"
 #include "log.h"
 #include "macros.h"
+#include "efirt.h"
 #include "memmap.h"
 #include "plan.h"
 #include "root.h"
@@ -181,7 +182,17 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 			printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"type\":\"%s\"}",
 			       i ? "," : "", h->memmap[i].start, h->memmap[i].end,
 			       kj_mem_type_to_string(h->memmap[i].type));
-		printf("],\"ranges\":[");
+		printf("]");
+		if (h->compat_flags & KJ_COMPAT_EFI_RT) {
+			printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[",
+			       h->nr_efi_rt, h->efi_rt_crc);
+			for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
+				printf("%s{\"type\":%u,\"phys\":%" PRIu64 ",\"virt\":%" PRIu64
+				       ",\"pages\":%" PRIu64 "}", i ? "," : "", h->efi_rt[i].type,
+				       h->efi_rt[i].phys, h->efi_rt[i].virt, h->efi_rt[i].pages);
+			printf("]}");
+		}
+		printf(",\"ranges\":[");
 	} else {
 		time_t t = (time_t)h->created;
 		char when[64];
@@ -206,6 +217,13 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 		for (uint32_t i = 0; i < h->nr_memmap; i++)
 			printf("firmware map:   0x%" PRIx64 "-0x%" PRIx64 " %s\n", h->memmap[i].start,
 			       h->memmap[i].end, kj_mem_type_to_string(h->memmap[i].type));
+		if (h->compat_flags & KJ_COMPAT_EFI_RT)
+			printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt,
+			       h->efi_rt_crc);
+		for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
+			printf("EFI region:     0x%" PRIx64 "-0x%" PRIx64 " %s at 0x%" PRIx64 "\n",
+			       h->efi_rt[i].phys, h->efi_rt[i].phys + (h->efi_rt[i].pages << 12) - 1,
+			       kj_efi_type_to_string(h->efi_rt[i].type), h->efi_rt[i].virt);
 		printf("ranges (%" PRIu64 "):\n", h->nr_ranges);
 	}
 	kj_range_cursor_init(cur, img);

@@ -381,6 +381,17 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 		h.memmap[i].end = opts.memmap[i].end;
 		h.memmap[i].type = opts.memmap[i].type;
 	}
+	if (opts.have_efi_rt) {
+		h.compat_flags |= KJ_COMPAT_EFI_RT;
+		h.nr_efi_rt = opts.nr_efi_rt;
+		h.efi_rt_crc = opts.efi_rt_crc;
+		for (uint32_t i = 0; i < opts.nr_efi_rt && i < KJ_MAX_EFI_RT; i++) {
+			h.efi_rt[i].type = opts.efi_rt[i].type;
+			h.efi_rt[i].phys = opts.efi_rt[i].phys;
+			h.efi_rt[i].virt = opts.efi_rt[i].virt;
+			h.efi_rt[i].pages = opts.efi_rt[i].pages;
+		}
+	}
 	h.index_off = h.table_off + table_bytes;
 	if (h.index_off + w.st.nr_blocks * sizeof(*w.index) > w.area) {
 		rc = -ENOSPC;

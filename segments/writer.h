@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "efirt.h"
 #include "format.h"
 #include "imgdev.h"
 #include "ranges.h"
@@ -26,6 +27,11 @@ struct kj_write_opts {
 		uint64_t start, end;
 		uint32_t type;
 	} memmap[KJ_MAX_MEMMAP];
+	/* The EFI runtime map (when the machine has one): its count and CRC over all
+	 * entries (kj_efi_rt_crc), the first KJ_MAX_EFI_RT entries. */
+	int have_efi_rt;
+	uint32_t nr_efi_rt, efi_rt_crc;
+	struct kj_efi_rt_entry efi_rt[KJ_MAX_EFI_RT];
 	/* Testing: stop before the commit record (as a power loss would). */
 	int no_commit;
 };

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "crc32c.h"
+#include "efirt.h"
 #include "memmap.h"
 #include "region.h"
 #include "ranges.h"
@@ -256,6 +257,73 @@ static void test_region(void)
 	free(buf);
 }
 
+/* A fake /sys/firmware/efi/runtime-map under dir from a captured map: one line per
+ * entry, "type phys virt pages attribute" as sysfs prints them. */
+static void make_efi_rt(const char *dir, const char *rel)
+{
+	char p[512], d[128], f[5][64], *line = NULL;
+	size_t n, cap = 0;
+	char *buf = slurp(rel, &n);
+	FILE *in = buf ? fmemopen(buf, n, "r") : NULL;
+	static const char *const names[] = {"type", "phys_addr", "virt_addr", "num_pages",
+					    "attribute"};
+
+	snprintf(p, sizeof(p), "rm -rf '%s/sys/firmware/efi' && mkdir -p '%s/sys/firmware/efi/runtime-map'",
+		 dir, dir);
+	CHECK_EQ(system(p), 0);
+	for (int i = 0; in && getline(&line, &cap, in) > 0; i++) {
+		CHECK_EQ(sscanf(line, "%63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4]), 5);
+		snprintf(p, sizeof(p), "%s/sys/firmware/efi/runtime-map/%d", dir, i);
+		mkdir(p, 0755);
+		for (int k = 0; k < 5; k++) {
+			snprintf(d, sizeof(d), "sys/firmware/efi/runtime-map/%d/%s", i, names[k]);
+			kj_test_put(dir, d, f[k]);
+		}
+	}
+	free(line);
+	if (in)
+		fclose(in);
+	free(buf);
+}
+
+/* The runtime regions of a full OVMF boot and of a boot restricted to 1M-128M (whose
+ * map also lists ~100 boot-services regions it could not free) are the same. */
+static void test_efi_rt(void)
+{
+	char dir[] = "/tmp/kjump-unit-XXXXXX", p[512];
+	struct kj_efi_rt full = {0}, restricted = {0};
+	struct kj_root root;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ(kj_root_init(&root, dir), 0);
+	CHECK_EQ(kj_efi_rt_read(&root, &full), -ENOENT);
+	make_efi_rt(dir, "efi/ovmf-1g-full.txt");
+	CHECK_EQ(kj_efi_rt_read(&root, &full), 0);
+	CHECK_EQ(full.n, 5);
+	CHECK_EQ(full.e[0].phys, 0x3eaa0000);
+	CHECK_EQ(full.e[0].type, KJ_EFI_RUNTIME_DATA);
+	CHECK_EQ(full.e[0].virt, 0xfffffffefe6a0000ull);
+	CHECK_EQ(full.e[0].pages, 0x102);
+	CHECK_EQ(full.e[4].type, KJ_EFI_MMIO);
+	make_efi_rt(dir, "efi/ovmf-1g-restricted.txt");
+	CHECK_EQ(kj_efi_rt_read(&root, &restricted), 0);
+	CHECK_EQ(restricted.n, 5);
+	CHECK_EQ(kj_efi_rt_crc(full.e, full.n), kj_efi_rt_crc(restricted.e, restricted.n));
+	/* one virtual address moved: the CRC sees it */
+	restricted.e[2].virt += 0x200000;
+	CHECK(kj_efi_rt_crc(full.e, full.n) != kj_efi_rt_crc(restricted.e, restricted.n));
+	CHECK(kj_efi_rt_crc(full.e, full.n) != kj_efi_rt_crc(full.e, full.n - 1));
+	kj_efi_rt_free(&restricted);
+	/* a malformed attribute file fails the read, it is not skipped */
+	kj_test_put(dir, "sys/firmware/efi/runtime-map/3/num_pages", "0");
+	CHECK_EQ(kj_efi_rt_read(&root, &restricted), -EBADMSG);
+	kj_test_put(dir, "sys/firmware/efi/runtime-map/3/num_pages", "zz");
+	CHECK(kj_efi_rt_read(&root, &restricted) < 0);
+	kj_efi_rt_free(&full);
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	CHECK_EQ(system(p), 0);
+}
+
 static void test_memmap(void)
 {
 	char dir[] = "/tmp/kjump-unit-XXXXXX", p[512];
@@ -314,5 +382,6 @@ int main(void)
 	test_iomem();
 	test_memmap();
 	test_region();
+	test_efi_rt();
 	return kj_test_result("unit-common");
 }

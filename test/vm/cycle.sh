@@ -17,7 +17,24 @@ cycle_prepare() {
 	cat >"$WORK/a.scen" <<'SCEN'
 cycles=$(sed -n 's/.*kjtest.cycles=\([0-9]*\).*/\1/p' /proc/cmdline)
 swapdev=$(sed -n 's/.*kjtest.swap=\([^ ]*\).*/\1/p' /proc/cmdline)
+hog=$(sed -n 's/.*kjtest.hog=\([0-9]*\).*/\1/p' /proc/cmdline)
 head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
+# kjtest.hog=MiB: a process whose anonymous memory holds a pattern, checked after resuming
+if [ -n "$hog" ]; then
+	mkdir -p /run/hog
+	memhog "$hog" /run/hog &
+	hogpid=$!
+	while [ ! -f /run/hog/ready ] && kill -0 $hogpid 2>/dev/null; do sleep 1; done
+	echo "KJTEST: MemFree after the fill $(awk '/MemFree/ {print $2}' /proc/meminfo) kB"
+fi
+hog_check() {
+	[ -n "$hog" ] || return 0
+	rm -f /run/hog/result
+	kill -USR1 $hogpid
+	i=0
+	while [ ! -f /run/hog/result ] && [ $i -lt 300 ]; do sleep 1; i=$((i + 1)); done
+	[ -f /run/hog/result ] || echo "KJTEST: memhog gave no verdict"
+}
 (i=0; while :; do i=$((i + 1)); echo "KJTEST: counter $i"; sleep 1; done) &
 sleep 3
 echo "KJTEST: token $(cat /tmp/token)"
@@ -28,6 +45,7 @@ while [ "$c" -le "${cycles:-1}" ]; do
 		--initrd /boot/kjump-save.img
 	rc=$?
 	echo "KJTEST: hibernate returned $rc cycle $c token $(cat /tmp/token)"
+	hog_check
 	# the disk still works: write, drop caches, read back
 	echo "kjump cycle $c $(cat /tmp/token)" | dd of=/dev/vda2 bs=512 seek=100 conv=sync 2>/dev/null
 	sync
@@ -42,6 +60,7 @@ echo "KJTEST: workload done at $(date +%s)"
 SCEN
 	vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \
 		"$KJ_SRC/scripts/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
+		"$KJ_BIN/test/memhog:/usr/bin/memhog" \
 		"$WORK/b.cpio.gz:/boot/kjump-save.img"
 	# C: resume, or carry on with the normal boot
 	cat >"$WORK/c.scen" <<'SCEN'
@@ -67,3 +86,26 @@ cycle_qemu() {
 # last / first "KJTEST: counter N" in a log
 counter_last() { sed -n 's/.*KJTEST: counter \([0-9]*\).*/\1/p' "$1" | tail -1; }
 counter_first() { sed -n 's/.*KJTEST: counter \([0-9]*\).*/\1/p' "$1" | head -1; }
+
+token_of() { sed -n 's/.*KJTEST: token \([0-9a-f]*\).*/\1/p' "$1" | head -1; }
+
+# check_resumed NAME BEFORE_LOG AFTER_LOG CYCLE: A went on where it stopped
+check_resumed() {
+	local n=$1 l1=$2 l2=$3 cyc=$4 last first tok2
+	vm_expect "$l1" "kjump-save: saved [0-9]+ pages" "$n: B saved A's memory"
+	vm_expect "$l1" "kjump: image saved; powering off" "$n: B powered off"
+	vm_expect "$l2" "kjump-resume: jumping back into the hibernated kernel" "$n: C jumped back"
+	last=$(counter_last "$l1") first=$(counter_first "$l2")
+	tok2=$(sed -n "s/.*KJTEST: hibernate returned 0 cycle $cyc token \([0-9a-f]*\).*/\1/p" "$l2" | head -1)
+	echo "  $n: counter $last before, $first after; token $TOKEN -> $tok2"
+	[ -n "$last" ] && [ -n "$first" ] && [ "$first" -ge "$last" ] && [ "$first" -le $((last + 2)) ] &&
+		pass "$n: the counter went on from $last (not from zero)" || fail "$n: counter $last -> '$first'"
+	[ -n "$TOKEN" ] && [ "$TOKEN" = "$tok2" ] && pass "$n: token unchanged" || fail "$n: token '$TOKEN' -> '$tok2'"
+	vm_expect "$l2" "KJTEST: disk readback: kjump cycle $cyc $TOKEN" "$n: A reads and writes its disk after the resume"
+	vm_expect "$l2" "KJTEST: no image left on swap" "$n: the image was used up"
+}
+
+# where_kernel LOG PROGRAM: "0xSTART-0xEND inside|outside" from PROGRAM's "this kernel lies at"
+where_kernel() {
+	sed -n "s/.*$2: this kernel lies at \(0x[0-9a-f]*-0x[0-9a-f]*\), \(inside\|outside\).*/\1 \2/p" "$1" | head -1
+}

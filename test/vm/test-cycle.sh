@@ -11,23 +11,6 @@ command -v kexec >/dev/null || skip "kexec-tools not installed"
 command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
 cycle_prepare
 
-# check_resumed NAME BEFORE_LOG AFTER_LOG CYCLE: A went on where it stopped
-check_resumed() {
-	local n=$1 l1=$2 l2=$3 cyc=$4 last first tok2
-	vm_expect "$l1" "kjump-save: saved [0-9]+ pages" "$n: B saved A's memory"
-	vm_expect "$l1" "kjump: image saved; powering off" "$n: B powered off"
-	vm_expect "$l2" "kjump-resume: jumping back into the hibernated kernel" "$n: C jumped back"
-	last=$(counter_last "$l1") first=$(counter_first "$l2")
-	tok2=$(sed -n "s/.*KJTEST: hibernate returned 0 cycle $cyc token \([0-9a-f]*\).*/\1/p" "$l2" | head -1)
-	echo "  $n: counter $last before, $first after; token $TOKEN -> $tok2"
-	[ -n "$last" ] && [ -n "$first" ] && [ "$first" -ge "$last" ] && [ "$first" -le $((last + 2)) ] &&
-		pass "$n: the counter went on from $last (not from zero)" || fail "$n: counter $last -> '$first'"
-	[ -n "$TOKEN" ] && [ "$TOKEN" = "$tok2" ] && pass "$n: token unchanged" || fail "$n: token '$TOKEN' -> '$tok2'"
-	vm_expect "$l2" "KJTEST: disk readback: kjump cycle $cyc $TOKEN" "$n: A reads and writes its disk after the resume"
-	vm_expect "$l2" "KJTEST: no image left on swap" "$n: the image was used up"
-}
-token_of() { sed -n 's/.*KJTEST: token \([0-9a-f]*\).*/\1/p' "$1" | head -1; }
-
 variants=${*:-cycle stale abort second 1g}
 for v in $variants; do
 	case $v in

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* memhog MiB DIR: a workload for the QEMU cycle tests. Fills MiB of anonymous memory
+ * with a pseudo-random pattern (every page different, incompressible), creates
+ * DIR/ready and waits; on SIGUSR1 it checks every page against the pattern and writes
+ * the verdict to DIR/result (and stdout). Its memory must come back intact after a
+ * hibernation. */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096u
+
+static volatile sig_atomic_t check_now;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	check_now = 1;
+}
+
+/* The page's words: xorshift64 seeded by the page number and a per-run seed. */
+static uint64_t first_word(uint64_t seed, size_t page)
+{
+	uint64_t x = seed ^ (page * 0x9e3779b97f4a7c15ull);
+	return x ? x : 1;
+}
+
+static uint64_t next(uint64_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+static void fill(uint64_t *m, size_t pages, uint64_t seed)
+{
+	for (size_t p = 0; p < pages; p++) {
+		uint64_t x = first_word(seed, p), *w = m + p * (PAGE / 8);
+		for (unsigned i = 0; i < PAGE / 8; i++)
+			w[i] = x = next(x);
+	}
+}
+
+/* The first page that differs, or pages when all are intact. */
+static size_t check(const uint64_t *m, size_t pages, uint64_t seed)
+{
+	for (size_t p = 0; p < pages; p++) {
+		uint64_t x = first_word(seed, p);
+		const uint64_t *w = m + p * (PAGE / 8);
+		for (unsigned i = 0; i < PAGE / 8; i++)
+			if (w[i] != (x = next(x)))
+				return p;
+	}
+	return pages;
+}
+
+/* DIR/NAME holding text, replaced atomically. */
+static void note(const char *dir, const char *name, const char *text)
+{
+	char tmp[4096], path[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!(f = fopen(tmp, "w")))
+		return;
+	fprintf(f, "%s\n", text);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib, pages, bad;
+	char msg[128];
+	uint64_t seed, *m;
+
+	if (argc != 3 || (mib = strtoul(argv[1], NULL, 10)) == 0) {
+		fprintf(stderr, "usage: memhog MiB DIR\n");
+		return 2;
+	}
+	pages = mib * 256;
+	seed = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL);
+	m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		perror("memhog: mmap");
+		return 1;
+	}
+	fill(m, pages, seed);
+	signal(SIGUSR1, on_usr1);
+	printf("KJTEST: memhog filled %zu MiB\n", mib);
+	fflush(stdout);
+	note(argv[2], "ready", "filled");
+	for (;;) {
+		pause();
+		if (!check_now)
+			continue;
+		check_now = 0;
+		bad = check(m, pages, seed);
+		if (bad == pages)
+			snprintf(msg, sizeof(msg), "KJTEST: memhog intact %zu MiB", mib);
+		else
+			snprintf(msg, sizeof(msg), "KJTEST: memhog corrupt at page %zu of %zu", bad,
+				 pages);
+		printf("%s\n", msg);
+		fflush(stdout);
+		note(argv[2], "result", msg);
+	}
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# The whole cycle on a distribution-like kernel (bzImage-6.1-kjump-distro: KASLR,
+# RANDOMIZE_MEMORY, IO_STRICT_DEVMEM, the EFI stub), as users run it.
+#   kaslr  BIOS, 1 GiB: five hibernations in a row (five B boots, five C boots with the
+#          documented resume command line), printing where each kernel landed; then
+#          C booted without mem= (KASLR may put it outside its region): every boot
+#          either resumes or refuses before writing and boots on, keeping the image
+#          (kjump.keep), until a C with mem= resumes it intact.
+#   ovmf   UEFI (OVMF, q35, one variable store for the machine), two cycles.
+#   big    6 GiB (RAM above 4 GiB, split around the PCI hole), 4 CPUs, a process with
+#          4.5 GiB of patterned memory checked page by page after the resume.
+# Usage: test-distro.sh [kaslr|ovmf|big ...]; KJUMP_DISTRO_KERNEL names the kernel.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cycle.sh"
+KJUMP_TEST_KERNEL=${KJUMP_DISTRO_KERNEL:-$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump-distro}
+[ -f "$KJUMP_TEST_KERNEL" ] || skip "no distribution-like kernel: set KJUMP_DISTRO_KERNEL"
+vm_find_kernel
+command -v kexec >/dev/null || skip "kexec-tools not installed"
+command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
+[ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
+cycle_prepare
+NOMEM_REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M"
+
+# ovmf_machine NAME: QEMU options for a UEFI machine with its own variable store
+ovmf_machine() {
+	local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+	[ -f "$code" ] && [ -f "$vars" ] || { fail "OVMF not installed (Debian package ovmf)"; return 1; }
+	cp "$vars" "$WORK/$1.vars"
+	echo "-machine q35 -drive if=pflash,format=raw,readonly=on,file=$code -drive if=pflash,format=raw,file=$WORK/$1.vars"
+}
+
+# resume_chain NAME N MEM: A hibernates N times; N new QEMU processes boot C, each
+# resuming A, which hibernates again. Prints where B and C landed each time.
+resume_chain() {
+	local v=$1 n=$2 mem=$3 i b c
+	vm_gpt_disk "$WORK/$v.disk" ${SWAP_MIB:-512}
+	cycle_qemu "$WORK/$v.0.log" "$mem" "kjtest.cycles=$n ${A_APPEND:-}" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+	TOKEN=$(token_of "$WORK/$v.0.log")
+	for i in $(seq 1 "$n"); do
+		cycle_qemu "$WORK/$v.$i.log" "$mem" "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
+		check_resumed "$v (cycle $i)" "$WORK/$v.$((i - 1)).log" "$WORK/$v.$i.log" "$i"
+		b=$(where_kernel "$WORK/$v.$((i - 1)).log" kjump-save)
+		c=$(where_kernel "$WORK/$v.$i.log" kjump-resume)
+		echo "  $v cycle $i: B at ${b:-?}, C at ${c:-?}"
+		case $b in *inside) pass "$v (cycle $i): B inside its region" ;; *) fail "$v (cycle $i): B at '$b'" ;; esac
+		case $c in *inside) pass "$v (cycle $i): C inside its region" ;; *) fail "$v (cycle $i): C at '$c'" ;; esac
+		[ -z "${A_APPEND:-}" ] || vm_expect "$WORK/$v.$i.log" "KJTEST: memhog intact" \
+			"$v (cycle $i): every page of the patterned process is intact"
+	done
+	vm_expect "$WORK/$v.$n.log" "KJTEST: workload done" "$v: A finished its work"
+}
+
+variants=${*:-kaslr ovmf big}
+for v in $variants; do
+	case $v in
+	kaslr)
+		resume_chain kaslr 5 1G
+		# C without mem=: KASLR picks from all of RAM
+		vm_gpt_disk "$WORK/refuse.disk" 512
+		cycle_qemu "$WORK/refuse.0.log" 1G "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/refuse.disk"
+		TOKEN=$(token_of "$WORK/refuse.0.log")
+		done_=0
+		for i in 1 2 3; do
+			l=$WORK/refuse.$i.log
+			cycle_qemu "$l" 1G "$NOMEM_REGION kjump.keep=1 resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/refuse.disk"
+			echo "  refuse boot $i: C at $(where_kernel "$l" kjump-resume)"
+			if grep -q "jumping back into the hibernated kernel" "$l"; then
+				check_resumed "no mem= (boot $i resumed)" "$WORK/refuse.0.log" "$l" 1
+				done_=1
+				break
+			fi
+			vm_expect "$l" "cannot resume this image now: this boot holds" "no mem= (boot $i): refused, saying what is in the way"
+			vm_expect "$l" "KJTEST: kjump-resume returned 4" "no mem= (boot $i): the boot goes on"
+			grep -q "loaded [0-9]* pages" "$l" && fail "no mem= (boot $i): wrote memory before refusing"
+		done
+		if [ $done_ = 0 ]; then
+			cycle_qemu "$WORK/refuse.4.log" 1G "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/refuse.disk"
+			check_resumed "kept image, resumed with mem=" "$WORK/refuse.0.log" "$WORK/refuse.4.log" 1
+		fi
+		;;
+	ovmf)
+		extra=$(ovmf_machine ovmf) || continue
+		CYCLE_QEMU_EXTRA=$extra CYCLE_TIMEOUT=150 resume_chain ovmf 2 1G
+		vm_expect "$WORK/ovmf.0.log" "efi: EFI v" "ovmf: A booted through UEFI"
+		vm_expect "$WORK/ovmf.1.log" "efi: EFI v" "ovmf: C booted through UEFI"
+		;;
+	big)
+		SWAP_MIB=5200 A_APPEND="kjtest.hog=4608" CYCLE_QEMU_EXTRA="-smp 4" CYCLE_TIMEOUT=420 \
+			resume_chain big 1 6G
+		vm_expect "$WORK/big.0.log" "KJTEST: memhog filled 4608 MiB" "big: 4.5 GiB of patterned memory"
+		vm_expect "$WORK/big.0.log" "smpboot: Total of 4 processors activated" "big: 4 CPUs"
+		;;
+	*) fail "unknown variant $v" ;;
+	esac
+done
+finish
