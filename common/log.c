@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
 #include <stdio.h>
@@ -29,6 +30,19 @@ static int in_initramfs(void)
 	       access("/init", F_OK) == 0;
 }
 
+/* The kernel drops lines beyond a burst of 10 per 5 s on each open /dev/kmsg
+ * (printk.devkmsg=ratelimit, the default) and still reports success: a fresh open
+ * every few lines keeps every line of a busy early boot. */
+#define KMSG_LINES_PER_OPEN 8
+static char log_kmsg_path[256];
+static unsigned log_kmsg_lines;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int open_kmsg(void)
+{
+	return open(log_kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_APPEND);
+}
+
 void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_path)
 {
 	log_ident = ident;
@@ -37,9 +51,10 @@ void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_
 	log_fd = -1;
 	if (target == KJ_LOG_AUTO)
 		target = in_initramfs() ? KJ_LOG_KMSG : KJ_LOG_STDERR;
+	snprintf(log_kmsg_path, sizeof(log_kmsg_path), "%s", kmsg_path ? kmsg_path : "/dev/kmsg");
+	log_kmsg_lines = 0;
 	if (target == KJ_LOG_KMSG)
-		log_fd = open(kmsg_path ? kmsg_path : "/dev/kmsg",
-			      O_WRONLY | O_CLOEXEC | O_NOCTTY | O_APPEND);
+		log_fd = open_kmsg();
 	/* No /dev/kmsg: stderr is still better than silence. */
 }
 
@@ -87,11 +102,23 @@ void kj_log(int prio, const char *fmt, ...)
 	if (prio <= LOG_ERR)
 		snprintf(last_error, sizeof(last_error), "%.255s", msg);
 
+	pthread_mutex_lock(&log_lock); /* progress lines may come from worker threads */
+	if (log_fd >= 0 && ++log_kmsg_lines > KMSG_LINES_PER_OPEN) {
+		int fd = open_kmsg();
+		if (fd >= 0) {
+			close(log_fd);
+			log_fd = fd;
+			log_kmsg_lines = 1;
+		}
+	}
 	if (log_fd >= 0) {
 		char line[1100];
 		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", prio, log_ident, msg);
-		if (n > 0 && write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) >= 0)
+		if (n > 0 && write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) >= 0) {
+			pthread_mutex_unlock(&log_lock);
 			return;
+		}
 	}
+	pthread_mutex_unlock(&log_lock);
 	fprintf(stderr, "%s: %s\n", log_ident, msg);
 }

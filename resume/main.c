@@ -186,8 +186,8 @@ static void drop_image(struct kj_imgdev *dev, const struct args *a)
 	if (a->dry_run)
 		return;
 	if (a->keep) {
-		log_notice("keeping the image for inspection (--keep); it will not be resumed "
-			   "until it is invalidated with 'kjump-image invalidate %s'", a->device);
+		log_notice("keeping the image (--keep, kjump.keep): the next boot tries it again; "
+			   "'kjump-image invalidate %s' drops it", a->device);
 		return;
 	}
 	rc = kj_image_invalidate(dev);

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crc32c.h"
 #include "efirt.h"
+#include "log.h"
 #include "memmap.h"
 #include "region.h"
 #include "ranges.h"
@@ -324,6 +326,32 @@ static void test_efi_rt(void)
 	CHECK_EQ(system(p), 0);
 }
 
+/* The logger reopens kmsg every few lines (the kernel's burst limit is per open file):
+ * every line still arrives, in order. The burst itself is only real in a kernel:
+ * test/vm/test-distro.sh checks that no kjump line is suppressed there. */
+static void test_log_kmsg(void)
+{
+	char path[] = "/tmp/kjump-kmsg-XXXXXX", *buf = NULL;
+	size_t n = 0;
+	int fd = mkstemp(path), lines = 0;
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	kj_log_open("unit", KJ_LOG_KMSG, path);
+	for (int i = 0; i < 25; i++)
+		log_notice("line %d", i);
+	kj_log_open("unit", KJ_LOG_STDERR, NULL);
+	CHECK((f = fopen(path, "r")) != NULL);
+	while (f && getline(&buf, &n, f) > 0)
+		lines += !strncmp(buf, "<5>unit: line ", 14);
+	if (f)
+		fclose(f);
+	free(buf);
+	CHECK_EQ(lines, 25);
+	unlink(path);
+}
+
 static void test_memmap(void)
 {
 	char dir[] = "/tmp/kjump-unit-XXXXXX", p[512];
@@ -383,5 +411,6 @@ int main(void)
 	test_memmap();
 	test_region();
 	test_efi_rt();
+	test_log_kmsg();
 	return kj_test_result("unit-common");
 }

@@ -64,6 +64,7 @@ SCEN
 		"$WORK/b.cpio.gz:/boot/kjump-save.img"
 	# C: resume, or carry on with the normal boot
 	cat >"$WORK/c.scen" <<'SCEN'
+kjump-image info /dev/vda1 2>/dev/null | grep '^EFI runtime:' | sed 's/^/KJTEST: /'
 kjump-resume
 echo "KJTEST: kjump-resume returned $? (normal boot goes on)"
 echo "KJTEST: MemTotal $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"

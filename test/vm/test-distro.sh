@@ -73,6 +73,8 @@ for v in $variants; do
 			vm_expect "$l" "cannot resume this image now: this boot holds" "no mem= (boot $i): refused, saying what is in the way"
 			vm_expect "$l" "KJTEST: kjump-resume returned 4" "no mem= (boot $i): the boot goes on"
 			grep -q "loaded [0-9]* pages" "$l" && fail "no mem= (boot $i): wrote memory before refusing"
+			grep -q "kjump-resume: [0-9]* output lines suppressed" "$l" &&
+				fail "no mem= (boot $i): the kernel dropped kjump-resume's lines (kmsg ratelimit)"
 		done
 		if [ $done_ = 0 ]; then
 			cycle_qemu "$WORK/refuse.4.log" 1G "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/refuse.disk"
@@ -84,6 +86,8 @@ for v in $variants; do
 		CYCLE_QEMU_EXTRA=$extra CYCLE_TIMEOUT=150 resume_chain ovmf 2 1G
 		vm_expect "$WORK/ovmf.0.log" "efi: EFI v" "ovmf: A booted through UEFI"
 		vm_expect "$WORK/ovmf.1.log" "efi: EFI v" "ovmf: C booted through UEFI"
+		vm_expect "$WORK/ovmf.1.log" "KJTEST: EFI runtime: +[1-9][0-9]* regions" \
+			"ovmf: the image records the EFI runtime map (and C accepted it)"
 		;;
 	big)
 		SWAP_MIB=5200 A_APPEND="kjtest.hog=4608" CYCLE_QEMU_EXTRA="-smp 4" CYCLE_TIMEOUT=420 \
