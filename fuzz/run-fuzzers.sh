@@ -5,7 +5,11 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-20}
-command -v clang >/dev/null || { echo "run-fuzzers: clang not installed, skipped"; exit 0; }
+if ! command -v clang >/dev/null; then
+	[ "${KJUMP_REQUIRE_ALL:-}" = 1 ] && { echo "run-fuzzers: clang not installed (KJUMP_REQUIRE_ALL=1)" >&2; exit 1; }
+	echo "run-fuzzers: clang not installed, skipped"
+	exit 0
+fi
 CC=clang cmake -S "$src" -B "$src/build-fuzz" -DKJUMP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$src/build-fuzz" -j"$(nproc)" >/dev/null
 mkdir -p "$src/fuzz/crashes"

@@ -14,7 +14,16 @@ FAILS=0
 PASSES=0
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; PASSES=$((PASSES + 1)); }
-skip() { echo "SKIP: $*"; exit 77; }
+# A test that cannot run here exits 77 (ctest: skipped). In CI (KJUMP_REQUIRE_ALL=1)
+# everything must be there: a missing kernel or tool fails loudly instead.
+skip() {
+	if [ "${KJUMP_REQUIRE_ALL:-}" = 1 ]; then
+		echo "FAIL: cannot run, and KJUMP_REQUIRE_ALL=1: $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $*"
+	exit 77
+}
 finish() {
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
