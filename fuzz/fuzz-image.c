@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd = memfd_create("kjump-fuzz", 0);
 	char path[64], err[256];
 	struct kj_imgdev dev;
-	struct kj_image img;
+	struct kj_image img = {0};
 	struct kj_plan plan = {0};
 	struct kj_load_opts lo = {.threads = 2, .verify_only = 1};
 
@@ -31,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    kj_plan_build(&img, NULL, NULL, &plan, err, sizeof(err)) == 0)
 		kj_image_load(&img, NULL, &lo, err, sizeof(err));
 	kj_plan_free(&plan);
+	kj_image_close(&img);
 	kj_imgdev_close(&dev);
 out:
 	if (fd >= 0)

@@ -459,7 +459,7 @@ int main(int argc, char **argv)
 	struct args a = {0};
 	struct kj_root root;
 	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
-	struct kj_image img;
+	struct kj_image img = {0};
 	struct kj_plan plan = {0};
 	struct kj_backend *be = NULL;
 	struct kj_load_opts lo = {0};
@@ -703,6 +703,7 @@ int main(int argc, char **argv)
 	ret = EXIT_FAILED;
 out:
 	kj_plan_free(&plan);
+	kj_image_close(&img);
 	kj_backend_close(be);
 	kj_imgdev_close(&dev);
 	if (ret != EXIT_OK && hotplug_wanted(&a, &cl))

@@ -10,6 +10,14 @@
 #include "err.h"
 #include "macros.h"
 
+static int chunks_init(struct kj_chunk_crcs *c, uint64_t entries, uint64_t per_chunk)
+{
+	c->n = entries / per_chunk + (entries % per_chunk != 0);
+	c->crc = calloc(c->n ? c->n : 1, sizeof(*c->crc));
+	c->seen = calloc(c->n ? c->n : 1, 1);
+	return c->crc && c->seen ? 0 : -ENOMEM;
+}
+
 int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind *ret_kind,
 		  char *err, size_t errlen)
 {
@@ -69,8 +77,62 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 			    "image ends at %llu bytes, past the end of the swap area (%llu bytes)",
 			    (unsigned long long)img.commit.image_end, (unsigned long long)area);
 	img.image_end = table_end;
+	if (chunks_init(&img.table, img.hdr.nr_ranges, KJ_TABLE_CHUNK_ENTRIES) < 0 ||
+	    chunks_init(&img.index, img.hdr.nr_blocks, KJ_INDEX_CHUNK_BLOCKS) < 0) {
+		kj_image_close(&img);
+		return kj_errf(-ENOMEM, err, errlen, "out of memory");
+	}
 	*ret = img;
 	return 0;
+}
+
+void kj_image_close(struct kj_image *img)
+{
+	free(img->table.crc);
+	free(img->table.seen);
+	free(img->index.crc);
+	free(img->index.seen);
+	img->table = img->index = (struct kj_chunk_crcs){0};
+}
+
+/* Read chunk k (len bytes at off): remember its CRC the first time, compare after. */
+static int read_chunk(struct kj_image *img, struct kj_chunk_crcs *c, const char *what,
+		      uint64_t k, uint64_t off, void *buf, size_t len)
+{
+	uint32_t crc;
+	int rc;
+
+	if (k >= c->n)
+		return -EINVAL;
+	if ((rc = kj_imgdev_pread(img->dev, off, buf, len)) < 0)
+		return rc;
+	crc = crc32c(0, buf, len);
+	if (!c->seen[k]) {
+		c->crc[k] = crc;
+		c->seen[k] = 1;
+	} else if (c->crc[k] != crc) {
+		img->changed = what;
+		return -EIO;
+	}
+	return 0;
+}
+
+int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
+			size_t *ret_nblocks)
+{
+	const struct kj_header *h = &img->hdr;
+	size_t n;
+	int rc;
+
+	if (first_block % KJ_INDEX_CHUNK_BLOCKS || first_block >= h->nr_blocks)
+		return -EINVAL;
+	n = (size_t)MIN(h->nr_blocks - first_block, (uint64_t)KJ_INDEX_CHUNK_BLOCKS);
+	rc = read_chunk(img, &img->index, "block index", first_block / KJ_INDEX_CHUNK_BLOCKS,
+			h->index_off + first_block * sizeof(struct kj_disk_block), buf,
+			n * sizeof(struct kj_disk_block));
+	if (rc == 0)
+		*ret_nblocks = n;
+	return rc;
 }
 
 void kj_range_cursor_init(struct kj_range_cursor *c, struct kj_image *img)
@@ -96,8 +158,9 @@ int kj_range_cursor_next(struct kj_range_cursor *c, uint64_t *ret_pfn, uint64_t 
 		return 0;
 	if (c->buf_pos == c->buf_len) {
 		uint64_t left = (c->img->hdr.nr_ranges - c->next) * esz;
-		size_t want = (size_t)MIN(left, sizeof(c->buf) / esz * esz);
-		rc = kj_imgdev_pread(c->img->dev, c->read_off, c->buf, want);
+		size_t want = (size_t)MIN(left, sizeof(c->buf));
+		uint64_t k = (c->read_off - c->img->hdr.table_off) / sizeof(c->buf);
+		rc = read_chunk(c->img, &c->img->table, "range table", k, c->read_off, c->buf, want);
 		if (rc < 0)
 			return rc == -ENODATA ? -EBADMSG : rc;
 		c->crc = crc32c(c->crc, c->buf, want);
@@ -154,13 +217,13 @@ int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
 	const struct kj_header *h = &img->hdr;
 	uint64_t sum = 0;
 	uint32_t chain = 0;
-	uint8_t buf[64 * sizeof(struct kj_disk_block)];
+	uint8_t buf[KJ_INDEX_CHUNK_BLOCKS * sizeof(struct kj_disk_block)];
 
 	/* The block index: the headers in one sequential read, a small fraction of the
 	 * image, so that the data area is known sound before anything is written. */
 	for (uint64_t i = 0; i < h->nr_blocks;) {
-		size_t n = (size_t)MIN(h->nr_blocks - i, (uint64_t)sizeof(buf) / 32);
-		int rc = kj_imgdev_pread(img->dev, h->index_off + i * 32, buf, n * 32);
+		size_t n;
+		int rc = kj_image_read_index(img, i, buf, &n);
 		if (rc < 0)
 			return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "block index: %s",
 				    rc == -ENODATA ? "image truncated" : strerror(-rc));

@@ -7,12 +7,27 @@
 #include "format.h"
 #include "imgdev.h"
 
+/* The range table and the block index are read in fixed chunks; each chunk's CRC is
+ * recorded on its first read and compared on every later read, so a later pass only
+ * ever uses entries that an earlier pass validated (a device that answers differently
+ * the second time is an I/O error, not a write somewhere unchecked). */
+#define KJ_TABLE_CHUNK_ENTRIES 2730u /* 65520 bytes of 24-byte entries */
+#define KJ_INDEX_CHUNK_BLOCKS 64u    /* 2 KiB of 32-byte block headers */
+
+struct kj_chunk_crcs {
+	uint32_t *crc;
+	uint8_t *seen;
+	uint64_t n;
+};
+
 struct kj_image {
 	struct kj_imgdev *dev;
 	struct kj_swap_info swap;
 	struct kj_header hdr;
 	struct kj_commit commit;
 	uint64_t image_end;
+	struct kj_chunk_crcs table, index;
+	const char *changed; /* "range table" or "block index": read differently twice */
 };
 
 /* Open the image on dev: the signature, commit record and header, cross-checked.
@@ -21,10 +36,17 @@ struct kj_image {
  * -EPROTONOSUPPORT: a format this version cannot read. err gets a one-line reason. */
 int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind *ret_kind,
 		  char *err, size_t errlen);
+void kj_image_close(struct kj_image *img);
+
+/* Block headers first_block ... (KJ_INDEX_CHUNK_BLOCKS of them, fewer at the end) from
+ * the block index: first_block must be a multiple of KJ_INDEX_CHUNK_BLOCKS. -EIO with
+ * img->changed set when the chunk differs from its first read. */
+int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
+			size_t *ret_nblocks);
 
 struct kj_range_cursor {
 	struct kj_image *img;
-	uint8_t buf[64 * 1024];
+	uint8_t buf[KJ_TABLE_CHUNK_ENTRIES * 24];
 	size_t buf_len, buf_pos;
 	uint64_t next;      /* entries consumed */
 	uint64_t read_off;  /* next table byte to read */

@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 {
 	struct args a = {0};
 	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
-	struct kj_image img;
+	struct kj_image img = {0};
 	struct kj_load_opts lo = {.direct_io = 1};
 	enum kj_sig_kind kind;
 	char err[256] = "";
@@ -388,6 +388,7 @@ int main(int argc, char **argv)
 		ret = rc < 0;
 	}
 out:
+	kj_image_close(&img);
 	kj_imgdev_close(&dev);
 	return ret;
 }

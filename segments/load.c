@@ -279,7 +279,7 @@ static int pipeline_failed(struct pipeline *pl)
  * gathers zero runs into jobs of their own. Jobs are built here, then handed over. */
 struct walker {
 	struct kj_range_cursor cur;
-	uint8_t index[64 * HDR_SIZE]; /* block index, read ahead */
+	uint8_t index[KJ_INDEX_CHUNK_BLOCKS * HDR_SIZE]; /* block index, read ahead */
 	uint64_t index_first, index_n;
 	uint64_t pfn, left; /* current stored run */
 	uint64_t zero_bytes;
@@ -370,6 +370,14 @@ static int zero_add(struct pipeline *pl, struct walker *w, uint64_t pfn, uint64_
 	return 0;
 }
 
+static const char *table_error(const struct kj_image *img, int rc)
+{
+	if (rc == -EIO && img->changed)
+		return "the range table changed since it was first read (a failing or hostile "
+		       "device): nothing unvalidated was written";
+	return "range table is corrupt or does not match the data";
+}
+
 /* The runs of the next `pages` stored pages, appended to the job's list. */
 static int walker_take(struct pipeline *pl, struct walker *w, struct slot *job, uint64_t pages)
 {
@@ -382,7 +390,7 @@ static int walker_take(struct pipeline *pl, struct walker *w, struct slot *job, 
 			if (rc == 0)
 				rc = -EBADMSG; /* blocks hold more pages than the table lists */
 			if (rc < 0) {
-				set_error(pl, rc, "range table is corrupt or does not match the data");
+				set_error(pl, rc, "%s", table_error(pl->img, rc));
 				return rc;
 			}
 			if (flags & KJ_RANGE_ZERO) {
@@ -459,15 +467,15 @@ static int next_block(struct pipeline *pl, struct walker *w, uint64_t i, uint64_
 	int rc = 0;
 
 	if (i < w->index_first || i >= w->index_first + w->index_n) {
+		size_t got = 0;
 		w->index_first = i;
-		w->index_n = MIN(h->nr_blocks - i, (uint64_t)sizeof(w->index) / HDR_SIZE);
-		rc = kj_imgdev_pread(pl->img->dev, h->index_off + i * HDR_SIZE, w->index,
-				     (size_t)w->index_n * HDR_SIZE);
-		if (rc < 0) {
-			w->index_n = 0;
+		rc = kj_image_read_index(pl->img, i, w->index, &got);
+		w->index_n = rc < 0 ? 0 : got;
+		if (rc < 0)
 			snprintf(why, sizeof(why), "block index: %s",
-				 rc == -ENODATA ? "image truncated" : strerror(-rc));
-		}
+				 rc == -ENODATA ? "image truncated"
+				 : pl->img->changed ? "it changed since it was first read (a failing or hostile device)"
+						    : strerror(-rc));
 	}
 	if (rc == 0) {
 		memcpy(b.hdr, w->index + (i - w->index_first) * HDR_SIZE, HDR_SIZE);
@@ -524,7 +532,7 @@ static void finish_table(struct pipeline *pl, struct walker *w, uint64_t consume
 	else if (r == 0)
 		r = -EBADMSG;
 	if (r < 0)
-		set_error(pl, r, "range table is corrupt or does not match the data");
+		set_error(pl, r, "%s", table_error(pl->img, r));
 	else if (consumed != pl->img->hdr.data_bytes || chain != pl->img->commit.blocks_crc)
 		set_error(pl, -EBADMSG, "data blocks do not match the commit record");
 	else if (w->data.nblocks == 0 || publish(pl, &w->data) == 0)

@@ -84,7 +84,11 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 		}
 	}
 	if (rc < 0) {
-		kj_errf(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
+		if (rc == -EIO && img->changed)
+			kj_errf(rc, err, errlen, "the range table changed since it was first read "
+				"(a failing or hostile device)");
+		else
+			kj_errf(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
 		goto out;
 	}
 	if ((rc = kj_range_cursor_finish(cur)) < 0) {

@@ -91,7 +91,7 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 	struct kj_write_opts *wo = calloc(1, sizeof(*wo));
 	struct kj_write_stats st;
 	struct kj_imgdev dev;
-	struct kj_image img;
+	struct kj_image img = {0};
 	struct kj_plan plan = {0};
 	struct kj_backend *be = NULL;
 	struct kj_load_opts lo = {0};
@@ -200,6 +200,7 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 		fprintf(stderr, "load: %s\n", err);
 	CHECK_EQ(rc, 0);
 	kj_backend_close(be);
+	kj_image_close(&img);
 
 	/* Compare the whole window. */
 	a = malloc(hi_addr - lo_addr);
