@@ -499,8 +499,18 @@ int main(int argc, char **argv)
 		log_error("no memory to save");
 		goto out;
 	}
-	if (s.be && s.be->kind == KJ_BACKEND_DEVMEM && !a.ranges)
-		kj_backend_set_windows(s.be, &ranges); /* A's memory: never ours */
+	if (!kj_ranges_contains(&ranges, ALIGN_DOWN(wo->entry, KJ_PAGE_SIZE),
+				ALIGN_DOWN(wo->entry, KJ_PAGE_SIZE) + KJ_PAGE_SIZE)) {
+		log_error("the jump-back entry 0x%llx lies outside every range to save: such an "
+			  "image could never be resumed", (unsigned long long)wo->entry);
+		goto out;
+	}
+	/* A's memory only: never ours, never MMIO */
+	if (s.be && s.be->kind == KJ_BACKEND_DEVMEM && !a.ranges &&
+	    (rc = kj_backend_set_windows(s.be, &ranges)) < 0) {
+		log_error("cannot set up the memory windows: %s", strerror(-rc));
+		goto out;
+	}
 	s.total = kj_ranges_total(&ranges);
 	if (open_output(&a, &dev) < 0)
 		goto out;

@@ -14,7 +14,8 @@ static const uint8_t zeros[64 * 1024];
 
 /* /dev/mem: each thread keeps one window of up to KJ_DEVMEM_WINDOW bytes mapped, inside
  * the ranges it may map (memory the running kernel does not own); mmap() of /dev/mem
- * fills the page tables at once, so a window bounds that cost. Outside those ranges,
+ * fills the page tables at once, so a window bounds that cost. Once the ranges are set,
+ * nothing outside them is mapped; before (kjump-save --ranges, the jump-back page),
  * each access maps exactly the pages it touches. */
 #define KJ_DEVMEM_WINDOW ((uint64_t)32 << 20)
 
@@ -192,7 +193,11 @@ static void copy(uint8_t *mem, uint8_t *buf, size_t n, int to_mem)
 static int devmem_access(struct kj_backend *b, uint64_t addr, void *buf, size_t len, int to_mem)
 {
 	uint8_t *p = buf;
+	uint64_t end;
 
+	if (b->windows_set &&
+	    (!kj_add_ok(addr, len, &end) || !kj_ranges_contains(&b->windows, addr, end)))
+		return -EFAULT;
 	while (len) {
 		size_t avail, n;
 		uint8_t *w = window_at(b, addr, &avail);
@@ -327,6 +332,7 @@ int kj_backend_set_windows(struct kj_backend *b, const struct kj_ranges *r)
 				  ALIGN_DOWN(r->r[i].end, KJ_PAGE_SIZE)) < 0)
 			return -ENOMEM;
 	kj_ranges_normalize(&b->windows);
+	b->windows_set = 1;
 	return 0;
 }
 

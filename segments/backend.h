@@ -32,13 +32,16 @@ struct kj_backend {
 	/* devmem: where large windows may be mapped (memory outside the running kernel's
 	 * RAM); empty: map each access on its own. */
 	struct kj_ranges windows;
+	int windows_set; /* fail closed: an access outside the windows is refused */
 };
 
 /* spec: "file:PATH", "devmem" or "null". writable: open for restoring. */
 int kj_backend_open(const char *spec, const struct kj_root *root, int writable,
 		    struct kj_backend **ret);
 void kj_backend_close(struct kj_backend *b);
-/* devmem: allow windows over these ranges (normalized, page-aligned); -ENOMEM. */
+/* devmem: allow windows over these ranges (normalized, page-aligned); from then on
+ * every access outside them fails with -EFAULT (never MMIO, never the running
+ * kernel's own RAM). -ENOMEM. */
 int kj_backend_set_windows(struct kj_backend *b, const struct kj_ranges *r);
 /* devmem: can the page at addr be mapped as restoring needs (the kernel may refuse
  * it: CONFIG_IO_STRICT_DEVMEM and a busy resource there)? 0 yes (and always for the

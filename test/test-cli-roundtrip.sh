@@ -51,13 +51,16 @@ ranges_restored "$WORK/mem" "$WORK/out2" "$RANGES" "ELF core restored byte for b
 # Refusals with a one-line reason
 truncate -s 10M "$WORK/notswap"
 expect_rc 1 "refuses an output that is not swap" "$SAVE" --memory "file:$WORK/mem" \
-	--ranges 0x8000000-0x8100000 --entry $ENTRY --output "$WORK/notswap" --root "$WORK/root"
+	--ranges 0x8000000-0x8300000 --entry $ENTRY --output "$WORK/notswap" --root "$WORK/root"
 expect_log "not a swap area" "says why"
 mkswap -q "$WORK/small" 1M 2>/dev/null || { truncate -s 1M "$WORK/small"; mkswap -q "$WORK/small"; }
 expect_rc 1 "swap area too small" "$SAVE" --memory "file:$WORK/mem" --ranges "$RANGES" \
 	--entry $ENTRY --compress none --output "$WORK/small" --root "$WORK/root"
 expect_log "too small" "says the swap area is too small"
 expect_rc 1 "nothing resumable left after a failed save" "$IMAGE" verify "$WORK/small"
+expect_rc 1 "refuses a jump-back entry outside the ranges to save" "$SAVE" --memory "file:$WORK/mem" \
+	--ranges 0x8000000-0x8100000 --entry 0x9000000 --output "$WORK/small" --root "$WORK/root"
+expect_log "entry 0x9000000 lies outside every range to save" "says the image could never be resumed"
 expect_rc 2 "usage error" "$RESUME" --target bogus --device x
 expect_rc 1 "plain swap: no image" "$RESUME" --device "$WORK/small" --target null --root "$WORK/root"
 expect_log "no image" "says there is no image"
