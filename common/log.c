@@ -122,3 +122,24 @@ void kj_log(int prio, const char *fmt, ...)
 	pthread_mutex_unlock(&log_lock);
 	fprintf(stderr, "%s: %s\n", log_ident, msg);
 }
+
+const char *kj_escape(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return buf;
+	for (; *s && o + 1 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			buf[o++] = (char)c;
+			continue;
+		}
+		if (o + 5 > size)
+			break;
+		snprintf(buf + o, size - o, "\\x%02x", c);
+		o += 4;
+	}
+	buf[o] = 0;
+	return buf;
+}

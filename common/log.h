@@ -4,6 +4,7 @@
  * In early boot messages go to /dev/kmsg as "<prio>kjump-resume: ..." so that they show
  * in dmesg and on the console; elsewhere to stderr. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <syslog.h>
 
 enum kj_log_target {
@@ -35,3 +36,8 @@ const char *kj_log_last_error(void);
 #define log_notice(...) kj_log(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...) kj_log(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) kj_log(LOG_DEBUG, __VA_ARGS__)
+
+/* s made safe for a terminal or the kernel log: bytes outside printable ASCII become
+ * \xHH (an image's strings are not trusted: no escape sequences, no line breaks).
+ * Returns buf, truncated to size. */
+const char *kj_escape(const char *s, char *buf, size_t size);

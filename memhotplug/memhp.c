@@ -136,8 +136,9 @@ int memhp_plan_build(const struct kj_root *root, struct memhp_plan *ret, char *e
 				 */
 				for (size_t k = 0; k < ram.n && rc >= 0; k++) {
 					struct kj_ranges one = {0}, miss = {0};
-					kj_ranges_add(&one, ram.r[k].start, ram.r[k].end);
-					rc = kj_ranges_subtract(&one, &have, &miss);
+					rc = kj_ranges_add(&one, ram.r[k].start, ram.r[k].end);
+					if (rc >= 0)
+						rc = kj_ranges_subtract(&one, &have, &miss);
 					for (size_t m = 0; m < miss.n && rc >= 0; m++)
 						/* Below 1 MiB the kernel keeps pieces for itself.
 						 */

@@ -158,6 +158,7 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	struct memhp_result r = {0};
 	struct memhp_limit lim[4];
 	uint64_t before = 0, after = 0, probe_bytes = 0;
+	int have_total;
 	size_t nlim = 0;
 	char err[256];
 	int rc;
@@ -199,15 +200,18 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 		memhp_plan_free(&p);
 		return 0;
 	}
-	memhp_memtotal(root, &before);
+	have_total = memhp_memtotal(root, &before) == 0;
 	memhp_apply(root, &p, o->zone, o->ops, on_step, &p, &r);
-	memhp_memtotal(root, &after);
+	have_total = have_total && memhp_memtotal(root, &after) == 0;
 	log_notice("memory: added %llu MiB in %zu blocks, %zu failed; left out %llu KiB; MemTotal "
 		 "%llu MiB -> %llu MiB",
 		 (unsigned long long)(r.added_bytes >> 20), r.added, r.failed,
 		 (unsigned long long)(p.left_bytes >> 10), (unsigned long long)(before >> 20),
 		 (unsigned long long)(after >> 20));
-	memhp_raise_limits(root, before, after, o->ops, lim, ARRAY_SIZE(lim), &nlim);
+	if (!have_total)
+		log_warning("cannot read MemTotal from /proc/meminfo: boot-sized limits not raised");
+	else
+		memhp_raise_limits(root, before, after, o->ops, lim, ARRAY_SIZE(lim), &nlim);
 	for (size_t i = 0; i < nlim; i++) {
 		if (lim[i].rc < 0)
 			log_warning("cannot raise %s to %llu: %s", lim[i].name,

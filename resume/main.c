@@ -468,7 +468,7 @@ int main(int argc, char **argv)
 	_cleanup_memmap_ struct kj_memmap mm = {0};
 	enum kj_sig_kind kind = KJ_SIG_NONE;
 	struct resume_cmdline cl;
-	char err[512] = "", devpath[PATH_MAX], mnt[600];
+	char err[512] = "", devpath[PATH_MAX], mnt[600], esc[400];
 	int rc, ret = EXIT_FAILED, have_fw = 0, is_file, jumping;
 	double t0;
 
@@ -540,7 +540,8 @@ int main(int argc, char **argv)
 		ret = rc == -EIO ? EXIT_FAILED : EXIT_BAD_IMAGE;
 		goto out;
 	}
-	log_notice("found image of %s (%llu MiB, %llu blocks, %s) on %s", img.hdr.release,
+	log_notice("found image of %s (%llu MiB, %llu blocks, %s) on %s",
+		   kj_escape(img.hdr.release, esc, sizeof(esc)),
 		 (unsigned long long)(img.hdr.total_pages >> 8), (unsigned long long)img.hdr.nr_blocks,
 		 img.hdr.compression == KJ_COMP_LZO ? "lzo" : "uncompressed", a.device);
 	if ((rc = check_arch(&img.hdr, err, sizeof(err))) < 0) {

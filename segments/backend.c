@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "macros.h"
 
 static const uint8_t zeros[64 * 1024];
@@ -37,19 +38,7 @@ static void window_drop(void)
 
 static int file_write(struct kj_backend *b, uint64_t addr, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(b->fd, p, len, (off_t)addr);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		addr += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return kj_loop_pwrite(b->fd, buf, len, addr);
 }
 
 static int file_zero(struct kj_backend *b, uint64_t addr, size_t len)
@@ -67,22 +56,11 @@ static int file_zero(struct kj_backend *b, uint64_t addr, size_t len)
 
 static int file_read(struct kj_backend *b, uint64_t addr, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pread(b->fd, p, len, (off_t)addr);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0) { /* past the end of a sparse memory file: zeros */
-			memset(p, 0, len);
-			return 0;
-		}
-		p += n;
-		addr += (uint64_t)n;
-		len -= (size_t)n;
-	}
+	ssize_t n = kj_loop_pread(b->fd, buf, len, addr);
+	if (n < 0)
+		return (int)n;
+	/* past the end of a sparse memory file: zeros */
+	memset((uint8_t *)buf + n, 0, len - (size_t)n);
 	return 0;
 }
 
@@ -350,6 +328,8 @@ int kj_backend_probe(struct kj_backend *b, uint64_t addr)
 		munmap(base, maplen);
 	return rc;
 }
+
+void kj_backend_thread_done(void) { window_drop(); }
 
 const char *kj_backend_kind_to_string(enum kj_backend_kind k)
 {

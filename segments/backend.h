@@ -47,4 +47,7 @@ int kj_backend_set_windows(struct kj_backend *b, const struct kj_ranges *r);
  * it: CONFIG_IO_STRICT_DEVMEM and a busy resource there)? 0 yes (and always for the
  * other backends), else -errno (-EPERM). Maps nothing afterwards. */
 int kj_backend_probe(struct kj_backend *b, uint64_t addr);
+/* Unmap the calling thread's devmem window (each thread keeps one mapped): call it
+ * before a thread that used a devmem backend exits. */
+void kj_backend_thread_done(void);
 const char *kj_backend_kind_to_string(enum kj_backend_kind k);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "macros.h"
 
 int kj_elf_header_size(const void *buf, size_t size, size_t *ret)
@@ -156,15 +157,12 @@ int kj_elfcore_read(void *ctx, uint64_t addr, void *buf, size_t len)
 		uint64_t s = MAX(addr, l->paddr), end = MIN(addr + len, l->paddr + l->filesz);
 		if (s >= end)
 			continue;
-		for (uint64_t done = 0; done < end - s;) {
-			ssize_t n = pread(e->fd, p + (s - addr) + done, (size_t)(end - s - done),
-					  (off_t)(l->offset + (s - l->paddr) + done));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return n < 0 ? -errno : -EIO;
-			done += (uint64_t)n;
-		}
+		ssize_t n = kj_loop_pread(e->fd, p + (s - addr), (size_t)(end - s),
+					  l->offset + (s - l->paddr));
+		if (n < 0)
+			return (int)n;
+		if ((uint64_t)n != end - s)
+			return -EIO; /* the core is shorter than its headers say */
 	}
 	return 0;
 }

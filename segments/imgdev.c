@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "io.h"
 #include "macros.h"
 #include "ranges.h"
 
@@ -72,11 +73,13 @@ int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t
 	struct kj_extent *copy;
 	uint64_t next = 0;
 
-	if (n == 0 || e[0].dev_page << KJ_PAGE_SHIFT != d->base)
+	uint64_t dev_pages = d->dev_bytes >> KJ_PAGE_SHIFT;
+
+	if (n == 0 || e[0].dev_page > dev_pages || e[0].dev_page << KJ_PAGE_SHIFT != d->base)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		if (e[i].file_page != next || e[i].count == 0 ||
-		    (e[i].dev_page + e[i].count) > d->dev_bytes >> KJ_PAGE_SHIFT)
+		if (e[i].file_page != next || e[i].count == 0 || e[i].dev_page > dev_pages ||
+		    e[i].count > dev_pages - e[i].dev_page)
 			return -EINVAL;
 		next += e[i].count;
 	}
@@ -196,19 +199,17 @@ int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t 
 
 	if (!kj_add_ok(off, len, &end) || end > d->size)
 		return -ENOSPC;
-	while (len) {
+	while (len) { /* one extent of a swap file at a time */
 		uint64_t dev, contig;
-		ssize_t n;
+		size_t n;
+		int rc;
 		map_off(d, off, &dev, &contig);
-		n = pwrite(d->fd, p, (size_t)MIN((uint64_t)len, contig), (off_t)dev);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		n = (size_t)MIN((uint64_t)len, contig);
+		if ((rc = kj_loop_pwrite(d->fd, p, n, dev)) < 0)
+			return rc;
 		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
+		off += n;
+		len -= n;
 	}
 	return 0;
 }
@@ -369,8 +370,9 @@ int kj_extents_parse(const char *s, struct kj_extent *ret, size_t max, size_t *r
 			return -EINVAL;
 		*a = *b = 0;
 		if (kj_parse_u64(tok, &fp) < 0 || kj_parse_u64(a + 1, &dp) < 0 ||
-		    kj_parse_u64(b + 1, &c) < 0 || c == 0 || fp > UINT32_MAX || c > UINT32_MAX)
-			return -EINVAL;
+		    kj_parse_u64(b + 1, &c) < 0 || c == 0 || fp > UINT32_MAX || c > UINT32_MAX ||
+		    dp > (UINT64_MAX >> KJ_PAGE_SHIFT) - c)
+			return -EINVAL; /* pages, so that byte offsets never overflow */
 		if ((rc = extent_push(ret, max, &n, fp, dp, c)) < 0)
 			return rc;
 	}

@@ -111,7 +111,7 @@ static void json_str(const char *s)
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
 			printf("\\u%04x", (unsigned char)*s);
 		else
 			putchar(*s);
@@ -152,6 +152,7 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 	uint64_t stored = img->image_end;
 	double ratio = raw ? (double)stored / (double)raw : 0;
 	struct kj_range_cursor *cur = malloc(sizeof(*cur));
+	char esc[400];
 	uint64_t pfn, n;
 	uint32_t flags;
 	int rc;
@@ -200,8 +201,8 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 		printf("kjump image, format %u.%u\n", h->version_major, h->version_minor);
 		printf("swap UUID:      ");
 		print_uuid(stdout, img->swap.uuid);
-		printf("\nswap LABEL:     %s\n", img->swap.label);
-		printf("kernel:         %s\n", h->release);
+		printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
+		printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
 		printf("created:        %s\n", when);
 		printf("entry:          0x%" PRIx64 "\n", h->entry);
 		printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
@@ -309,6 +310,7 @@ int main(int argc, char **argv)
 		char msg[256];
 		uint64_t when;
 		int error;
+		char esc[1100];
 		if (a.set) {
 			rc = kj_status_write(&dev, -EIO, a.set);
 			if (rc < 0)
@@ -321,7 +323,7 @@ int main(int argc, char **argv)
 			time_t t = (time_t)when;
 			char ts[64];
 			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-			printf("hibernation failed at %s: %s\n", ts, msg);
+			printf("hibernation failed at %s: %s\n", ts, kj_escape(msg, esc, sizeof(esc)));
 			if (a.clear && kj_status_clear(&dev) < 0)
 				log_error("cannot clear the status: %m");
 		}

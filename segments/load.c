@@ -239,6 +239,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&pl->lock);
 	}
 	free(out);
+	kj_backend_thread_done(); /* this thread's /dev/mem window */
 	return NULL;
 }
 

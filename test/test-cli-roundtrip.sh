@@ -61,6 +61,12 @@ expect_rc 1 "nothing resumable left after a failed save" "$IMAGE" verify "$WORK/
 expect_rc 1 "refuses a jump-back entry outside the ranges to save" "$SAVE" --memory "file:$WORK/mem" \
 	--ranges 0x8000000-0x8100000 --entry 0x9000000 --output "$WORK/small" --root "$WORK/root"
 expect_log "entry 0x9000000 lies outside every range to save" "says the image could never be resumed"
+for ext in 0:4503599627370495:2 0:18446744073709551615:1 0:0:4294967295 0:0:0 x:1:1; do
+	expect_rc 1 "refuses out-of-bounds extents $ext" "$SAVE" --memory "file:$WORK/mem" \
+		--ranges 0x8000000-0x8300000 --entry $ENTRY --output "$WORK/small" --extents "$ext" \
+		--root "$WORK/root"
+	expect_log "invalid --extents|do not fit" "says the extents are wrong ($ext)"
+done
 expect_rc 2 "usage error" "$RESUME" --target bogus --device x
 expect_rc 1 "plain swap: no image" "$RESUME" --device "$WORK/small" --target null --root "$WORK/root"
 expect_log "no image" "says there is no image"

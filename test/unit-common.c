@@ -350,6 +350,15 @@ static void test_log_kmsg(void)
 	free(buf);
 	CHECK_EQ(lines, 25);
 	unlink(path);
+	{
+		/* an image's strings on a terminal: no escape sequences, no line breaks */
+		char esc[64], tiny[6];
+		CHECK(!strcmp(kj_escape("6.1\x1b[2J\n\\ok\xc3", esc, sizeof(esc)),
+			      "6.1\\x1b[2J\\x0a\\x5cok\\xc3"));
+		CHECK(!strcmp(kj_escape("ab\x01" "cd", tiny, sizeof(tiny)), "ab")); /* never half */
+		CHECK(!strcmp(kj_escape("plain 6.1.0-13-amd64", esc, sizeof(esc)),
+			      "plain 6.1.0-13-amd64"));
+	}
 }
 
 static void test_memmap(void)

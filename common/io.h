@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* Whole reads and writes at an offset: the one place that loops over short transfers
+ * and EINTR. */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Read up to len bytes at off: the number read (fewer only at the end of the file),
+ * or -errno. */
+ssize_t kj_loop_pread(int fd, void *buf, size_t len, uint64_t off);
+/* Write len bytes at off: 0, or -errno; -EIO when the kernel accepts nothing (a write
+ * that returns 0 is never retried forever). */
+int kj_loop_pwrite(int fd, const void *buf, size_t len, uint64_t off);
