@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "macros.h"
 
 #define KJ_LOW_MEM (1ull << 20)
@@ -58,16 +59,23 @@ static int apply_memmap(struct region_parse *r, char *val)
 	return 0;
 }
 
-static int apply_token(struct region_parse *r, char *tok)
+static int apply_param(const char *key, const char *value, void *ud)
 {
-	uint64_t v;
+	struct region_parse *r = ud;
+	_cleanup_free_ char *v = NULL;
+	uint64_t size;
 
-	if (!strncmp(tok, "memmap=", 7))
-		return apply_memmap(r, tok + 7);
-	if (!strncmp(tok, "mem=", 4)) {
-		if (kj_parse_size(tok + 4, &v) < 0)
+	if (!value)
+		return 0;
+	if (kj_cmdline_key_eq(key, "memmap")) {
+		if (!(v = strdup(value)))
+			return -ENOMEM;
+		return apply_memmap(r, v);
+	}
+	if (kj_cmdline_key_eq(key, "mem")) {
+		if (kj_parse_size(value, &size) < 0)
 			return -EINVAL;
-		r->limit = MIN(r->limit, v);
+		r->limit = MIN(r->limit, size);
 	}
 	return 0;
 }
@@ -76,14 +84,8 @@ int kj_region_from_cmdline(const char *buf, size_t size, struct kj_ranges *ret)
 {
 	struct region_parse r = {.limit = UINT64_MAX};
 	_cleanup_ranges_ struct kj_ranges cut = {0}, out = {0};
-	_cleanup_free_ char *s = strndup(buf, size);
-	int rc = 0;
+	int rc = kj_cmdline_foreach(buf, size, apply_param, &r);
 
-	if (!s)
-		return -ENOMEM;
-	for (char *save = NULL, *tok = strtok_r(s, " \t\n", &save); tok && rc == 0;
-	     tok = strtok_r(NULL, " \t\n", &save))
-		rc = apply_token(&r, tok);
 	if (rc == 0 && r.exactmap) {
 		kj_ranges_normalize(&r.ram);
 		kj_ranges_normalize(&r.holes);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "settings.h"
 #include "device.h"
 #include "region.h"
 #include "run.h"

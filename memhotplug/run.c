@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "macros.h"
 
@@ -26,14 +27,14 @@ static void on_step(const struct memhp_step_result *r, void *ud)
 			  (unsigned long long)e, r->was_online ? "already online" : "online");
 }
 
-static int token_is_restriction(const char *t)
+/* A parameter that restricts the boot's RAM (and is dropped for a full boot). */
+static int is_restriction(const struct kj_cmdline_param *p)
 {
-	const char *v;
-	if (!strncmp(t, "mem=", 4))
+	const char *v = p->value;
+	if (kj_cmdline_key_eq(p->key, "mem"))
 		return 1;
-	if (strncmp(t, "memmap=", 7))
+	if (!kj_cmdline_key_eq(p->key, "memmap") || !v)
 		return 0;
-	v = t + 7;
 	/* exactmap and size@start define RAM; size$start, size#start, size!start reserve
 	 * or mark memory and stay. */
 	return !strcmp(v, "exactmap") || (strchr(v, '@') && !strpbrk(v, "$#!"));
@@ -41,32 +42,18 @@ static int token_is_restriction(const char *t)
 
 int memhp_unrestricted_cmdline(const char *in, char *out, size_t size)
 {
-	size_t o = 0;
-	const char *p = in;
+	struct kj_cmdline_param p;
+	size_t o = 0, pos = 0, len = strlen(in);
 
-	while (*p) {
-		size_t n;
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		n = strcspn(p, " \t\n");
-		if (n == 0)
-			break;
-		{
-			char tok[512];
-			if (n >= sizeof(tok))
-				return -E2BIG;
-			memcpy(tok, p, n);
-			tok[n] = 0;
-			if (!token_is_restriction(tok) && strncmp(tok, "kjump.fallback=", 15)) {
-				if (o + n + 2 > size)
-					return -E2BIG;
-				if (o)
-					out[o++] = ' ';
-				memcpy(out + o, tok, n);
-				o += n;
-			}
-		}
-		p += n;
+	while (kj_cmdline_next(in, len, &pos, &p) > 0) {
+		if (is_restriction(&p) || kj_cmdline_key_eq(p.key, "kjump.fallback"))
+			continue;
+		if (o + p.raw_len + 2 > size)
+			return -E2BIG;
+		if (o)
+			out[o++] = ' ';
+		memcpy(out + o, p.raw, p.raw_len); /* as written, quotes and all */
+		o += p.raw_len;
 	}
 	/* Mark the new boot so that it never falls back again. */
 	if (o + 22 > size)
@@ -93,7 +80,7 @@ static int run_cmd(char *const argv[])
 
 static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, uint64_t missing)
 {
-	char *cl = NULL, newcl[4096], appendarg[4200], initrdarg[4200];
+	char *cl = NULL, newcl[4096], appendarg[4200], initrdarg[4200], val[16];
 	const char *kexec = o->kexec ? o->kexec : "kexec";
 	char *argv[8];
 	int n = 0, rc;
@@ -111,7 +98,7 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 		cl = strdup("");
 	if (!cl)
 		return 1;
-	if (strstr(cl, "kjump.fallback=done")) {
+	if (kj_cmdline_get(cl, strlen(cl), "kjump.fallback", val, sizeof(val)) && !strcmp(val, "done")) {
 		log_error("already booted through the fallback kernel and memory is still missing; "
 			  "continuing with what is there");
 		free(cl);

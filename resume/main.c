@@ -6,13 +6,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
 #include "backend.h"
-#include "cmdline.h"
+#include "settings.h"
 #include "device.h"
 #include "efirt.h"
 #include "format.h"
@@ -253,21 +254,21 @@ static int load_cmdline(const struct kj_root *root, const struct args *a, struct
  * corrupt it. Returns 1 and the mount source when there is one. */
 static int rw_block_mount(const struct kj_root *root, char *ret_src, size_t size)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *save = NULL;
+	char path[4096];
+	struct mntent *m;
+	FILE *f;
+	int found = 0;
 
-	if (kj_root_read_file(root, "/proc/mounts", 1 << 20, &buf, NULL) < 0)
+	if (kj_root_path(root, "/proc/mounts", path, sizeof(path)) < 0 ||
+	    !(f = setmntent(path, "re")))
 		return 0;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char src[256], dir[256], type[64], opts[512];
-		if (sscanf(line, "%255s %255s %63s %511s", src, dir, type, opts) != 4)
-			continue;
-		if (strncmp(src, "/dev/", 5) || (strncmp(opts, "rw,", 3) && strcmp(opts, "rw")))
-			continue;
-		snprintf(ret_src, size, "%s on %s", src, dir);
-		return 1;
-	}
-	return 0;
+	while (!found && (m = getmntent(f))) /* unescapes "\040" and friends */
+		if (!strncmp(m->mnt_fsname, "/dev/", 5) && hasmntopt(m, "rw")) {
+			snprintf(ret_src, size, "%s on %s", m->mnt_fsname, m->mnt_dir);
+			found = 1;
+		}
+	endmntent(f);
+	return found;
 }
 
 /* The machine must be the one that hibernated: the same firmware RAM, page by page

@@ -18,6 +18,7 @@
 #include "plan.h"
 #include "log.h"
 #include "macros.h"
+#include "cmdline.h"
 #include "efirt.h"
 #include "memmap.h"
 #include "region.h"
@@ -77,18 +78,11 @@ static void usage(FILE *f)
 static int cmdline_value(const struct kj_root *root, const char *key, char *buf, size_t size)
 {
 	_cleanup_free_ char *cl = NULL;
-	size_t klen = strlen(key);
-	int found = 0;
+	size_t n = 0;
 
-	if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, NULL) < 0)
+	if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &n) < 0)
 		return 0;
-	for (char *save = NULL, *tok = strtok_r(cl, " \t\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\n", &save))
-		if (!strncmp(tok, key, klen) && tok[klen] == '=') {
-			snprintf(buf, size, "%s", tok + klen + 1);
-			found = 1;
-		}
-	return found;
+	return kj_cmdline_get(cl, n, key, buf, size);
 }
 
 static int parse_args(int argc, char **argv, struct args *a)

@@ -3,6 +3,7 @@
 # written: the EFI runtime map recorded at hibernation (the firmware the hibernated
 # kernel keeps calling), and nothing of this boot (a device, its kernel placed by
 # KASLR) inside the memory the image is written to directly.
+# shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
 
 # efi_map ROOT FILE: a fake /sys/firmware/efi/runtime-map from a captured map
@@ -70,6 +71,15 @@ CL="memmap=exactmap memmap=636K@0 memmap=127M@1M"
 expect_rc 0 "no conflict: loads through /dev/mem" "$RESUME" --device "$WORK/swap" --root "$WORK/d" \
 	--cmdline "$CL" --no-jump --keep
 expect_log "this kernel lies at 0x1000000-0x1ffffff, inside its region" "says where this kernel is"
+# a filesystem already mounted read-write (mount points with spaces are escaped)
+printf '%s\n' 'proc /proc proc rw 0 0' '/dev/vdb1 /mnt/data\040disk ext4 ro,relatime 0 0' >"$WORK/d/proc/mounts"
+expect_rc 0 "read-only mounts are fine" "$RESUME" --device "$WORK/swap" --root "$WORK/d" \
+	--cmdline "$CL" --no-jump --keep
+printf '%s\n' '/dev/vda2 /mnt/my\040root ext4 rw,relatime 0 0' >>"$WORK/d/proc/mounts"
+expect_rc 4 "a filesystem mounted read-write" "$RESUME" --device "$WORK/swap" --root "$WORK/d" \
+	--cmdline "$CL" --no-jump --keep
+expect_log "/dev/vda2 on /mnt/my root is mounted read-write" "names it, mount point unescaped"
+rm "$WORK/d/proc/mounts"
 # a device BAR placed in the hibernated system's RAM
 cp "$WORK/d/proc/iomem" "$WORK/iomem.orig"
 echo "10000000-10003fff : 0000:00:04.0" >>"$WORK/d/proc/iomem"

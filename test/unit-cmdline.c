@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "settings.h"
 #include "tap.h"
 
 static int errors;
@@ -22,6 +23,48 @@ static struct resume_cmdline parse(const char *s, int *ret_bad)
 	*ret_bad = resume_cmdline_parse(s, strlen(s), &c, on_err, NULL);
 	CHECK_EQ(*ret_bad, errors);
 	return c;
+}
+
+/* The splitter itself, against the kernel's next_arg()/parameq() rules. */
+static void test_kernel_rules(void)
+{
+	const char *cl = "  a=1 \"b=x y\" c=\"p q\" d \"e f\" g=\"h\"i x-y_z=3 -- init=arg";
+	struct kj_cmdline_param p;
+	size_t pos = 0, len = strlen(cl);
+	char v[64];
+
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 1);
+	CHECK(!strcmp(p.key, "a") && !strcmp(p.value, "1"));
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 1); /* a quoted parameter */
+	CHECK(!strcmp(p.key, "b") && !strcmp(p.value, "x y"));
+	CHECK_EQ(p.raw_len, 7u);
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 1); /* a quoted value */
+	CHECK(!strcmp(p.key, "c") && !strcmp(p.value, "p q"));
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 1); /* a flag */
+	CHECK(!strcmp(p.key, "d") && p.value == NULL);
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 1); /* a quoted flag */
+	CHECK(!strcmp(p.key, "e f") && p.value == NULL);
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 1); /* the opening quote of a value goes */
+	CHECK(!strcmp(p.key, "g") && !strcmp(p.value, "h\"i"));
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 1);
+	CHECK(kj_cmdline_key_eq(p.key, "x_y-z"));
+	CHECK(!kj_cmdline_key_eq(p.key, "x_y_zz"));
+	CHECK_EQ(kj_cmdline_next(cl, len, &pos, &p), 0); /* "--": the rest is init's */
+	/* the last one wins; names match with - and _ alike */
+	CHECK_EQ(kj_cmdline_get("k=1 x k_2=a k-2=b k=3", 21, "k", v, sizeof(v)), 1);
+	CHECK(!strcmp(v, "3"));
+	CHECK_EQ(kj_cmdline_get("k=1 x k_2=a k-2=b k=3", 21, "k_2", v, sizeof(v)), 1);
+	CHECK(!strcmp(v, "b"));
+	CHECK_EQ(kj_cmdline_get("k=1 -- k=2", 10, "k", v, sizeof(v)), 1);
+	CHECK(!strcmp(v, "1"));
+	CHECK_EQ(kj_cmdline_get("kx=1", 4, "k", v, sizeof(v)), 0);
+	/* resume_offset and resume-offset are one parameter to the kernel */
+	{
+		int bad;
+		struct resume_cmdline c = parse("resume-offset=99 resume=/dev/x", &bad);
+		CHECK_EQ(c.resume_offset, 99);
+		CHECK_EQ(bad, 0);
+	}
 }
 
 int main(void)
@@ -102,5 +145,6 @@ int main(void)
 	}
 	c = parse("", &bad);
 	CHECK_EQ(bad, 0);
+	test_kernel_rules();
 	return kj_test_result("unit-cmdline");
 }

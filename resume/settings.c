@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "cmdline.h"
+#include "settings.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "ranges.h"
 
 void resume_cmdline_init(struct resume_cmdline *c)
@@ -50,58 +51,58 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 	unsigned ms;
 	int b;
 
-	if (!strcmp(key, "resume")) {
+	if (kj_cmdline_key_eq(key, "resume")) {
 		if (!val || !*val || strlen(val) >= sizeof(c->resume))
 			return -EINVAL;
 		strcpy(c->resume, val);
-	} else if (!strcmp(key, "resume_offset")) {
+	} else if (kj_cmdline_key_eq(key, "resume_offset")) {
 		/* The kernel reads it with %llu: decimal pages. */
 		if (!val || !*val || strspn(val, "0123456789") != strlen(val) ||
 		    kj_parse_u64(val, &u) < 0 || u > (UINT64_MAX >> 12))
 			return -EINVAL;
 		c->resume_offset = u;
-	} else if (!strcmp(key, "noresume")) {
+	} else if (kj_cmdline_key_eq(key, "noresume")) {
 		if (val)
 			return -EINVAL;
 		c->noresume = 1;
-	} else if (!strcmp(key, "resumewait")) {
+	} else if (kj_cmdline_key_eq(key, "resumewait")) {
 		if (val)
 			return -EINVAL;
 		c->resumewait = 1;
-	} else if (!strcmp(key, "resumedelay")) {
+	} else if (kj_cmdline_key_eq(key, "resumedelay")) {
 		if (!val || kj_parse_u64(val, &u) < 0 || u > 3600)
 			return -EINVAL;
 		c->resumedelay = (unsigned)u;
-	} else if (!strcmp(key, "kjump.timeout")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.timeout")) {
 		if (!val || parse_seconds_ms(val, &ms) < 0)
 			return -EINVAL;
 		c->timeout_ms = ms;
-	} else if (!strcmp(key, "kjump.keep")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.keep")) {
 		if (parse_bool(val, &b) < 0)
 			return -EINVAL;
 		c->keep = b;
-	} else if (!strcmp(key, "kjump.debug")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.debug")) {
 		if (parse_bool(val, &b) < 0)
 			return -EINVAL;
 		c->verbose = b;
-	} else if (!strcmp(key, "kjump.hotplug")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.hotplug")) {
 		if (parse_bool(val, &b) < 0)
 			return -EINVAL;
 		c->hotplug = b ? HOTPLUG_ON : HOTPLUG_OFF;
-	} else if (!strcmp(key, "kjump.zone")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.zone")) {
 		if (!val || (strcmp(val, "kernel") && strcmp(val, "movable") && strcmp(val, "auto")))
 			return -EINVAL;
 		strcpy(c->zone, val);
-	} else if (!strcmp(key, "kjump.fallback_kernel") || !strcmp(key, "kjump.fallback_initrd")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.fallback_kernel") || kj_cmdline_key_eq(key, "kjump.fallback_initrd")) {
 		char *dst = key[15] == 'k' ? c->fallback_kernel : c->fallback_initrd;
 		if (!val || val[0] != '/' || strlen(val) >= sizeof(c->fallback_kernel))
 			return -EINVAL;
 		strcpy(dst, val);
-	} else if (!strcmp(key, "kjump.io")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.io")) {
 		if (!val || (strcmp(val, "auto") && strcmp(val, "direct") && strcmp(val, "buffered")))
 			return -EINVAL;
 		c->io = !strcmp(val, "auto") ? 1 : !strcmp(val, "direct") ? 2 : 0;
-	} else if (!strcmp(key, "kjump.threads")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.threads")) {
 		if (!val || kj_parse_u64(val, &u) < 0 || u == 0 || u > 256)
 			return -EINVAL;
 		c->threads = (unsigned)u;
@@ -109,58 +110,28 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 	return 0; /* everything else belongs to someone else */
 }
 
+struct parse_ctx {
+	struct resume_cmdline *c;
+	void (*on_error)(const char *key, const char *value, void *ud);
+	void *ud;
+	int bad;
+};
+
+static int parse_one(const char *key, const char *value, void *ud)
+{
+	struct parse_ctx *x = ud;
+	if (apply(x->c, key, value) < 0) {
+		x->bad++;
+		if (x->on_error)
+			x->on_error(key, value ? value : "", x->ud);
+	}
+	return 0;
+}
+
 int resume_cmdline_parse(const char *buf, size_t size, struct resume_cmdline *c,
 			 void (*on_error)(const char *key, const char *value, void *ud), void *ud)
 {
-	size_t i = 0;
-	int bad = 0;
-
-	while (i < size) {
-		char tok[1024], *p, *eq, *val;
-		size_t n = 0;
-		int inq = 0;
-
-		while (i < size && (isspace((unsigned char)buf[i]) || buf[i] == 0))
-			i++;
-		if (i >= size)
-			break;
-		/* Like the kernel's next_arg(): quotes group spaces; a quote opening the token
-		 * or its value, and the one closing it, are dropped. */
-		while (i < size && buf[i] && (inq || !isspace((unsigned char)buf[i]))) {
-			if (buf[i] == '"')
-				inq = !inq;
-			if (n < sizeof(tok) - 1)
-				tok[n++] = buf[i];
-			i++;
-		}
-		tok[n] = 0;
-		p = tok;
-		if (*p == '"') {
-			p++;
-			if (n > 1 && tok[n - 1] == '"')
-				tok[--n] = 0;
-		}
-		if (!strcmp(p, "--"))
-			break; /* the rest is for init */
-		eq = strchr(p, '=');
-		val = NULL;
-		if (eq) {
-			size_t vl;
-			*eq = 0;
-			val = eq + 1;
-			vl = strlen(val);
-			if (*val == '"') {
-				val++;
-				vl--;
-				if (vl > 0 && val[vl - 1] == '"')
-					val[vl - 1] = 0;
-			}
-		}
-		if (apply(c, p, val) < 0) {
-			bad++;
-			if (on_error)
-				on_error(p, val ? val : "", ud);
-		}
-	}
-	return bad;
+	struct parse_ctx x = {c, on_error, ud, 0};
+	kj_cmdline_foreach(buf, size, parse_one, &x);
+	return x.bad;
 }
