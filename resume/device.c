@@ -92,10 +92,11 @@ static int by_devnum(const struct kj_root *root, unsigned maj, unsigned min, cha
 	return access(ret, F_OK) == 0 ? 0 : -ENODEV;
 }
 
-static int by_tag(const char *token, const char *value, char *ret, size_t size)
+/* TAG=value through libblkid (udev's links first, then a probe). One cache serves a
+ * whole wait: each later lookup probes only the devices that appeared since. */
+static int by_spec(const char *spec, blkid_cache *cache, char *ret, size_t size)
 {
-	/* A fresh evaluation each time: devices appear while we wait. */
-	char *dev = blkid_evaluate_tag(token, value, NULL);
+	char *dev = blkid_evaluate_spec(spec, cache);
 	if (!dev)
 		return -ENODEV;
 	snprintf(ret, size, "%s", dev);
@@ -103,9 +104,18 @@ static int by_tag(const char *token, const char *value, char *ret, size_t size)
 	return 0;
 }
 
+static int by_tag(const char *token, const char *value, blkid_cache *cache, char *ret,
+		  size_t size)
+{
+	char spec[600];
+	if ((size_t)snprintf(spec, sizeof(spec), "%s=%s", token, value) >= sizeof(spec))
+		return -EINVAL;
+	return by_spec(spec, cache, ret, size);
+}
+
 /* PARTUUID=X/PARTNROFF=n: the partition n numbers after X on the same disk. */
-static int by_partnroff(const struct kj_root *root, const char *uuid, long off, char *ret,
-			size_t size)
+static int by_partnroff(const struct kj_root *root, const char *uuid, long off,
+			blkid_cache *cache, char *ret, size_t size)
 {
 	char dev[PATH_MAX], p[PATH_MAX], disk[NAME_MAX + 1], *base;
 	uint64_t part = 0;
@@ -113,7 +123,7 @@ static int by_partnroff(const struct kj_root *root, const char *uuid, long off, 
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
-	int rc = by_tag("PARTUUID", uuid, dev, sizeof(dev));
+	int rc = by_tag("PARTUUID", uuid, cache, dev, sizeof(dev));
 
 	if (rc < 0)
 		return rc;
@@ -160,8 +170,8 @@ static int by_partnroff(const struct kj_root *root, const char *uuid, long off, 
 	return rc;
 }
 
-int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path,
-			  size_t size)
+static int resolve(const struct kj_root *root, const char *spec, blkid_cache *cache,
+		   char *ret_path, size_t size)
 {
 	static const struct {
 		const char *dir, *tag;
@@ -186,7 +196,7 @@ int resume_device_resolve(const struct kj_root *root, const char *spec, char *re
 		for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 			if (!strncmp(spec, links[i].dir, strlen(links[i].dir))) {
 				unescape_udev(spec + strlen(links[i].dir), buf, sizeof(buf));
-				return *buf ? by_tag(links[i].tag, buf, ret_path, size) : -EINVAL;
+				return *buf ? by_tag(links[i].tag, buf, cache, ret_path, size) : -EINVAL;
 			}
 		return -ENODEV;
 	}
@@ -210,14 +220,20 @@ int resume_device_resolve(const struct kj_root *root, const char *spec, char *re
 					return -EINVAL;
 				memcpy(uuid, spec + n + 1, (size_t)(slash - spec - n - 1));
 				uuid[slash - spec - n - 1] = 0;
-				return by_partnroff(root, uuid, off, ret_path, size);
+				return by_partnroff(root, uuid, off, cache, ret_path, size);
 			}
 		}
-		return by_tag(tags[i], spec + n + 1, ret_path, size);
+		return by_spec(spec, cache, ret_path, size);
 	}
 	if (resume_parse_devnum(spec, &maj, &min) == 0)
 		return by_devnum(root, maj, min, ret_path, size);
 	return -EINVAL;
+}
+
+int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path,
+			  size_t size)
+{
+	return resolve(root, spec, NULL, ret_path, size);
 }
 
 static unsigned now_ms(void)
@@ -231,15 +247,21 @@ int resume_device_wait(const struct kj_root *root, const char *spec, unsigned ti
 		       char *ret_path, size_t size, unsigned *ret_waited_ms)
 {
 	unsigned start = now_ms(), delay = 10;
+	blkid_cache cache = NULL;
 	int rc;
 
+	/* no cache file: every boot probes afresh, then only what is new */
+	if (blkid_get_cache(&cache, "/dev/null") < 0)
+		cache = NULL;
 	for (;;) {
 		unsigned waited;
-		rc = resume_device_resolve(root, spec, ret_path, size);
+		rc = resolve(root, spec, cache ? &cache : NULL, ret_path, size);
 		waited = now_ms() - start;
 		if (rc != -ENODEV || (timeout_ms != UINT_MAX && waited >= timeout_ms)) {
 			if (ret_waited_ms)
 				*ret_waited_ms = waited;
+			if (cache)
+				blkid_put_cache(cache);
 			return rc;
 		}
 		if (timeout_ms != UINT_MAX)
