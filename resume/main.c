@@ -455,260 +455,297 @@ static int find_device(const struct kj_root *root, const struct args *a,
 	return rc;
 }
 
-int main(int argc, char **argv)
-{
-	struct args a = {0};
+/* Everything one run of kjump-resume holds, phase to phase. */
+struct run {
+	struct args a;
 	struct kj_root root;
-	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
-	struct kj_image img = {0};
-	struct kj_plan plan = {0};
-	struct kj_backend *be = NULL;
-	struct kj_load_opts lo = {0};
-	struct progress_ctx pc;
-	_cleanup_ranges_ struct kj_ranges ram = {0}, fw_ram = {0};
-	_cleanup_memmap_ struct kj_memmap mm = {0};
-	enum kj_sig_kind kind = KJ_SIG_NONE;
 	struct resume_cmdline cl;
-	char err[512] = "", devpath[PATH_MAX], mnt[600], esc[400];
-	int rc, ret = EXIT_FAILED, have_fw = 0, is_file, jumping;
-	double t0;
+	struct kj_imgdev dev;
+	struct kj_image img;
+	struct kj_plan plan;
+	struct kj_backend *be;
+	struct kj_load_opts lo;
+	struct progress_ctx pc;
+	struct kj_ranges ram, fw_ram; /* this kernel's RAM; the firmware's (have_fw) */
+	int have_fw, is_file, jumping;
+	char devpath[PATH_MAX], err[512];
+};
 
-	rc = parse_args(argc, argv, &a);
-	if (rc)
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	kj_log_open("kjump-resume", a.log, NULL);
-	if (kj_root_init(&root, a.root) < 0) {
-		log_error("--root path too long");
-		return EXIT_USAGE;
-	}
-	load_cmdline(&root, &a, &cl);
-	if (cl.verbose)
+/* A phase returns an exit status to stop with, or NEXT to go on. */
+#define NEXT (-1)
+
+/* The image cannot be used: say why, make sure it is never resumed (unless kept). */
+static int refuse(struct run *r, int status, const char *what)
+{
+	log_error("%s: %s: %s", r->a.device, what, r->err);
+	drop_image(&r->dev, &r->a);
+	return status;
+}
+
+/* Settings: options over the kernel command line. */
+static void merge_settings(struct run *r)
+{
+	struct args *a = &r->a;
+	const struct resume_cmdline *cl = &r->cl;
+
+	if (cl->verbose)
 		kj_log_set_max_level(LOG_DEBUG);
-	a.keep = a.keep || cl.keep;
-	if (!a.threads)
-		a.threads = cl.threads;
-	if (!a.io_set && cl.io >= 0)
-		a.io = cl.io;
-	if (!a.have_offset)
-		a.offset = cl.resume_offset;
-	is_file = !strncmp(a.target, "file:", 5);
-	jumping = !strcmp(a.target, "devmem") && !a.no_jump && !a.dry_run;
-	if (a.verify == VERIFY_AUTO)
-		a.verify = is_file ? VERIFY_FIRST : VERIFY_STREAM;
+	a->keep = a->keep || cl->keep;
+	if (!a->threads)
+		a->threads = cl->threads;
+	if (!a->io_set && cl->io >= 0)
+		a->io = cl->io;
+	if (!a->have_offset)
+		a->offset = cl->resume_offset;
+	r->is_file = !strncmp(a->target, "file:", 5);
+	r->jumping = !strcmp(a->target, "devmem") && !a->no_jump && !a->dry_run;
+	if (a->verify == VERIFY_AUTO)
+		a->verify = r->is_file ? VERIFY_FIRST : VERIFY_STREAM;
+}
 
-	if (a.hotplug_only) {
-		ret = EXIT_NO_IMAGE;
-		goto out;
+/* Find: the device named by resume= (waited for), opened; noresume honoured. */
+static int phase_find(struct run *r)
+{
+	struct args *a = &r->a;
+	int rc;
+
+	if (a->hotplug_only || find_device(&r->root, a, &r->cl, r->devpath, sizeof(r->devpath)) < 0)
+		return EXIT_NO_IMAGE;
+	a->device = r->devpath;
+	if ((rc = kj_imgdev_open(a->device, a->offset, !a->dry_run, &r->dev)) < 0) {
+		log_error("cannot open %s: %s; continuing the normal boot", a->device, strerror(-rc));
+		return rc == -ENOENT ? EXIT_NO_IMAGE : EXIT_FAILED;
 	}
-	if (find_device(&root, &a, &cl, devpath, sizeof(devpath)) < 0) {
-		ret = EXIT_NO_IMAGE;
-		goto out;
+	if (!r->cl.noresume)
+		return NEXT;
+	/* A later swapon must not find a stale image either. */
+	rc = a->dry_run ? 0 : kj_image_invalidate(&r->dev);
+	if (rc > 0)
+		log_notice("noresume: the image on %s was invalidated", a->device);
+	else if (rc < 0)
+		log_error("noresume: cannot invalidate the image on %s: %s", a->device, strerror(-rc));
+	else
+		log_info("noresume: no image on %s", a->device);
+	return EXIT_NO_IMAGE;
+}
+
+/* Validate: signature, commit record, header; the architecture. */
+static int phase_open(struct run *r)
+{
+	enum kj_sig_kind kind = KJ_SIG_NONE;
+	const struct kj_header *h = &r->img.hdr;
+	char esc[400];
+	int rc = kj_image_open(&r->dev, &r->img, &kind, r->err, sizeof(r->err));
+
+	if (rc == -ENOENT || rc == -EMEDIUMTYPE) {
+		kj_log(rc == -ENOENT ? LOG_NOTICE : LOG_WARNING, "%s: %s; continuing the normal boot",
+		       r->a.device, r->err);
+		return EXIT_NO_IMAGE;
 	}
-	a.device = devpath;
-	rc = kj_imgdev_open(a.device, a.offset, !a.dry_run, &dev);
-	if (rc < 0) {
-		log_error("cannot open %s: %s; continuing the normal boot", a.device, strerror(-rc));
-		ret = rc == -ENOENT ? EXIT_NO_IMAGE : EXIT_FAILED;
-		goto out;
-	}
-	if (cl.noresume) {
-		/* A later swapon must not find a stale image either. */
-		rc = a.dry_run ? 0 : kj_image_invalidate(&dev);
-		if (rc > 0)
-			log_notice("noresume: the image on %s was invalidated", a.device);
-		else if (rc < 0)
-			log_error("noresume: cannot invalidate the image on %s: %s", a.device,
-				  strerror(-rc));
-		else
-			log_info("noresume: no image on %s", a.device);
-		ret = EXIT_NO_IMAGE;
-		goto out;
-	}
-	rc = kj_image_open(&dev, &img, &kind, err, sizeof(err));
-	if (rc == -ENOENT) {
-		log_notice("%s: %s; continuing the normal boot", a.device, err);
-		ret = EXIT_NO_IMAGE;
-		goto out;
-	}
-	if (rc == -EMEDIUMTYPE) {
-		log_warning("%s: %s; continuing the normal boot", a.device, err);
-		ret = EXIT_NO_IMAGE;
-		goto out;
-	}
-	if (rc < 0) {
-		log_error("%s: unusable image: %s", a.device, err);
-		drop_image(&dev, &a);
-		ret = rc == -EIO ? EXIT_FAILED : EXIT_BAD_IMAGE;
-		goto out;
-	}
+	if (rc < 0)
+		return refuse(r, rc == -EIO ? EXIT_FAILED : EXIT_BAD_IMAGE, "unusable image");
 	log_notice("found image of %s (%llu MiB, %llu blocks, %s) on %s",
-		   kj_escape(img.hdr.release, esc, sizeof(esc)),
-		 (unsigned long long)(img.hdr.total_pages >> 8), (unsigned long long)img.hdr.nr_blocks,
-		 img.hdr.compression == KJ_COMP_LZO ? "lzo" : "uncompressed", a.device);
-	if ((rc = check_arch(&img.hdr, err, sizeof(err))) < 0) {
-		log_error("%s: %s", a.device, err);
-		drop_image(&dev, &a);
-		ret = EXIT_MISMATCH;
-		goto out;
-	}
+		   kj_escape(h->release, esc, sizeof(esc)), (unsigned long long)(h->total_pages >> 8),
+		   (unsigned long long)h->nr_blocks,
+		   h->compression == KJ_COMP_LZO ? "lzo" : "uncompressed", r->a.device);
+	if (check_arch(h, r->err, sizeof(r->err)) < 0)
+		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+	return NEXT;
+}
 
-	/* The memory this kernel runs in, and the machine's RAM as the firmware says. */
-	rc = kj_iomem_read_ram(&root, &ram);
-	if (rc < 0) {
+/* Fits this machine: the same firmware RAM and EFI runtime map; nothing mounted. */
+static int phase_fits(struct run *r)
+{
+	_cleanup_memmap_ struct kj_memmap mm = {0};
+	char mnt[300];
+	int rc;
+
+	if ((rc = kj_iomem_read_ram(&r->root, &r->ram)) < 0) {
 		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
-		goto out; /* a system problem, not the image's: keep it */
+		return EXIT_FAILED; /* a system problem, not the image's: keep it */
 	}
-	if (kj_memmap_read(&root, &mm) == 0 && kj_memmap_ranges(&mm, KJ_MEM_RAM, &fw_ram) == 0) {
-		kj_ranges_page_align(&fw_ram, KJ_PAGE_SIZE);
-		have_fw = 1;
-	} else if (jumping) {
+	if (kj_memmap_read(&r->root, &mm) == 0 && kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
+		kj_ranges_page_align(&r->fw_ram, KJ_PAGE_SIZE);
+		r->have_fw = 1;
+	} else if (r->jumping) {
 		log_error("no firmware memory map (/sys/firmware/memmap): cannot check that the "
 			  "image fits this machine; the kernel needs CONFIG_FIRMWARE_MEMMAP");
-		ret = EXIT_MISMATCH;
-		goto out;
+		return EXIT_MISMATCH;
 	}
-	if (have_fw && (rc = check_memmap(&img.hdr, &fw_ram, err, sizeof(err))) < 0) {
-		log_error("%s: cannot resume this image: %s", a.device, err);
-		drop_image(&dev, &a);
-		ret = EXIT_MISMATCH;
-		goto out;
+	if ((r->have_fw && check_memmap(&r->img.hdr, &r->fw_ram, r->err, sizeof(r->err)) < 0) ||
+	    check_efi_rt(&r->root, &r->img.hdr, r->err, sizeof(r->err)) < 0)
+		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+	if (!strcmp(r->a.target, "devmem") && !r->a.dry_run &&
+	    rw_block_mount(&r->root, mnt, sizeof(mnt))) {
+		snprintf(r->err, sizeof(r->err), "%s is mounted read-write: resuming now would "
+			 "corrupt it. kjump-resume must run before any filesystem is mounted.", mnt);
+		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
 	}
-	if ((rc = check_efi_rt(&root, &img.hdr, err, sizeof(err))) < 0) {
-		log_error("%s: cannot resume this image: %s", a.device, err);
-		drop_image(&dev, &a);
-		ret = EXIT_MISMATCH;
-		goto out;
-	}
-	if (!strcmp(a.target, "devmem") && !a.dry_run && rw_block_mount(&root, mnt, sizeof(mnt))) {
-		log_error("%s is mounted read-write: resuming now would corrupt it. kjump-resume "
-			  "must run before any filesystem is mounted.", mnt);
-		drop_image(&dev, &a);
-		ret = EXIT_MISMATCH;
-		goto out;
-	}
-	rc = kj_plan_build(&img, &ram, have_fw ? &fw_ram : NULL, &plan, err, sizeof(err));
-	if (rc < 0) {
-		log_error("%s: cannot resume this image: %s", a.device, err);
-		drop_image(&dev, &a);
-		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE
-		      : rc == -ERANGE || rc == -E2BIG || rc == -EFBIG || rc == -EINVAL ? EXIT_MISMATCH
-										     : EXIT_FAILED;
-		goto out;
-	}
+	return NEXT;
+}
+
+/* Plan: which ranges go straight to memory and which become kexec segments. */
+static int phase_plan(struct run *r)
+{
+	const struct kj_plan *p = &r->plan;
+	int rc = kj_plan_build(&r->img, &r->ram, r->have_fw ? &r->fw_ram : NULL, &r->plan, r->err,
+			       sizeof(r->err));
+
+	if (rc < 0)
+		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE
+				 : rc == -ERANGE || rc == -E2BIG || rc == -EFBIG || rc == -EINVAL
+				     ? EXIT_MISMATCH
+				     : EXIT_FAILED,
+			      "cannot resume this image");
 	log_notice("plan: %.1f MiB direct, %.1f MiB staged in %zu kexec segments, %.1f MiB zero; "
 		   "entry 0x%llx",
-		   plan.direct_bytes / 1048576.0, plan.staged_bytes / 1048576.0, plan.staged.n,
-		   plan.zero_bytes / 1048576.0, (unsigned long long)plan.entry);
-	for (size_t i = 0; i < plan.staged.n; i++)
-		log_debug("  segment %zu: 0x%llx-0x%llx", i,
-			  (unsigned long long)plan.staged.r[i].start,
-			  (unsigned long long)plan.staged.r[i].end);
+		   p->direct_bytes / 1048576.0, p->staged_bytes / 1048576.0, p->staged.n,
+		   p->zero_bytes / 1048576.0, (unsigned long long)p->entry);
+	for (size_t i = 0; i < p->staged.n; i++)
+		log_debug("  segment %zu: 0x%llx-0x%llx", i, (unsigned long long)p->staged.r[i].start,
+			  (unsigned long long)p->staged.r[i].end);
+	return NEXT;
+}
 
-	lo.threads = a.threads;
-	lo.direct_io = a.io;
-	lo.progress = on_progress;
-	lo.userdata = &pc;
+/* Check the data before writing: the block headers (streaming), or everything. */
+static int phase_verify(struct run *r)
+{
+	struct kj_load_opts *lo = &r->lo;
+	int rc;
+
+	lo->threads = r->a.threads;
+	lo->direct_io = r->a.io;
+	lo->progress = on_progress;
+	lo->userdata = &r->pc;
 	/* Streaming writes memory as it reads: refuse a malformed data area first. */
-	if (a.verify == VERIFY_STREAM && !a.dry_run &&
-	    (rc = kj_image_check_blocks(&img, err, sizeof(err))) < 0) {
-		log_error("%s: unusable image: %s", a.device, err);
-		drop_image(&dev, &a);
-		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED;
-		goto out;
-	}
-	if (a.dry_run || a.verify == VERIFY_FIRST) {
-		lo.verify_only = 1;
-		kj_progress_start(&pc.p, "verifying");
-		rc = kj_image_load(&img, NULL, &lo, err, sizeof(err));
-		if (rc < 0) {
-			log_error("%s: unusable image: %s", a.device, err);
-			drop_image(&dev, &a);
-			ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED;
-			goto out;
-		}
-		if (a.dry_run) {
-			log_info("dry run: the image is valid; nothing was written");
-			ret = EXIT_OK;
-			goto out;
-		}
-		lo.verify_only = 0;
-	}
+	if (r->a.verify == VERIFY_STREAM && !r->a.dry_run &&
+	    (rc = kj_image_check_blocks(&r->img, r->err, sizeof(r->err))) < 0)
+		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED, "unusable image");
+	if (!r->a.dry_run && r->a.verify != VERIFY_FIRST)
+		return NEXT;
+	lo->verify_only = 1;
+	kj_progress_start(&r->pc.p, "verifying");
+	if ((rc = kj_image_load(&r->img, NULL, lo, r->err, sizeof(r->err))) < 0)
+		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED, "unusable image");
+	lo->verify_only = 0;
+	if (!r->a.dry_run)
+		return NEXT;
+	log_info("dry run: the image is valid; nothing was written");
+	return EXIT_OK;
+}
 
-	rc = kj_backend_open(a.target, &root, 1, &be);
-	if (rc < 0) {
-		log_error("cannot open target %s: %s", a.target, strerror(-rc));
-		goto out;
+/* The target: /dev/mem windows outside this kernel, checked against this boot. */
+static int phase_target(struct run *r)
+{
+	_cleanup_ranges_ struct kj_ranges win = {0};
+	int rc;
+
+	if ((rc = kj_backend_open(r->a.target, &r->root, 1, &r->be)) < 0) {
+		log_error("cannot open target %s: %s", r->a.target, strerror(-rc));
+		return EXIT_FAILED;
 	}
-	if (be->kind == KJ_BACKEND_DEVMEM && have_fw) {
-		_cleanup_ranges_ struct kj_ranges win = {0};
-		if ((rc = kj_ranges_subtract(&fw_ram, &plan.ram, &win)) < 0 ||
-		    (rc = kj_backend_set_windows(be, &win)) < 0) {
+	if (r->be->kind == KJ_BACKEND_DEVMEM && r->have_fw) {
+		if ((rc = kj_ranges_subtract(&r->fw_ram, &r->plan.ram, &win)) < 0 ||
+		    (rc = kj_backend_set_windows(r->be, &win)) < 0) {
 			log_error("cannot set up the memory windows: %s", strerror(-rc));
-			goto out;
+			return EXIT_FAILED;
 		}
-		if ((rc = check_this_boot(&root, &a, be, &win, err, sizeof(err))) < 0) {
-			log_error("%s: cannot resume this image now: %s", a.device, err);
-			drop_image(&dev, &a);
-			ret = EXIT_MISMATCH;
-			goto out;
-		}
+		if (check_this_boot(&r->root, &r->a, r->be, &win, r->err, sizeof(r->err)) < 0)
+			return refuse(r, EXIT_MISMATCH, "cannot resume this image now");
 	}
-	plan.be = be;
-	plan.write_all = is_file; /* a file stands for memory as it is after the jump */
-	if (jumping && (rc = kj_plan_alloc_staged(&plan)) < 0) {
+	/* a file stands for memory as it is after the jump: staged ranges too */
+	kj_plan_set_target(&r->plan, r->be, r->is_file);
+	if (r->jumping && (rc = kj_plan_alloc_staged(&r->plan)) < 0) {
 		log_error("cannot allocate %llu MiB for the staged segments: %s",
-			  (unsigned long long)(plan.staged_bytes >> 20), strerror(-rc));
-		goto out;
+			  (unsigned long long)(r->plan.staged_bytes >> 20), strerror(-rc));
+		return EXIT_FAILED;
 	}
-	kj_progress_start(&pc.p, "loading");
-	t0 = kj_now();
-	rc = kj_image_load(&img, &plan, &lo, err, sizeof(err));
-	if (rc < 0) {
-		log_error("%s: loading failed: %s", a.device, err);
-		drop_image(&dev, &a);
-		ret = rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED;
-		goto out;
-	}
-	if ((rc = be->ops->sync(be)) < 0) {
+	return NEXT;
+}
+
+/* Load: every block decoded, checked and placed; the rate on the console. */
+static int phase_load(struct run *r)
+{
+	const struct kj_header *h = &r->img.hdr;
+	uint64_t bytes = h->total_pages << KJ_PAGE_SHIFT, data = h->data_pages << KJ_PAGE_SHIFT;
+	double t0 = kj_now(), dt;
+	int rc;
+
+	kj_progress_start(&r->pc.p, "loading");
+	if ((rc = kj_image_load(&r->img, &r->plan, &r->lo, r->err, sizeof(r->err))) < 0)
+		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED, "loading failed");
+	if ((rc = r->be->ops->sync(r->be)) < 0) {
 		log_error("cannot sync the target: %s", strerror(-rc));
-		goto out;
+		return EXIT_FAILED;
 	}
-	{
-		double dt = kj_now() - t0;
-		uint64_t bytes = img.hdr.total_pages << KJ_PAGE_SHIFT;
-		uint64_t data = img.hdr.data_pages << KJ_PAGE_SHIFT;
-		/* All pages, and the non-zero ones alone (what other tools count). */
-		log_notice("loaded %llu pages (%llu MiB, %llu MiB of data) in %.2f s, %.1f MB/s "
-			   "(%.1f MB/s of data)",
-			   (unsigned long long)img.hdr.total_pages, (unsigned long long)(bytes >> 20),
-			   (unsigned long long)(data >> 20), dt, kj_mbps(bytes, dt), kj_mbps(data, dt));
-	}
-	if (!jumping) {
-		ret = EXIT_OK;
-		goto out;
-	}
-	/* Never resume the same image twice: invalidate before the jump. */
-	rc = kj_image_invalidate(&dev);
+	dt = kj_now() - t0;
+	/* All pages, and the non-zero ones alone (what other tools count). */
+	log_notice("loaded %llu pages (%llu MiB, %llu MiB of data) in %.2f s, %.1f MB/s "
+		   "(%.1f MB/s of data)",
+		   (unsigned long long)h->total_pages, (unsigned long long)(bytes >> 20),
+		   (unsigned long long)(data >> 20), dt, kj_mbps(bytes, dt), kj_mbps(data, dt));
+	return r->jumping ? NEXT : EXIT_OK;
+}
+
+/* Jump: the image invalidated first (never resumed twice), then kexec. */
+static int phase_jump(struct run *r)
+{
+	int rc = kj_image_invalidate(&r->dev);
+
 	if (rc < 0) {
 		log_error("cannot invalidate the image before the jump (%s): not jumping",
 			  strerror(-rc));
-		goto out;
+		return EXIT_FAILED;
 	}
-	rc = kj_jump_load(&plan, err, sizeof(err));
+	rc = kj_jump_load(&r->plan, r->err, sizeof(r->err));
 	if (rc == 0) {
 		log_notice("jumping back into the hibernated kernel at 0x%llx",
-			   (unsigned long long)plan.entry);
-		rc = kj_jump_go(err, sizeof(err));
+			   (unsigned long long)r->plan.entry);
+		kj_jump_go(r->err, sizeof(r->err));
 	}
-	log_error("%s", err);
+	log_error("%s", r->err);
 	log_error("resume failed; the image was invalidated, continuing the normal boot");
-	ret = EXIT_FAILED;
-out:
-	kj_plan_free(&plan);
-	kj_image_close(&img);
-	kj_backend_close(be);
-	kj_imgdev_close(&dev);
-	if (ret != EXIT_OK && hotplug_wanted(&a, &cl))
-		hotplug(&root, &a, &cl);
+	return EXIT_FAILED;
+}
+
+int main(int argc, char **argv)
+{
+	static int (*const phases[])(struct run *) = {
+		phase_find, phase_open, phase_fits, phase_plan,
+		phase_verify, phase_target, phase_load, phase_jump,
+	};
+	struct run *r = calloc(1, sizeof(*r));
+	int rc, ret = NEXT;
+
+	if (!r)
+		return EXIT_FAILED;
+	r->dev = (struct kj_imgdev){.fd = -1, .direct_fd = -1};
+	rc = parse_args(argc, argv, &r->a);
+	if (rc) {
+		free(r);
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	kj_log_open("kjump-resume", r->a.log, NULL);
+	if (kj_root_init(&r->root, r->a.root) < 0) {
+		log_error("--root path too long");
+		free(r);
+		return EXIT_USAGE;
+	}
+	load_cmdline(&r->root, &r->a, &r->cl);
+	merge_settings(r);
+	for (size_t i = 0; i < ARRAY_SIZE(phases) && ret == NEXT; i++)
+		ret = phases[i](r);
+	if (ret == NEXT)
+		ret = EXIT_FAILED;
+
+	kj_plan_free(&r->plan);
+	kj_image_close(&r->img);
+	kj_backend_close(r->be);
+	kj_imgdev_close(&r->dev);
+	kj_ranges_free(&r->ram);
+	kj_ranges_free(&r->fw_ram);
+	if (ret != EXIT_OK && hotplug_wanted(&r->a, &r->cl))
+		hotplug(&r->root, &r->a, &r->cl);
+	free(r);
 	return ret;
 }

@@ -155,6 +155,12 @@ static int backend_put(struct kj_plan *p, uint64_t addr, const void *buf, size_t
 	return buf ? p->be->ops->write(p->be, addr, buf, len) : p->be->ops->zero(p->be, addr, len);
 }
 
+void kj_plan_set_target(struct kj_plan *p, struct kj_backend *be, int write_all)
+{
+	p->be = be;
+	p->write_all = write_all;
+}
+
 int kj_plan_emit(struct kj_plan *p, uint64_t addr, const void *buf, size_t len)
 {
 	const uint8_t *src = buf;

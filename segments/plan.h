@@ -34,6 +34,9 @@ struct kj_plan {
  * -EINVAL entry outside every saved range. err says which limit was hit. */
 int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 		  const struct kj_ranges *fw_ram, struct kj_plan *ret, char *err, size_t errlen);
+/* Where the direct ranges go; write_all: the staged ones too (a file target stands for
+ * memory as it is after the jump). */
+void kj_plan_set_target(struct kj_plan *p, struct kj_backend *be, int write_all);
 /* Allocate the staged buffers (when the jump will be taken). */
 int kj_plan_alloc_staged(struct kj_plan *p);
 void kj_plan_free(struct kj_plan *p);
