@@ -1,16 +1,18 @@
 #!/bin/bash
 # Install dependencies, build, and run every test: the normal build and an ASan/UBSan
 # build (all tests in both, the QEMU ones run the sanitized binaries too; valgrind only
-# the plain ones), and each
+# the plain ones), a ThreadSanitizer build running the tests that drive the threaded
+# save and load pipelines (a fixed selection, no QEMU; any race fails), and each
 # libFuzzer target for a bounded time (KJUMP_FUZZ_SECONDS, default 30; 0 skips).
-# Usage: scripts/run-tests.sh [--no-install] [--no-asan] [ctest args...]
+# Usage: scripts/run-tests.sh [--no-install] [--no-asan] [--no-tsan] [ctest args...]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-install=1 asan=1
+install=1 asan=1 tsan=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-install) install=0 ;;
 	--no-asan) asan=0 ;;
+	--no-tsan) tsan=0 ;;
 	*) break ;;
 	esac
 	shift
@@ -23,6 +25,24 @@ if [ $asan = 1 ]; then
 	"$src/scripts/build.sh" "$src/build-asan" -DKJUMP_SANITIZE=ON
 	(cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure \
 		--timeout 600 "$@") || rc=1
+fi
+if [ $tsan = 1 ]; then
+	# The writer's compression threads (roundtrip, cli-roundtrip) and the loader's
+	# dispatcher and 1-4 workers (roundtrip), also on its error paths (corruption,
+	# reread). A report stops the program (exit 66) and is kept in tsan-logs/: either
+	# fails the run, whatever the test made of the exit status.
+	"$src/scripts/build.sh" "$src/build-tsan" -DKJUMP_TSAN=ON
+	logs=$src/build-tsan/tsan-logs
+	rm -rf "$logs" && mkdir -p "$logs"
+	(cd "$src/build-tsan" && TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$logs/tsan" \
+		ctest --output-on-failure --timeout 600 --no-tests=error -LE vm \
+		-R '^(roundtrip|cli-roundtrip|corruption|reread)$') || rc=1
+	for f in "$logs"/tsan.*; do
+		[ -e "$f" ] || continue
+		echo "ThreadSanitizer report ($f):" >&2
+		cat "$f" >&2
+		rc=1
+	done
 fi
 secs=${KJUMP_FUZZ_SECONDS:-30}
 if [ "$secs" != 0 ]; then

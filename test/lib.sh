@@ -1,10 +1,14 @@
+# shellcheck shell=bash
 # Shared helpers for kjump's shell tests. Source it; it sets -eu and a work dir.
 set -euo pipefail
 
 KJ_BIN=${KJ_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}
 KJ_SRC=${KJ_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# shellcheck disable=SC2034 # SAVE, RESUME, IMAGE: for the scripts that source this
 SAVE=$KJ_BIN/kjump-save
+# shellcheck disable=SC2034
 RESUME=$KJ_BIN/kjump-resume
+# shellcheck disable=SC2034
 IMAGE=$KJ_BIN/kjump-image
 
 WORK=$(mktemp -d /tmp/kjump-test.XXXXXX)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck is clean on every shell script in scripts/ (and the test harness).
+# ShellCheck is clean on every shell script in scripts/, .ci/run and the tests.
 . "$(dirname "$0")/lib.sh"
 command -v shellcheck >/dev/null || skip "shellcheck not installed"
 cd "$KJ_SRC"
@@ -7,10 +7,16 @@ for f in scripts/*.sh scripts/kjump-hibernate scripts/initramfs/* scripts/dracut
 	scripts/mkinitcpio/install/kjump scripts/mkinitcpio/hooks/kjump .ci/run; do
 	case $f in
 	scripts/mkinitcpio/install/* | scripts/dracut/*/module-setup.sh | *.sh | .ci/run) shell=bash ;;
-	*) shell=sh ;;
+	*) shell="sh" ;;
 	esac
-	case $f in scripts/dracut/*/parse-kjump.sh | scripts/dracut/*/kjump-resume.sh) shell=sh ;; esac
+	case $f in scripts/dracut/*/parse-kjump.sh | scripts/dracut/*/kjump-resume.sh) shell="sh" ;; esac
 	if shellcheck -s $shell "$f" >"$WORK/sc.log" 2>&1; then pass "$f"; else
+		fail "$f"; cat "$WORK/sc.log" >&2; fi
+done
+# The tests (bash), following what they source ("$(dirname "$0")/lib.sh" and the like,
+# relative to the script); the sourced libraries are checked on their own too.
+for f in test/*.sh test/vm/*.sh; do
+	if shellcheck -s bash -x -P SCRIPTDIR "$f" >"$WORK/sc.log" 2>&1; then pass "$f"; else
 		fail "$f"; cat "$WORK/sc.log" >&2; fi
 done
 finish

@@ -1,6 +1,9 @@
+# shellcheck shell=bash
 # The whole cycle in QEMU: kernel A runs a workload and hibernates with kjump-hibernate
 # (B = the same kernel with kjump-save), the QEMU process ends; a new QEMU process boots
 # C, whose kjump-resume jumps back into A. Source after test/lib.sh and test/vm/lib.sh.
+# shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
+# shellcheck disable=SC2034 # a library: REGION is for the scripts that source it
 REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M mem=128M"
 
 # cycle_prepare: the three initramfs images, in $WORK/{a,b,c}.cpio.gz
@@ -75,6 +78,7 @@ SCEN
 # cycle_qemu LOG MEM APPEND INITRD DISK: one QEMU process, console to LOG
 cycle_qemu() {
 	local log=$1 mem=$2 append=$3 initrd=$4 disk=$5 rc=0
+	# shellcheck disable=SC2086 # CYCLE_QEMU_EXTRA: several QEMU arguments, split on purpose
 	timeout --foreground -k 5 "${CYCLE_TIMEOUT:-90}" qemu-system-x86_64 -accel tcg -nographic \
 		-no-reboot -kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 $append" \
 		-m "$mem" ${CYCLE_QEMU_EXTRA:-} -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # QEMU harness for kjump's real-kernel tests. Source after test/lib.sh.
 # Boots the test kernel under TCG with a busybox initramfs holding kjump's binaries;
 # the scenario is a shell script run by /init; assertions read the serial log.
@@ -12,7 +13,7 @@ vm_find_kernel() {
 	if [ -z "$k" ] && [ "${KJUMP_BUILD_KERNEL:-}" = 1 ]; then
 		"$KJ_SRC/test/vm/build-kernel.sh" && k=$KJ_SRC/test/vm/cache/bzImage-kjump
 	fi
-	[ -n "$k" ] && [ -f "$k" ] || skip "no test kernel: set KJUMP_TEST_KERNEL, or KJUMP_BUILD_KERNEL=1 to build one (test/vm/build-kernel.sh, about 15 minutes)"
+	{ [ -n "$k" ] && [ -f "$k" ]; } || skip "no test kernel: set KJUMP_TEST_KERNEL, or KJUMP_BUILD_KERNEL=1 to build one (test/vm/build-kernel.sh, about 15 minutes)"
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 	command -v busybox >/dev/null || skip "busybox(-static) not installed"
 	KERNEL=$k
@@ -105,7 +106,7 @@ label: gpt
 start=1MiB, size=${swap}MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name=kjswap-part, uuid=$VM_P1_PARTUUID
 start=$((swap + 1))MiB, size=128MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=kjdata, uuid=$VM_P2_PARTUUID
 SF
-	truncate -s ${swap}M "$WORK/p1.img"
+	truncate -s "${swap}M" "$WORK/p1.img"
 	mkswap -q -L kjswap -U "$VM_SWAP_UUID" "$WORK/p1.img"
 	dd if="$WORK/p1.img" of="$out" bs=1M seek=1 conv=notrunc status=none
 	truncate -s 128M "$WORK/p2.img"

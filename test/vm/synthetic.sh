@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The synthetic-image scenario, shared by the test and the demo. Source after
 # test/lib.sh and test/vm/lib.sh; call synthetic_run NAME QEMU_MEM "APPEND" TREE.
 # Sets SYN_LOG (console) and SYN_RC (QEMU's exit status: 33 = payload verdict OK).
@@ -31,6 +32,7 @@ SCEN
 		vm_initramfs "$WORK/$name.initrd" "$WORK/$name.scen"
 	fi
 	SYN_RC=0
+	# shellcheck disable=SC2034 # SYN_RC: for the scripts that source this
 	timeout --foreground -k 5 60 qemu-system-x86_64 -accel tcg -nographic -no-reboot \
 		-kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 resume=/dev/vda1 ${SYN_APPEND:-} $append" \
 		-m "$mem" -initrd "$WORK/$name.initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
