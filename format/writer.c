@@ -263,6 +263,190 @@ static int sig_ok_for_write(const uint8_t *page, char *err, size_t errlen)
 	return 0;
 }
 
+/* Phase 1: the swap area is ours to write (swap or an older kjump image, which stops
+ * being resumable before its space is reused); page0 keeps the header for the commit. */
+static int prepare_device(struct wstate *w, uint8_t *page0, char *err, size_t errlen)
+{
+	struct kj_swap_info swap;
+	int rc;
+
+	if ((rc = kj_imgdev_pread(w->dev, 0, page0, KJ_IMG_PAGE)) < 0)
+		return kj_errf(rc, err, errlen, "cannot read the swap header: %s", strerror(-rc));
+	if ((rc = sig_ok_for_write(page0, err, errlen)) < 0)
+		return rc;
+	if ((rc = kj_image_invalidate(w->dev)) < 0)
+		return kj_errf(rc, err, errlen, "cannot invalidate the old image: %s", strerror(-rc));
+	if ((rc = kj_imgdev_pread(w->dev, 0, page0, KJ_IMG_PAGE)) < 0)
+		return rc;
+	kj_swap_parse(page0, KJ_IMG_PAGE, &swap, NULL, 0);
+	w->area = kj_swap_area_bytes(&swap, w->dev->size);
+	return 0;
+}
+
+/* Phase 2: the job buffers and one compression thread per CPU (at most 64). */
+static int start_workers(struct wstate *w)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned want = w->o->threads ? w->o->threads : n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+	size_t block = (size_t)w->o->block_pages << KJ_PAGE_SHIFT;
+	int oom;
+
+	w->njobs = 2 * (size_t)want + 2;
+	w->jobs = calloc(w->njobs, sizeof(*w->jobs));
+	w->tids = calloc(want, sizeof(*w->tids));
+	oom = !w->jobs || !w->tids;
+	for (size_t i = 0; w->jobs && i < w->njobs; i++) {
+		w->jobs[i].raw = malloc(block);
+		w->jobs[i].comp = malloc(kj_lzo_bound(block));
+		oom |= !w->jobs[i].raw || !w->jobs[i].comp;
+	}
+	if (oom)
+		return -ENOMEM;
+	for (; w->nthreads < want; w->nthreads++)
+		if (pthread_create(&w->tids[w->nthreads], NULL, compressor, w))
+			return -EAGAIN;
+	w->raw = w->jobs[0].raw;
+	return 0;
+}
+
+/* Phase 3: every range read straight into the block being filled (no copy for data
+ * pages), blocks compressed and written in order. 0 or -errno; *ret_read_failed tells
+ * a read error (described in err) from a write error. */
+static int stream_ranges(struct wstate *w, kj_mem_read_fn read, void *read_ctx,
+			 const struct kj_ranges *ranges, int *ret_read_failed, char *err,
+			 size_t errlen)
+{
+	uint32_t bp = w->o->block_pages;
+	int rc;
+
+	for (size_t i = 0; i < ranges->n; i++) {
+		for (uint64_t a = ranges->r[i].start; a < ranges->r[i].end;) {
+			size_t room = (size_t)(bp - w->raw_pages) << KJ_PAGE_SHIFT;
+			size_t len = (size_t)MIN(ranges->r[i].end - a, (uint64_t)room);
+			uint8_t *dst = w->raw + ((size_t)w->raw_pages << KJ_PAGE_SHIFT);
+			if ((rc = read(read_ctx, a, dst, len)) < 0) {
+				*ret_read_failed = 1;
+				return kj_errf(rc, err, errlen, "reading memory at 0x%llx: %s",
+					       (unsigned long long)a, strerror(-rc));
+			}
+			if ((rc = keep_pages(w, a, len)) < 0)
+				return rc;
+			a += len;
+		}
+	}
+	if ((rc = flush_block(w)) < 0 || (rc = drain(w)) < 0 || (rc = push_run(w)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Phase 4: the header, from what was written and what the caller recorded. */
+static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_header *h)
+{
+	const struct kj_write_opts *o = w->o;
+
+	h->version_major = KJ_VERSION_MAJOR;
+	h->version_minor = KJ_VERSION_MINOR;
+	h->page_size = KJ_IMG_PAGE;
+	h->arch = o->arch;
+	h->compression = o->compression;
+	if (getrandom(&h->image_id, sizeof(h->image_id), 0) != sizeof(h->image_id))
+		return -EIO;
+	h->created = (uint64_t)time(NULL);
+	h->entry = o->entry;
+	h->block_pages = o->block_pages;
+	h->nr_ranges = w->table_n;
+	h->total_pages = w->st.total_pages;
+	h->data_pages = w->st.data_pages;
+	h->nr_blocks = w->st.nr_blocks;
+	h->data_off = KJ_DATA_OFF;
+	h->data_bytes = w->woff - KJ_DATA_OFF;
+	h->table_off = ALIGN_UP(w->woff, KJ_IMG_PAGE);
+	h->table_crc = crc32c(0, w->table, w->table_n * sizeof(struct kj_disk_range));
+	h->index_off = h->table_off + w->table_n * sizeof(struct kj_disk_range);
+	snprintf(h->release, sizeof(h->release), "%s", o->release);
+	h->nr_extents = w->dev->n_ext;
+	memcpy(h->orig_sig, page0 + KJ_SWAP_SIG_OFF, KJ_SIG_LEN);
+	h->nr_region = o->nr_region;
+	for (uint32_t i = 0; i < o->nr_region; i++) {
+		h->region[i].start = o->region[i].start;
+		h->region[i].end = o->region[i].end;
+	}
+	h->nr_memmap = o->nr_memmap;
+	for (uint32_t i = 0; i < o->nr_memmap; i++) {
+		h->memmap[i].start = o->memmap[i].start;
+		h->memmap[i].end = o->memmap[i].end;
+		h->memmap[i].type = o->memmap[i].type;
+	}
+	if (o->have_efi_rt) {
+		h->compat_flags |= KJ_COMPAT_EFI_RT;
+		h->nr_efi_rt = o->nr_efi_rt;
+		h->efi_rt_crc = o->efi_rt_crc;
+		for (uint32_t i = 0; i < o->nr_efi_rt && i < KJ_MAX_EFI_RT; i++) {
+			h->efi_rt[i].type = o->efi_rt[i].type;
+			h->efi_rt[i].phys = o->efi_rt[i].phys;
+			h->efi_rt[i].virt = o->efi_rt[i].virt;
+			h->efi_rt[i].pages = o->efi_rt[i].pages;
+		}
+	}
+	return 0;
+}
+
+/* Phase 5: range table, block index and header after the data, all synced. */
+static int write_metadata(struct wstate *w, const struct kj_header *h, struct kj_disk_header *dh)
+{
+	uint64_t table_bytes = w->table_n * sizeof(struct kj_disk_range);
+	uint64_t index_bytes = w->st.nr_blocks * sizeof(*w->index);
+	int rc;
+
+	if (h->index_off + index_bytes > w->area)
+		return -ENOSPC;
+	if ((rc = kj_imgdev_pwrite(w->dev, h->table_off, w->table, table_bytes)) < 0 ||
+	    (index_bytes && (rc = kj_imgdev_pwrite(w->dev, h->index_off, w->index, index_bytes)) < 0))
+		return rc;
+	kj_header_encode(h, dh);
+	if ((rc = kj_imgdev_pwrite(w->dev, KJ_HEADER_OFF, dh, sizeof(*dh))) < 0)
+		return rc;
+	return kj_imgdev_sync(w->dev);
+}
+
+/* Phase 6, last: the commit record and the image signature in page 0, in one sector
+ * write, synced. Until it lands nothing here is resumable. */
+static int commit(struct wstate *w, const struct kj_header *h, const struct kj_disk_header *dh,
+		  uint8_t *page0)
+{
+	struct kj_commit c = {0};
+	struct kj_disk_commit dc;
+	int rc;
+
+	c.image_id = h->image_id;
+	c.image_end = w->st.image_bytes;
+	c.nr_blocks = h->nr_blocks;
+	c.header_crc = le32toh(dh->header_crc);
+	c.blocks_crc = w->chain;
+	memcpy(c.orig_sig, h->orig_sig, KJ_SIG_LEN);
+	kj_commit_encode(&c, &dc);
+	memcpy(page0 + KJ_COMMIT_OFF, &dc, sizeof(dc));
+	memcpy(page0 + KJ_SWAP_SIG_OFF, KJ_IMAGE_SIG, KJ_SIG_LEN);
+	kj_extmap_encode(w->dev->ext, w->dev->n_ext, page0);
+	if ((rc = kj_imgdev_pwrite(w->dev, 0, page0, KJ_IMG_PAGE)) < 0)
+		return rc;
+	return kj_imgdev_sync(w->dev);
+}
+
+static void free_workers(struct wstate *w)
+{
+	if (w->jobs)
+		stop_workers(w);
+	for (size_t i = 0; w->jobs && i < w->njobs; i++) {
+		free(w->jobs[i].raw);
+		free(w->jobs[i].comp);
+	}
+	free(w->jobs);
+	free(w->tids);
+	free(w->table);
+	free(w->index);
+}
+
 int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_read_fn read,
 		   void *read_ctx, const struct kj_ranges *ranges, struct kj_write_stats *ret,
 		   char *err, size_t errlen)
@@ -270,13 +454,9 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	struct kj_write_opts opts = *o;
 	struct wstate w = {.dev = dev, .o = &opts};
 	uint8_t page0[KJ_IMG_PAGE];
-	struct kj_swap_info swap;
 	struct kj_header h = {0};
 	struct kj_disk_header dh;
-	struct kj_disk_commit dc;
-	struct kj_commit c = {0};
-	uint64_t table_bytes;
-	int rc;
+	int rc, read_failed = 0;
 
 	if (!opts.block_pages)
 		opts.block_pages = KJ_DEFAULT_BLOCK_PAGES;
@@ -285,168 +465,43 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 		return -EINVAL;
 	if (lzo_init() != LZO_E_OK)
 		return -ENOPKG;
-	if ((rc = kj_imgdev_pread(dev, 0, page0, sizeof(page0))) < 0)
-		return kj_errf(rc, err, errlen, "cannot read the swap header: %s", strerror(-rc));
-	if ((rc = sig_ok_for_write(page0, err, errlen)) < 0)
+	if ((rc = prepare_device(&w, page0, err, errlen)) < 0)
 		return rc;
-	/* An older image must stop being resumable before its space is reused. */
-	if ((rc = kj_image_invalidate(dev)) < 0)
-		return kj_errf(rc, err, errlen, "cannot invalidate the old image: %s", strerror(-rc));
-	if ((rc = kj_imgdev_pread(dev, 0, page0, sizeof(page0))) < 0)
-		return rc;
-	kj_swap_parse(page0, sizeof(page0), &swap, NULL, 0);
-	w.area = kj_swap_area_bytes(&swap, dev->size);
-
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
-	{
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		unsigned want = opts.threads ? opts.threads : n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
-		w.njobs = 2 * (size_t)want + 2;
-		w.jobs = calloc(w.njobs, sizeof(*w.jobs));
-		w.tids = calloc(want, sizeof(*w.tids));
-		int oom = !w.jobs;
-		for (size_t i = 0; w.jobs && i < w.njobs; i++) {
-			w.jobs[i].raw = malloc((size_t)opts.block_pages << KJ_PAGE_SHIFT);
-			w.jobs[i].comp = malloc(kj_lzo_bound((size_t)opts.block_pages << KJ_PAGE_SHIFT));
-			oom |= !w.jobs[i].raw || !w.jobs[i].comp;
-		}
-		if (oom || !w.tids) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		for (; w.nthreads < want; w.nthreads++)
-			if (pthread_create(&w.tids[w.nthreads], NULL, compressor, &w)) {
-				rc = -EAGAIN;
-				goto out;
-			}
-		w.raw = w.jobs[0].raw;
-	}
 	w.woff = KJ_DATA_OFF;
-
-	for (size_t i = 0; i < ranges->n; i++) {
-		for (uint64_t a = ranges->r[i].start; a < ranges->r[i].end;) {
-			/* Straight into the block being filled: no copy for data pages. */
-			size_t room = (size_t)(opts.block_pages - w.raw_pages) << KJ_PAGE_SHIFT;
-			size_t len = (size_t)MIN(ranges->r[i].end - a, (uint64_t)room);
-			if ((rc = read(read_ctx, a, w.raw + ((size_t)w.raw_pages << KJ_PAGE_SHIFT), len)) < 0) {
-				kj_errf(rc, err, errlen, "reading memory at 0x%llx: %s",
-					(unsigned long long)a, strerror(-rc));
-				goto out;
-			}
-			if ((rc = keep_pages(&w, a, len)) < 0)
-				goto write_err;
-			a += len;
-		}
+	if ((rc = start_workers(&w)) < 0)
+		goto out;
+	if ((rc = stream_ranges(&w, read, read_ctx, ranges, &read_failed, err, errlen)) < 0) {
+		if (read_failed)
+			goto out;
+		goto fail;
 	}
-	if ((rc = flush_block(&w)) < 0 || (rc = drain(&w)) < 0 || (rc = push_run(&w)) < 0)
-		goto write_err;
 	if (w.table_n == 0) {
 		rc = kj_errf(-EINVAL, err, errlen, "nothing to save: no memory ranges");
 		goto out;
 	}
-
-	h.version_major = KJ_VERSION_MAJOR;
-	h.version_minor = KJ_VERSION_MINOR;
-	h.page_size = KJ_IMG_PAGE;
-	h.arch = opts.arch;
-	h.compression = opts.compression;
-	if (getrandom(&h.image_id, sizeof(h.image_id), 0) != sizeof(h.image_id)) {
-		rc = -EIO;
+	if ((rc = fill_header(&w, page0, &h)) < 0)
 		goto out;
-	}
-	h.created = (uint64_t)time(NULL);
-	h.entry = opts.entry;
-	h.block_pages = opts.block_pages;
-	h.nr_ranges = w.table_n;
-	h.total_pages = w.st.total_pages;
-	h.data_pages = w.st.data_pages;
-	h.nr_blocks = w.st.nr_blocks;
-	h.data_off = KJ_DATA_OFF;
-	h.data_bytes = w.woff - KJ_DATA_OFF;
-	h.table_off = ALIGN_UP(w.woff, KJ_IMG_PAGE);
-	table_bytes = w.table_n * sizeof(struct kj_disk_range);
-	h.table_crc = crc32c(0, w.table, table_bytes);
-	snprintf(h.release, sizeof(h.release), "%s", opts.release);
-	h.nr_extents = dev->n_ext;
-	memcpy(h.orig_sig, page0 + KJ_SWAP_SIG_OFF, KJ_SIG_LEN);
-	h.nr_region = opts.nr_region;
-	for (uint32_t i = 0; i < opts.nr_region; i++) {
-		h.region[i].start = opts.region[i].start;
-		h.region[i].end = opts.region[i].end;
-	}
-	h.nr_memmap = opts.nr_memmap;
-	for (uint32_t i = 0; i < opts.nr_memmap; i++) {
-		h.memmap[i].start = opts.memmap[i].start;
-		h.memmap[i].end = opts.memmap[i].end;
-		h.memmap[i].type = opts.memmap[i].type;
-	}
-	if (opts.have_efi_rt) {
-		h.compat_flags |= KJ_COMPAT_EFI_RT;
-		h.nr_efi_rt = opts.nr_efi_rt;
-		h.efi_rt_crc = opts.efi_rt_crc;
-		for (uint32_t i = 0; i < opts.nr_efi_rt && i < KJ_MAX_EFI_RT; i++) {
-			h.efi_rt[i].type = opts.efi_rt[i].type;
-			h.efi_rt[i].phys = opts.efi_rt[i].phys;
-			h.efi_rt[i].virt = opts.efi_rt[i].virt;
-			h.efi_rt[i].pages = opts.efi_rt[i].pages;
-		}
-	}
-	h.index_off = h.table_off + table_bytes;
-	if (h.index_off + w.st.nr_blocks * sizeof(*w.index) > w.area) {
-		rc = -ENOSPC;
-		goto write_err;
-	}
-	if ((rc = kj_imgdev_pwrite(dev, h.table_off, w.table, table_bytes)) < 0 ||
-	    (w.st.nr_blocks &&
-	     (rc = kj_imgdev_pwrite(dev, h.index_off, w.index, w.st.nr_blocks * sizeof(*w.index))) < 0))
-		goto write_err;
-	kj_header_encode(&h, &dh);
-	if ((rc = kj_imgdev_pwrite(dev, KJ_HEADER_OFF, &dh, sizeof(dh))) < 0 ||
-	    (rc = kj_imgdev_sync(dev)) < 0)
-		goto write_err;
-
+	if ((rc = write_metadata(&w, &h, &dh)) < 0)
+		goto fail;
 	w.st.nr_ranges = w.table_n;
 	w.st.stored_bytes = h.data_bytes;
 	w.st.image_bytes = h.index_off + w.st.nr_blocks * sizeof(*w.index);
-	if (!opts.no_commit) {
-		c.image_id = h.image_id;
-		c.image_end = w.st.image_bytes;
-		c.nr_blocks = h.nr_blocks;
-		c.header_crc = le32toh(dh.header_crc);
-		c.blocks_crc = w.chain;
-		memcpy(c.orig_sig, h.orig_sig, KJ_SIG_LEN);
-		kj_commit_encode(&c, &dc);
-		memcpy(page0 + KJ_COMMIT_OFF, &dc, sizeof(dc));
-		memcpy(page0 + KJ_SWAP_SIG_OFF, KJ_IMAGE_SIG, KJ_SIG_LEN);
-		kj_extmap_encode(dev->ext, dev->n_ext, page0);
-		if ((rc = kj_imgdev_pwrite(dev, 0, page0, sizeof(page0))) < 0 ||
-		    (rc = kj_imgdev_sync(dev)) < 0)
-			goto write_err;
-	}
+	if (!opts.no_commit && (rc = commit(&w, &h, &dh, page0)) < 0)
+		goto fail;
 	if (ret)
 		*ret = w.st;
-	rc = 0;
 	goto out;
-write_err:
+fail:
 	if (rc == -ENOSPC)
-		kj_errf(rc, err, errlen,
-		     "the swap area is too small for this image (%llu MiB available)",
-		     (unsigned long long)(w.area >> 20));
+		kj_errf(rc, err, errlen, "the swap area is too small for this image (%llu MiB available)",
+			(unsigned long long)(w.area >> 20));
 	else
 		kj_errf(rc, err, errlen, "writing the image: %s", strerror(-rc));
 out:
-	if (w.jobs)
-		stop_workers(&w);
-	for (size_t i = 0; w.jobs && i < w.njobs; i++) {
-		free(w.jobs[i].raw);
-		free(w.jobs[i].comp);
-	}
-	free(w.jobs);
-	free(w.tids);
+	free_workers(&w);
 	pthread_mutex_destroy(&w.lock);
 	pthread_cond_destroy(&w.cond);
-	free(w.table);
-	free(w.index);
 	return rc;
 }
