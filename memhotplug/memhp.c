@@ -71,30 +71,97 @@ static int push_left(struct memhp_plan *p, uint64_t s, uint64_t e, const char *w
 	return 0;
 }
 
-int memhp_plan_build(const struct kj_root *root, struct memhp_plan *ret, char *err, size_t errlen)
+/* The memory-block size: hex without 0x, as the kernel prints it. */
+static int read_block_size(const struct kj_root *root, uint64_t *ret, char *err, size_t errlen)
 {
-	struct memhp_plan p = {0};
-	struct kj_memmap mm = {0};
-	struct kj_ranges fw = {0}, have = {0};
-	char buf[64];
+	char buf[64], hex[72];
 	uint64_t bs;
-	int rc;
+	int rc = kj_root_read_line(root, MEMDIR "/block_size_bytes", buf, sizeof(buf));
 
-	rc = kj_root_read_line(root, MEMDIR "/block_size_bytes", buf, sizeof(buf));
 	if (rc < 0) {
 		snprintf(err, errlen, "no memory hotplug in this kernel (%s: %s)",
 			 MEMDIR "/block_size_bytes", strerror(-rc));
 		return -EOPNOTSUPP;
 	}
-	{
-		/* Hex without 0x, as the kernel prints it. */
-		char hex[72];
-		snprintf(hex, sizeof(hex), "0x%s", buf);
-		if (kj_parse_u64(hex, &bs) < 0 || bs < KJ_PAGE_SIZE || (bs & (bs - 1))) {
-			snprintf(err, errlen, "bad block_size_bytes '%s'", buf);
-			return -EBADMSG;
-		}
+	snprintf(hex, sizeof(hex), "0x%s", buf);
+	if (kj_parse_u64(hex, &bs) < 0 || bs < KJ_PAGE_SIZE || (bs & (bs - 1))) {
+		snprintf(err, errlen, "bad block_size_bytes '%s'", buf);
+		return -EBADMSG;
 	}
+	*ret = bs;
+	return 0;
+}
+
+/* A present block that this boot has only in part (mem= not block-aligned): the
+ * missing RAM is left out. Below 1 MiB the kernel keeps pieces for itself. */
+static int leave_out_missing(struct memhp_plan *p, const struct kj_ranges *ram,
+			     const struct kj_ranges *have)
+{
+	int rc = 0;
+
+	for (size_t k = 0; k < ram->n && rc >= 0; k++) {
+		struct kj_ranges one = {0}, miss = {0};
+		rc = kj_ranges_add(&one, ram->r[k].start, ram->r[k].end);
+		if (rc >= 0)
+			rc = kj_ranges_subtract(&one, have, &miss);
+		for (size_t m = 0; m < miss.n && rc >= 0; m++)
+			if (miss.r[m].end > LOW_MEMORY)
+				rc = push_left(p, MAX(miss.r[m].start, LOW_MEMORY), miss.r[m].end,
+					       "block already present only in part (boot memory "
+					       "limit not block-aligned)");
+		kj_ranges_free(&one);
+		kj_ranges_free(&miss);
+	}
+	return rc;
+}
+
+/* Block b: online already, offline (online it), absent and all RAM (probe it), or
+ * absent and partly reserved by the firmware (cannot be probed: left out). */
+static int plan_block(const struct kj_root *root, struct memhp_plan *p, uint64_t b,
+		      const struct kj_ranges *fw, const struct kj_ranges *have)
+{
+	uint64_t bs = p->block_size, s = b * bs, ram_bytes;
+	struct kj_ranges blk = {0}, ram = {0}, in = {0};
+	int rc, st;
+
+	if ((rc = kj_ranges_add(&blk, s, s + bs)) < 0 ||
+	    (rc = kj_ranges_intersect(&blk, fw, &ram)) < 0 ||
+	    (rc = kj_ranges_intersect(&ram, have, &in)) < 0)
+		goto out;
+	ram_bytes = kj_ranges_total(&ram);
+	st = block_state(root, b);
+	if (st == 1) {
+		p->online_bytes += kj_ranges_total(&in);
+		rc = leave_out_missing(p, &ram, have);
+	} else if (st == 0) {
+		rc = push_step(p, b, bs, MEMHP_ONLINE);
+		p->add_bytes += ram_bytes;
+	} else if (ram_bytes == bs) {
+		rc = push_step(p, b, bs, MEMHP_PROBE_ONLINE);
+		p->add_bytes += bs;
+	} else {
+		for (size_t k = 0; k < ram.n && rc >= 0; k++)
+			rc = push_left(p, ram.r[k].start, ram.r[k].end,
+				       "block only partly RAM (the firmware reserves the rest), "
+				       "cannot be probed");
+	}
+out:
+	kj_ranges_free(&blk);
+	kj_ranges_free(&ram);
+	kj_ranges_free(&in);
+	return rc;
+}
+
+int memhp_plan_build(const struct kj_root *root, struct memhp_plan *ret, char *err, size_t errlen)
+{
+	struct memhp_plan p = {0};
+	struct kj_memmap mm = {0};
+	struct kj_ranges fw = {0}, have = {0};
+	uint64_t bs;
+	int rc;
+
+	if ((rc = read_block_size(root, &bs, err, errlen)) < 0)
+		return rc;
 	p.block_size = bs;
 	p.have_probe = kj_root_exists(root, MEMDIR "/probe");
 	rc = kj_memmap_read(root, &mm);
@@ -111,67 +178,14 @@ int memhp_plan_build(const struct kj_root *root, struct memhp_plan *ret, char *e
 		goto out;
 	}
 	p.fw_ram_bytes = kj_ranges_total(&fw);
-	for (size_t i = 0; i < fw.n; i++) {
+	for (size_t i = 0; i < fw.n; i++)
 		for (uint64_t b = fw.r[i].start / bs; b * bs < fw.r[i].end; b++) {
-			uint64_t s = b * bs, e = s + bs;
-			struct kj_ranges blk = {0}, ram = {0}, in = {0};
-			uint64_t ram_bytes;
-			int st;
-
 			/* Blocks spanning two RAM entries are handled once, at the first. */
-			if (i > 0 && s < fw.r[i - 1].end)
+			if (i > 0 && b * bs < fw.r[i - 1].end)
 				continue;
-			if ((rc = kj_ranges_add(&blk, s, e)) < 0 ||
-			    (rc = kj_ranges_intersect(&blk, &fw, &ram)) < 0 ||
-			    (rc = kj_ranges_intersect(&ram, &have, &in)) < 0) {
-				kj_ranges_free(&blk);
-				kj_ranges_free(&ram);
-				goto out;
-			}
-			ram_bytes = kj_ranges_total(&ram);
-			st = block_state(root, b);
-			if (st == 1) {
-				p.online_bytes += kj_ranges_total(&in);
-				/* Present only in part (mem= not block-aligned): the rest is lost.
-				 */
-				for (size_t k = 0; k < ram.n && rc >= 0; k++) {
-					struct kj_ranges one = {0}, miss = {0};
-					rc = kj_ranges_add(&one, ram.r[k].start, ram.r[k].end);
-					if (rc >= 0)
-						rc = kj_ranges_subtract(&one, &have, &miss);
-					for (size_t m = 0; m < miss.n && rc >= 0; m++)
-						/* Below 1 MiB the kernel keeps pieces for itself.
-						 */
-						if (miss.r[m].end > LOW_MEMORY)
-							rc = push_left(
-							    &p, MAX(miss.r[m].start, LOW_MEMORY),
-							    miss.r[m].end,
-							    "block already present only in part "
-							    "(boot memory limit not "
-							    "block-aligned)");
-					kj_ranges_free(&one);
-					kj_ranges_free(&miss);
-				}
-			} else if (st == 0) {
-				rc = push_step(&p, b, bs, MEMHP_ONLINE);
-				p.add_bytes += ram_bytes;
-			} else if (ram_bytes == bs) {
-				rc = push_step(&p, b, bs, MEMHP_PROBE_ONLINE);
-				p.add_bytes += bs;
-			} else {
-				for (size_t k = 0; k < ram.n && rc >= 0; k++)
-					rc = push_left(
-					    &p, ram.r[k].start, ram.r[k].end,
-					    "block only partly RAM (the firmware reserves "
-					    "the rest), cannot be probed");
-			}
-			kj_ranges_free(&blk);
-			kj_ranges_free(&ram);
-			kj_ranges_free(&in);
-			if (rc < 0)
+			if ((rc = plan_block(root, &p, b, &fw, &have)) < 0)
 				goto out;
 		}
-	}
 	*ret = p;
 	memset(&p, 0, sizeof(p));
 	rc = 0;
