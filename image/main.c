@@ -142,91 +142,107 @@ static int list_blocks(struct kj_image *img)
 	return 0;
 }
 
-static int cmd_info(struct kj_image *img, const struct args *a)
+/* info --json, up to the ranges list (left open for them). */
+static void info_json_header(const struct kj_image *img)
 {
-	if (a->blocks)
-		return list_blocks(img);
-
 	const struct kj_header *h = &img->hdr;
 	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
 	uint64_t stored = img->image_end;
 	double ratio = raw ? (double)stored / (double)raw : 0;
-	struct kj_range_cursor *cur = malloc(sizeof(*cur));
+
+	printf("{\"version\":\"%u.%u\",\"release\":", h->version_major, h->version_minor);
+	json_str(h->release);
+	printf(",\"swap_uuid\":\"");
+	print_uuid(stdout, img->swap.uuid);
+	printf("\",\"swap_label\":");
+	json_str(img->swap.label);
+	printf(",\"created\":%" PRIu64 ",\"entry\":%" PRIu64 ",\"page_size\":%u,"
+	       "\"compression\":\"%s\",\"block_pages\":%u,\"total_pages\":%" PRIu64
+	       ",\"data_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64 ",\"blocks\":%" PRIu64
+	       ",\"image_bytes\":%" PRIu64 ",\"ratio\":%.4f,\"data_offset\":%" PRIu64
+	       ",\"data_bytes\":%" PRIu64 ",\"table_offset\":%" PRIu64 ",\"region\":[",
+	       h->created, h->entry, h->page_size,
+	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages,
+	       h->total_pages, h->data_pages, h->total_pages - h->data_pages, h->nr_blocks,
+	       stored, ratio, h->data_off, h->data_bytes, h->table_off);
+	for (uint32_t i = 0; i < h->nr_region; i++)
+		printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 "}", i ? "," : "",
+		       h->region[i].start, h->region[i].end);
+	printf("],\"memmap\":[");
+	for (uint32_t i = 0; i < h->nr_memmap; i++)
+		printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"type\":\"%s\"}",
+		       i ? "," : "", h->memmap[i].start, h->memmap[i].end,
+		       kj_mem_type_to_string(h->memmap[i].type));
+	printf("]");
+	if (h->compat_flags & KJ_COMPAT_EFI_RT) {
+		printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[",
+		       h->nr_efi_rt, h->efi_rt_crc);
+		for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
+			printf("%s{\"type\":%u,\"phys\":%" PRIu64 ",\"virt\":%" PRIu64
+			       ",\"pages\":%" PRIu64 "}", i ? "," : "", h->efi_rt[i].type,
+			       h->efi_rt[i].phys, h->efi_rt[i].virt, h->efi_rt[i].pages);
+		printf("]}");
+	}
+	printf(",\"ranges\":[");
+}
+
+/* info, up to the ranges. */
+static void info_text_header(const struct kj_image *img)
+{
+	const struct kj_header *h = &img->hdr;
+	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
+	uint64_t stored = img->image_end;
+	double ratio = raw ? (double)stored / (double)raw : 0;
 	char esc[400];
+
+	time_t t = (time_t)h->created;
+	char when[64];
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	printf("kjump image, format %u.%u\n", h->version_major, h->version_minor);
+	printf("swap UUID:      ");
+	print_uuid(stdout, img->swap.uuid);
+	printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
+	printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
+	printf("created:        %s\n", when);
+	printf("entry:          0x%" PRIx64 "\n", h->entry);
+	printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
+	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
+	printf("memory:         %" PRIu64 " pages (%" PRIu64 " MiB), %" PRIu64
+	       " zero pages\n",
+	       h->total_pages, raw >> 20, h->total_pages - h->data_pages);
+	printf("image size:     %" PRIu64 " bytes (%.1f %% of the memory)\n", stored,
+	       ratio * 100);
+	for (uint32_t i = 0; i < h->nr_region; i++)
+		printf("region:         0x%" PRIx64 "-0x%" PRIx64 "\n", h->region[i].start,
+		       h->region[i].end);
+	for (uint32_t i = 0; i < h->nr_memmap; i++)
+		printf("firmware map:   0x%" PRIx64 "-0x%" PRIx64 " %s\n", h->memmap[i].start,
+		       h->memmap[i].end, kj_mem_type_to_string(h->memmap[i].type));
+	if (h->compat_flags & KJ_COMPAT_EFI_RT)
+		printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt,
+		       h->efi_rt_crc);
+	for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
+		printf("EFI region:     0x%" PRIx64 "-0x%" PRIx64 " %s at 0x%" PRIx64 "\n",
+		       h->efi_rt[i].phys, h->efi_rt[i].phys + (h->efi_rt[i].pages << 12) - 1,
+		       kj_efi_type_to_string(h->efi_rt[i].type), h->efi_rt[i].virt);
+	printf("ranges (%" PRIu64 "):\n", h->nr_ranges);
+}
+
+static int cmd_info(struct kj_image *img, const struct args *a)
+{
+	struct kj_range_cursor *cur;
 	uint64_t pfn, n;
 	uint32_t flags;
 	int rc;
 
-	if (!cur)
+	if (a->blocks)
+		return list_blocks(img);
+	if (!(cur = malloc(sizeof(*cur))))
 		return -ENOMEM;
-	if (a->json) {
-		printf("{\"version\":\"%u.%u\",\"release\":", h->version_major, h->version_minor);
-		json_str(h->release);
-		printf(",\"swap_uuid\":\"");
-		print_uuid(stdout, img->swap.uuid);
-		printf("\",\"swap_label\":");
-		json_str(img->swap.label);
-		printf(",\"created\":%" PRIu64 ",\"entry\":%" PRIu64 ",\"page_size\":%u,"
-		       "\"compression\":\"%s\",\"block_pages\":%u,\"total_pages\":%" PRIu64
-		       ",\"data_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64 ",\"blocks\":%" PRIu64
-		       ",\"image_bytes\":%" PRIu64 ",\"ratio\":%.4f,\"data_offset\":%" PRIu64
-		       ",\"data_bytes\":%" PRIu64 ",\"table_offset\":%" PRIu64 ",\"region\":[",
-		       h->created, h->entry, h->page_size,
-		       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages,
-		       h->total_pages, h->data_pages, h->total_pages - h->data_pages, h->nr_blocks,
-		       stored, ratio, h->data_off, h->data_bytes, h->table_off);
-		for (uint32_t i = 0; i < h->nr_region; i++)
-			printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 "}", i ? "," : "",
-			       h->region[i].start, h->region[i].end);
-		printf("],\"memmap\":[");
-		for (uint32_t i = 0; i < h->nr_memmap; i++)
-			printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"type\":\"%s\"}",
-			       i ? "," : "", h->memmap[i].start, h->memmap[i].end,
-			       kj_mem_type_to_string(h->memmap[i].type));
-		printf("]");
-		if (h->compat_flags & KJ_COMPAT_EFI_RT) {
-			printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[",
-			       h->nr_efi_rt, h->efi_rt_crc);
-			for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
-				printf("%s{\"type\":%u,\"phys\":%" PRIu64 ",\"virt\":%" PRIu64
-				       ",\"pages\":%" PRIu64 "}", i ? "," : "", h->efi_rt[i].type,
-				       h->efi_rt[i].phys, h->efi_rt[i].virt, h->efi_rt[i].pages);
-			printf("]}");
-		}
-		printf(",\"ranges\":[");
-	} else {
-		time_t t = (time_t)h->created;
-		char when[64];
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-		printf("kjump image, format %u.%u\n", h->version_major, h->version_minor);
-		printf("swap UUID:      ");
-		print_uuid(stdout, img->swap.uuid);
-		printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
-		printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
-		printf("created:        %s\n", when);
-		printf("entry:          0x%" PRIx64 "\n", h->entry);
-		printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
-		       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
-		printf("memory:         %" PRIu64 " pages (%" PRIu64 " MiB), %" PRIu64
-		       " zero pages\n",
-		       h->total_pages, raw >> 20, h->total_pages - h->data_pages);
-		printf("image size:     %" PRIu64 " bytes (%.1f %% of the memory)\n", stored,
-		       ratio * 100);
-		for (uint32_t i = 0; i < h->nr_region; i++)
-			printf("region:         0x%" PRIx64 "-0x%" PRIx64 "\n", h->region[i].start,
-			       h->region[i].end);
-		for (uint32_t i = 0; i < h->nr_memmap; i++)
-			printf("firmware map:   0x%" PRIx64 "-0x%" PRIx64 " %s\n", h->memmap[i].start,
-			       h->memmap[i].end, kj_mem_type_to_string(h->memmap[i].type));
-		if (h->compat_flags & KJ_COMPAT_EFI_RT)
-			printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt,
-			       h->efi_rt_crc);
-		for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
-			printf("EFI region:     0x%" PRIx64 "-0x%" PRIx64 " %s at 0x%" PRIx64 "\n",
-			       h->efi_rt[i].phys, h->efi_rt[i].phys + (h->efi_rt[i].pages << 12) - 1,
-			       kj_efi_type_to_string(h->efi_rt[i].type), h->efi_rt[i].virt);
-		printf("ranges (%" PRIu64 "):\n", h->nr_ranges);
-	}
+	if (a->json)
+		info_json_header(img);
+	else
+		info_text_header(img);
 	kj_range_cursor_init(cur, img);
 	for (uint64_t i = 0; (rc = kj_range_cursor_next(cur, &pfn, &n, &flags)) > 0; i++) {
 		if (a->json)
@@ -285,14 +301,114 @@ static int cmd_extents(const char *path)
 	return 0;
 }
 
+/* status: why the last hibernation failed (or --set / --clear it). */
+static int cmd_status(struct kj_imgdev *dev, const struct args *a)
+{
+	char msg[256], esc[1100], ts[64];
+	uint64_t when;
+	time_t t;
+	int error, rc;
+
+	if (a->set) {
+		if ((rc = kj_status_write(dev, -EIO, a->set)) < 0)
+			log_error("%s: cannot record the status: %s", a->device, strerror(-rc));
+		return rc < 0;
+	}
+	if ((rc = kj_status_read(dev, &error, &when, msg, sizeof(msg))) <= 0)
+		return 1;
+	t = (time_t)when;
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	printf("hibernation failed at %s: %s\n", ts, kj_escape(msg, esc, sizeof(esc)));
+	if (a->clear && kj_status_clear(dev) < 0)
+		log_error("cannot clear the status: %m");
+	return 0;
+}
+
+static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
+{
+	int rc = kj_image_invalidate(dev);
+
+	if (rc < 0)
+		log_error("%s: invalidation failed: %s", a->device, strerror(-rc));
+	else
+		log_info("%s: %s", a->device, rc ? "image invalidated" : "no image to invalidate");
+	return rc < 0;
+}
+
+/* Every check a resume makes: the range table (its CRC), then every block. */
+static int verify_all(struct kj_image *img, char *err, size_t errlen)
+{
+	struct kj_load_opts lo = {.direct_io = 1, .verify_only = 1};
+	struct kj_plan plan = {0};
+	int rc = kj_plan_build(img, NULL, NULL, &plan, err, errlen);
+
+	kj_plan_free(&plan);
+	return rc < 0 ? rc : kj_image_load(img, NULL, &lo, err, errlen);
+}
+
+static int cmd_verify(struct kj_image *img, const struct args *a)
+{
+	char err[256] = "";
+	int rc = verify_all(img, err, sizeof(err));
+
+	if (rc < 0)
+		log_error("%s: verification failed: %s", a->device, err);
+	else
+		log_info("%s: image verified: %" PRIu64 " blocks, %" PRIu64 " ranges, all "
+			 "checksums hold", a->device, img->hdr.nr_blocks, img->hdr.nr_ranges);
+	return rc < 0;
+}
+
+/* extract: the memory as a sparse file; verified first, so that a bad image never
+ * leaves a half-written file. */
+static int cmd_extract(struct kj_image *img, const struct args *a)
+{
+	struct kj_load_opts lo = {.direct_io = 1};
+	struct kj_plan plan = {0};
+	struct kj_backend *be = NULL;
+	char spec[4200], err[256] = "";
+	int rc = verify_all(img, err, sizeof(err));
+
+	snprintf(spec, sizeof(spec), "file:%s", a->output);
+	if (rc == 0)
+		rc = kj_plan_build(img, NULL, NULL, &plan, err, sizeof(err));
+	if (rc == 0 && (rc = kj_backend_open(spec, NULL, 1, &be)) < 0)
+		snprintf(err, sizeof(err), "cannot open %s: %s", a->output, strerror(-rc));
+	if (rc == 0) {
+		kj_plan_set_target(&plan, be, 1);
+		rc = kj_image_load(img, &plan, &lo, err, sizeof(err));
+		if (rc == 0)
+			rc = be->ops->sync(be);
+	}
+	if (rc < 0)
+		log_error("%s: extract failed: %s", a->device, err);
+	kj_backend_close(be);
+	kj_plan_free(&plan);
+	return rc < 0;
+}
+
+/* The commands: those on the device alone, and those on a valid image. */
+static const struct {
+	const char *name;
+	int writes;
+	int (*on_device)(struct kj_imgdev *dev, const struct args *a);
+	int (*on_image)(struct kj_image *img, const struct args *a);
+} commands[] = {
+	{"status", 0, cmd_status, NULL},
+	{"invalidate", 1, cmd_invalidate, NULL},
+	{"info", 0, NULL, cmd_info},
+	{"verify", 0, NULL, cmd_verify},
+	{"extract", 0, NULL, cmd_extract},
+};
+
 int main(int argc, char **argv)
 {
 	struct args a = {0};
 	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
 	struct kj_image img = {0};
-	struct kj_load_opts lo = {.direct_io = 1};
 	enum kj_sig_kind kind;
 	char err[256] = "";
+	size_t c = 0;
 	int rc, ret = 1;
 
 	rc = parse_args(argc, argv, &a);
@@ -301,95 +417,19 @@ int main(int argc, char **argv)
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
 	if (!strcmp(a.cmd, "extents"))
 		return cmd_extents(a.device) < 0;
-	rc = kj_imgdev_open(a.device, a.offset, !strcmp(a.cmd, "invalidate") || a.clear || a.set, &dev);
+	while (strcmp(commands[c].name, a.cmd)) /* parse_args knows the names */
+		c++;
+	rc = kj_imgdev_open(a.device, a.offset, commands[c].writes || a.clear || a.set, &dev);
 	if (rc < 0) {
 		log_error("cannot open %s: %s", a.device, strerror(-rc));
 		return 1;
 	}
-	if (!strcmp(a.cmd, "status")) {
-		char msg[256];
-		uint64_t when;
-		int error;
-		char esc[1100];
-		if (a.set) {
-			rc = kj_status_write(&dev, -EIO, a.set);
-			if (rc < 0)
-				log_error("%s: cannot record the status: %s", a.device, strerror(-rc));
-			ret = rc < 0;
-			goto out;
-		}
-		rc = kj_status_read(&dev, &error, &when, msg, sizeof(msg));
-		if (rc > 0) {
-			time_t t = (time_t)when;
-			char ts[64];
-			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-			printf("hibernation failed at %s: %s\n", ts, kj_escape(msg, esc, sizeof(esc)));
-			if (a.clear && kj_status_clear(&dev) < 0)
-				log_error("cannot clear the status: %m");
-		}
-		ret = rc > 0 ? 0 : 1;
-		goto out;
-	}
-	if (!strcmp(a.cmd, "invalidate")) {
-		rc = kj_image_invalidate(&dev);
-		if (rc < 0)
-			log_error("%s: invalidation failed: %s", a.device, strerror(-rc));
-		else
-			log_info("%s: %s", a.device, rc ? "image invalidated" : "no image to invalidate");
-		ret = rc < 0;
-		goto out;
-	}
-	rc = kj_image_open(&dev, &img, &kind, err, sizeof(err));
-	if (rc < 0) {
+	if (commands[c].on_device)
+		ret = commands[c].on_device(&dev, &a);
+	else if ((rc = kj_image_open(&dev, &img, &kind, err, sizeof(err))) < 0)
 		log_error("%s: %s", a.device, err);
-		goto out;
-	}
-	if (!strcmp(a.cmd, "info")) {
-		ret = cmd_info(&img, &a) < 0;
-	} else if (!strcmp(a.cmd, "verify")) {
-		struct kj_plan plan = {0};
-		/* Walks the range table (its CRC), then every block. */
-		rc = kj_plan_build(&img, NULL, NULL, &plan, err, sizeof(err));
-		if (rc == 0) {
-			kj_plan_free(&plan);
-			lo.verify_only = 1;
-			rc = kj_image_load(&img, NULL, &lo, err, sizeof(err));
-		}
-		if (rc < 0)
-			log_error("%s: verification failed: %s", a.device, err);
-		else
-			log_info("%s: image verified: %" PRIu64 " blocks, %" PRIu64 " ranges, all "
-				 "checksums hold",
-				 a.device, img.hdr.nr_blocks, img.hdr.nr_ranges);
-		ret = rc < 0;
-	} else { /* extract */
-		struct kj_plan plan = {0};
-		struct kj_backend *be = NULL;
-		char spec[4200];
-
-		snprintf(spec, sizeof(spec), "file:%s", a.output);
-		rc = kj_plan_build(&img, NULL, NULL, &plan, err, sizeof(err));
-		if (rc == 0) {
-			lo.verify_only = 1; /* never leave a half-written file from a bad image */
-			rc = kj_image_load(&img, NULL, &lo, err, sizeof(err));
-		}
-		if (rc == 0 && (rc = kj_backend_open(spec, NULL, 1, &be)) < 0)
-			snprintf(err, sizeof(err), "cannot open %s: %s", a.output, strerror(-rc));
-		if (rc == 0) {
-			plan.be = be;
-			plan.write_all = 1;
-			lo.verify_only = 0;
-			rc = kj_image_load(&img, &plan, &lo, err, sizeof(err));
-			if (rc == 0)
-				rc = be->ops->sync(be);
-		}
-		if (rc < 0)
-			log_error("%s: extract failed: %s", a.device, err);
-		kj_backend_close(be);
-		kj_plan_free(&plan);
-		ret = rc < 0;
-	}
-out:
+	else
+		ret = commands[c].on_image(&img, &a);
 	kj_image_close(&img);
 	kj_imgdev_close(&dev);
 	return ret;
