@@ -391,8 +391,11 @@ static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_h
 	return 0;
 }
 
-/* Phase 5: range table, block index and header after the data, all synced. */
-static int write_metadata(struct wstate *w, const struct kj_header *h, struct kj_disk_header *dh)
+/* Phase 5: range table, block index and header after the data, and a swap file's
+ * extent map (or its zeroed area) in page 0 (the signature still says plain swap), all synced: the commit
+ * that follows changes only page 0's last sector, which lands whole or not at all. */
+static int write_metadata(struct wstate *w, const struct kj_header *h, struct kj_disk_header *dh,
+			  uint8_t *page0)
 {
 	uint64_t table_bytes = w->table_n * sizeof(struct kj_disk_range);
 	uint64_t index_bytes = w->st.nr_blocks * sizeof(*w->index);
@@ -405,6 +408,9 @@ static int write_metadata(struct wstate *w, const struct kj_header *h, struct kj
 		return rc;
 	kj_header_encode(h, dh);
 	if ((rc = kj_imgdev_pwrite(w->dev, KJ_HEADER_OFF, dh, sizeof(*dh))) < 0)
+		return rc;
+	kj_extmap_encode(w->dev->ext, w->dev->n_ext, page0); /* none: the area zeroed */
+	if ((rc = kj_imgdev_pwrite(w->dev, 0, page0, KJ_IMG_PAGE)) < 0)
 		return rc;
 	return kj_imgdev_sync(w->dev);
 }
@@ -427,7 +433,7 @@ static int commit(struct wstate *w, const struct kj_header *h, const struct kj_d
 	kj_commit_encode(&c, &dc);
 	memcpy(page0 + KJ_COMMIT_OFF, &dc, sizeof(dc));
 	memcpy(page0 + KJ_SWAP_SIG_OFF, KJ_IMAGE_SIG, KJ_SIG_LEN);
-	kj_extmap_encode(w->dev->ext, w->dev->n_ext, page0);
+	kj_extmap_encode(w->dev->ext, w->dev->n_ext, page0); /* as synced before, or none */
 	if ((rc = kj_imgdev_pwrite(w->dev, 0, page0, KJ_IMG_PAGE)) < 0)
 		return rc;
 	return kj_imgdev_sync(w->dev);
@@ -483,7 +489,7 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	}
 	if ((rc = fill_header(&w, page0, &h)) < 0)
 		goto out;
-	if ((rc = write_metadata(&w, &h, &dh)) < 0)
+	if ((rc = write_metadata(&w, &h, &dh, page0)) < 0)
 		goto fail;
 	w.st.nr_ranges = w.table_n;
 	w.st.stored_bytes = h.data_bytes;
