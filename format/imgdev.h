@@ -21,6 +21,8 @@ struct kj_imgdev {
 	int extmap_rc;          /* <0: page 0 holds a corrupt extent map */
 	char extmap_err[128];
 };
+/* A closed device, safe to pass to kj_imgdev_close(): kj_imgdev_open() fills it. */
+#define KJ_IMGDEV_CLOSED ((struct kj_imgdev){.fd = -1, .direct_fd = -1})
 
 enum kj_sig_kind {
 	KJ_SIG_NONE = 0,    /* not a swap area */

@@ -404,7 +404,7 @@ static const struct {
 int main(int argc, char **argv)
 {
 	struct args a = {0};
-	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
+	struct kj_imgdev dev = KJ_IMGDEV_CLOSED;
 	struct kj_image img = {0};
 	enum kj_sig_kind kind;
 	char err[256] = "";

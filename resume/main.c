@@ -719,7 +719,7 @@ int main(int argc, char **argv)
 
 	if (!r)
 		return EXIT_FAILED;
-	r->dev = (struct kj_imgdev){.fd = -1, .direct_fd = -1};
+	r->dev = KJ_IMGDEV_CLOSED;
 	rc = parse_args(argc, argv, &r->a);
 	if (rc) {
 		free(r);

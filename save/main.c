@@ -411,7 +411,8 @@ static int set_extents(const struct args *a, struct kj_imgdev *dev)
 static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_imgdev *dev,
 		       const char *why)
 {
-	struct kj_plan plan = {.entry = entry};
+	struct kj_plan plan = {0};
+	_cleanup_ranges_ struct kj_ranges pages = {0};
 	struct kj_backend *mem = NULL;
 	uint64_t page = ALIGN_DOWN(entry, KJ_PAGE_SIZE);
 	char err[512];
@@ -420,10 +421,10 @@ static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_img
 	if (dev->fd >= 0 && (rc = kj_status_write(dev, -EIO, why)) < 0)
 		log_warning("cannot leave the failure reason on %s: %s", dev->path,
 			    strerror(-rc));
-	if ((rc = kj_ranges_add(&plan.staged, page, page + KJ_PAGE_SIZE)) < 0 ||
-	    (rc = kj_plan_alloc_staged(&plan)) < 0 ||
+	if ((rc = kj_ranges_add(&pages, page, page + KJ_PAGE_SIZE)) < 0 ||
+	    (rc = kj_plan_init_staged(&plan, entry, &pages)) < 0 ||
 	    (rc = kj_backend_open("devmem", root, 0, &mem)) < 0 ||
-	    (rc = mem->ops->read(mem, page, plan.seg_buf[0], KJ_PAGE_SIZE)) < 0) {
+	    (rc = mem->ops->read(mem, page, kj_plan_segment(&plan, 0), KJ_PAGE_SIZE)) < 0) {
 		log_error("cannot prepare the jump back: %s", strerror(-rc));
 		goto out;
 	}
@@ -445,7 +446,7 @@ int main(int argc, char **argv)
 	struct kj_root root;
 	struct kj_write_opts *wo = NULL;
 	struct kj_write_stats st;
-	struct kj_imgdev dev = {.fd = -1, .direct_fd = -1};
+	struct kj_imgdev dev = KJ_IMGDEV_CLOSED;
 	struct src s = {0};
 	_cleanup_ranges_ struct kj_ranges ranges = {0};
 	char err[256] = "";

@@ -155,6 +155,35 @@ static int backend_put(struct kj_plan *p, uint64_t addr, const void *buf, size_t
 	return buf ? p->be->ops->write(p->be, addr, buf, len) : p->be->ops->zero(p->be, addr, len);
 }
 
+int kj_plan_init_staged(struct kj_plan *ret, uint64_t entry, const struct kj_ranges *staged)
+{
+	struct kj_plan p = {.entry = entry};
+	int rc = 0;
+
+	for (size_t i = 0; i < staged->n && rc == 0; i++) {
+		if (staged->r[i].start % KJ_PAGE_SIZE || staged->r[i].end % KJ_PAGE_SIZE)
+			rc = -EINVAL;
+		else
+			rc = kj_ranges_add(&p.staged, staged->r[i].start, staged->r[i].end);
+	}
+	if (rc == 0) {
+		kj_ranges_normalize(&p.staged);
+		p.staged_bytes = kj_ranges_total(&p.staged);
+		rc = kj_plan_alloc_staged(&p);
+	}
+	if (rc < 0) {
+		kj_plan_free(&p);
+		return rc;
+	}
+	*ret = p;
+	return 0;
+}
+
+uint8_t *kj_plan_segment(struct kj_plan *p, size_t i)
+{
+	return p->seg_buf && i < p->staged.n ? p->seg_buf[i] : NULL;
+}
+
 void kj_plan_set_target(struct kj_plan *p, struct kj_backend *be, int write_all)
 {
 	p->be = be;

@@ -34,6 +34,13 @@ struct kj_plan {
  * -EINVAL entry outside every saved range. err says which limit was hit. */
 int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 		  const struct kj_ranges *fw_ram, struct kj_plan *ret, char *err, size_t errlen);
+/* A plan that stages exactly these ranges (page-aligned), with nothing direct: the
+ * jump back from a hibernating kernel that could not save (the entry's page, filled by
+ * the caller through kj_plan_segment). -EINVAL, -ENOMEM. */
+int kj_plan_init_staged(struct kj_plan *ret, uint64_t entry, const struct kj_ranges *staged);
+/* The content buffer of staged segment i (after kj_plan_alloc_staged or
+ * kj_plan_init_staged), NULL when there is none. */
+uint8_t *kj_plan_segment(struct kj_plan *p, size_t i);
 /* Where the direct ranges go; write_all: the staged ones too (a file target stands for
  * memory as it is after the jump). */
 void kj_plan_set_target(struct kj_plan *p, struct kj_backend *be, int write_all);

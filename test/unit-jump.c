@@ -48,12 +48,15 @@ static const struct kj_sys_ops recorder = {rec_load, rec_reboot, rec_sync};
 
 static struct kj_plan make_plan(void)
 {
-	struct kj_plan p = {.entry = 0x4000040};
-	kj_ranges_add(&p.staged, 0x10000, 0x20000);
-	kj_ranges_add(&p.staged, 0x4000000, 0x4004000);
-	kj_plan_alloc_staged(&p);
-	p.seg_buf[0][0] = 0xaa;
-	p.seg_buf[1][0] = 0xbb;
+	struct kj_plan p = {0};
+	struct kj_ranges r = {0};
+	kj_ranges_add(&r, 0x4000000, 0x4004000);
+	kj_ranges_add(&r, 0x10000, 0x20000);
+	CHECK_EQ(kj_plan_init_staged(&p, 0x4000040, &r), 0);
+	kj_ranges_free(&r);
+	kj_plan_segment(&p, 0)[0] = 0xaa; /* sorted by address */
+	kj_plan_segment(&p, 1)[0] = 0xbb;
+	CHECK(kj_plan_segment(&p, 2) == NULL);
 	return p;
 }
 
