@@ -7,6 +7,7 @@
 #include <linux/magic.h>
 #include <sys/statfs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,8 +83,29 @@ int kj_log_option(int c, const char *arg, enum kj_log_target *target)
 	case 'q':
 		log_max = LOG_WARNING;
 		return 1;
+	case KJ_OPT_VERSION:
+		kj_print_version();
+		return KJ_OPT_DONE;
 	}
 	return 0;
+}
+
+void kj_print_version(void)
+{
+	printf("%s (kjump) %s\n", program_invocation_short_name, KJ_VERSION_STRING);
+}
+
+void kj_close_stdout(void)
+{
+	int err = ferror(stdout);
+
+	if (fclose(stdout) != 0 || err) {
+		if (!err && errno == EBADF)
+			return; /* stdout was closed by the caller already */
+		fprintf(stderr, "%s: write error on standard output: %s\n",
+			program_invocation_short_name, strerror(err && !errno ? EIO : errno));
+		_exit(EXIT_FAILURE);
+	}
 }
 
 void kj_log_set_max_level(int prio) { log_max = prio; }

@@ -17,14 +17,22 @@ enum kj_log_target {
 void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_path);
 int kj_log_parse_target(const char *s, enum kj_log_target *ret);
 
-/* The programs' shared logging options, for their getopt_long tables and switches:
- * --log auto|stderr|kmsg, -v/--verbose, -q/--quiet. */
+/* The programs' shared options, for their getopt_long tables and switches:
+ * --log auto|stderr|kmsg, -v/--verbose, -q/--quiet, --version. */
 #define KJ_OPT_LOG 0x10000
+#define KJ_OPT_VERSION 0x10001
 #define KJ_LOG_OPTIONS                                                                   \
 	{"log", required_argument, NULL, KJ_OPT_LOG}, {"verbose", no_argument, NULL, 'v'}, \
-		{"quiet", no_argument, NULL, 'q'}
-/* 1: c was a logging option (handled), 0: it was not, -EINVAL: bad --log value. */
+		{"quiet", no_argument, NULL, 'q'}, {"version", no_argument, NULL, KJ_OPT_VERSION}
+/* 1: c was a logging option (handled), KJ_OPT_DONE: --version was printed (exit 0),
+ * 0: not one of these, -EINVAL: bad --log value. */
+#define KJ_OPT_DONE 2
 int kj_log_option(int c, const char *arg, enum kj_log_target *target);
+/* "PROGRAM (kjump) VERSION" on stdout. */
+void kj_print_version(void);
+/* At exit (atexit): stdout must have reached its file; a full disk or a closed pipe is
+ * an error, as in util-linux's close_stdout(). */
+void kj_close_stdout(void);
 void kj_log_set_max_level(int prio);
 
 void kj_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -60,6 +60,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"set", required_argument, NULL, O_SET},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, KJ_OPT_VERSION},
 					     {0}};
 	int c;
 
@@ -77,6 +78,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_SET: a->set = optarg; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
+		case KJ_OPT_VERSION: kj_print_version(); return 1;
 		default: usage(stderr); return -EINVAL;
 		}
 	}
@@ -410,6 +412,8 @@ int main(int argc, char **argv)
 	char err[256] = "";
 	size_t c = 0;
 	int rc, ret = 1;
+
+	atexit(kj_close_stdout);
 
 	rc = parse_args(argc, argv, &a);
 	if (rc)

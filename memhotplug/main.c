@@ -3,6 +3,7 @@
  * same thing kjump-resume does when there is no image). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
 	struct kj_root root;
 	int c, r;
 
+	atexit(kj_close_stdout);
+
 	while ((c = getopt_long(argc, argv, "nz:vqh", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'n': o.dry_run = 1; break;
@@ -68,7 +71,9 @@ int main(int argc, char **argv)
 		case O_ROOT: rootdir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			if ((r = kj_log_option(c, optarg, &log)) > 0)
+			if ((r = kj_log_option(c, optarg, &log)) == KJ_OPT_DONE)
+				return 0;
+			if (r > 0)
 				break;
 			if (r < 0)
 				goto bad;

@@ -156,7 +156,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'h': usage(stdout); return 1;
 		default:
-			if ((r = kj_log_option(c, optarg, &a->log)) > 0)
+			if ((r = kj_log_option(c, optarg, &a->log)) == KJ_OPT_DONE)
+				return 1;
+			if (r > 0)
 				break;
 			if (r < 0)
 				goto bad;
@@ -716,6 +718,8 @@ int main(int argc, char **argv)
 	};
 	struct run *r = calloc(1, sizeof(*r));
 	int rc, ret = NEXT;
+
+	atexit(kj_close_stdout);
 
 	if (!r)
 		return EXIT_FAILED;

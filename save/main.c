@@ -152,7 +152,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'h': usage(stdout); return 1;
 		default:
-			if ((r = kj_log_option(c, optarg, &a->log)) > 0)
+			if ((r = kj_log_option(c, optarg, &a->log)) == KJ_OPT_DONE)
+				return 1;
+			if (r > 0)
 				break;
 			if (r < 0)
 				goto bad;
@@ -452,6 +454,8 @@ int main(int argc, char **argv)
 	char err[256] = "";
 	double t0;
 	int rc, ret = 1;
+
+	atexit(kj_close_stdout);
 
 	s.elf.fd = -1;
 	rc = parse_args(argc, argv, &a);

@@ -68,6 +68,15 @@ for ext in 0:4503599627370495:2 0:18446744073709551615:1 0:0:4294967295 0:0:0 x:
 		--root "$WORK/root"
 	expect_log "invalid --extents|do not fit" "says the extents are wrong ($ext)"
 done
+for p in "$SAVE" "$RESUME" "$IMAGE" "$KJ_BIN/kjump-memhotplug"; do
+	expect_rc 0 "$(basename "$p") --version" "$p" --version
+	expect_log "^$(basename "$p") \(kjump\) [0-9]+\.[0-9]+" "$(basename "$p") names itself and its version"
+done
+# stdout is checked when it is closed: a full disk is an error, not a silent loss
+rc=0
+"$IMAGE" info "$WORK/swap" >/dev/full 2>"$WORK/full.log" || rc=$?
+[ $rc != 0 ] && grep -q "write error on standard output" "$WORK/full.log" &&
+	pass "kjump-image info to a full disk fails and says so" || fail "output to /dev/full: exit $rc"
 expect_rc 2 "usage error" "$RESUME" --target bogus --device x
 expect_rc 1 "plain swap: no image" "$RESUME" --device "$WORK/small" --target null --root "$WORK/root"
 expect_log "no image" "says there is no image"
