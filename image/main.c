@@ -14,6 +14,7 @@
 #include "image.h"
 #include "imgdev.h"
 #include "load.h"
+#include "exitcode.h"
 #include "log.h"
 #include "macros.h"
 #include "efirt.h"
@@ -411,13 +412,13 @@ int main(int argc, char **argv)
 	enum kj_sig_kind kind;
 	char err[256] = "";
 	size_t c = 0;
-	int rc, ret = 1;
+	int rc, ret = KJ_EXIT_FAILURE;
 
 	atexit(kj_close_stdout);
 
 	rc = parse_args(argc, argv, &a);
 	if (rc)
-		return rc > 0 ? 0 : 2;
+		return rc > 0 ? KJ_EXIT_OK : KJ_EXIT_USAGE;
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
 	if (!strcmp(a.cmd, "extents"))
 		return cmd_extents(a.device) < 0;
@@ -426,7 +427,7 @@ int main(int argc, char **argv)
 	rc = kj_imgdev_open(a.device, a.offset, commands[c].writes || a.clear || a.set, &dev);
 	if (rc < 0) {
 		log_error("cannot open %s: %s", a.device, strerror(-rc));
-		return 1;
+		return KJ_EXIT_FAILURE;
 	}
 	if (commands[c].on_device)
 		ret = commands[c].on_device(&dev, &a);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "log.h"
 #include "root.h"
 #include "run.h"
@@ -69,16 +70,16 @@ int main(int argc, char **argv)
 		case O_KEXEC: o.kexec = optarg; break;
 		case O_CMDLINE: o.cmdline = optarg; break;
 		case O_ROOT: rootdir = optarg; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout); return KJ_EXIT_OK;
 		default:
 			if ((r = kj_log_option(c, optarg, &log)) == KJ_OPT_DONE)
-				return 0;
+				return KJ_EXIT_OK;
 			if (r > 0)
 				break;
 			if (r < 0)
 				goto bad;
 			usage(stderr);
-			return 2;
+			return KJ_EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
@@ -89,5 +90,5 @@ int main(int argc, char **argv)
 	return memhp_run(&root, &o);
 bad:
 	fprintf(stderr, "kjump-memhotplug: invalid arguments; see --help\n");
-	return 2;
+	return KJ_EXIT_USAGE;
 }

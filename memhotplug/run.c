@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "exitcode.h"
 #include "log.h"
 #include "macros.h"
 
@@ -90,31 +91,31 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 			    "%llu MiB of RAM stay unused until the next full boot. Configure a "
 			    "fallback kernel (kjump.fallback_kernel=) to boot with all memory.",
 			    (unsigned long long)(missing >> 20));
-		return 0;
+		return KJ_EXIT_OK;
 	}
 	if (o->cmdline)
 		cl = strdup(o->cmdline);
 	else if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, NULL) < 0)
 		cl = strdup("");
 	if (!cl)
-		return 1;
+		return KJ_EXIT_FAILURE;
 	if (kj_cmdline_get(cl, strlen(cl), "kjump.fallback", val, sizeof(val)) && !strcmp(val, "done")) {
 		log_error("already booted through the fallback kernel and memory is still missing; "
 			  "continuing with what is there");
 		free(cl);
-		return 1;
+		return KJ_EXIT_FAILURE;
 	}
 	rc = memhp_unrestricted_cmdline(cl, newcl, sizeof(newcl));
 	free(cl);
 	if (rc < 0) {
 		log_error("kernel command line too long for the fallback kernel");
-		return 1;
+		return KJ_EXIT_FAILURE;
 	}
 	log_notice("no memory probe interface: booting %s with all memory (kexec, no firmware)",
 		   o->fallback_kernel);
 	if (o->dry_run) {
 		log_info("dry run: would kexec %s with: %s", o->fallback_kernel, newcl);
-		return 0;
+		return KJ_EXIT_OK;
 	}
 	snprintf(appendarg, sizeof(appendarg), "--append=%s", newcl);
 	argv[n++] = (char *)kexec;
@@ -130,13 +131,13 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 	if (rc != 0) {
 		log_error("kexec -l %s failed (status %d); continuing with the memory present",
 			  o->fallback_kernel, rc);
-		return 1;
+		return KJ_EXIT_FAILURE;
 	}
 	argv[1] = (char *)"-e";
 	argv[2] = NULL;
 	rc = run_cmd(argv);
 	log_error("kexec -e failed (status %d); continuing with the memory present", rc);
-	return 1;
+	return KJ_EXIT_FAILURE;
 }
 
 int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
@@ -153,7 +154,7 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	rc = memhp_plan_build(root, &p, err, sizeof(err));
 	if (rc < 0) {
 		log_warning("memory hot-add: %s", err);
-		return 1;
+		return KJ_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < p.n_steps; i++)
 		if (p.steps[i].action == MEMHP_PROBE_ONLINE)
@@ -181,11 +182,11 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 				 (unsigned long long)(p.steps[i].start + p.block_size - 1),
 				 memhp_zone_state(o->zone));
 		memhp_plan_free(&p);
-		return 0;
+		return KJ_EXIT_OK;
 	}
 	if (p.n_steps == 0) {
 		memhp_plan_free(&p);
-		return 0;
+		return KJ_EXIT_OK;
 	}
 	have_total = memhp_memtotal(root, &before) == 0;
 	memhp_apply(root, &p, o->zone, o->ops, on_step, &p, &r);
@@ -212,5 +213,5 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 			   "machine boot with dhash_entries=, ihash_entries=, thash_entries=, "
 			   "mhash_entries= (see kjump(7))");
 	memhp_plan_free(&p);
-	return r.failed == 0 ? 0 : r.added ? 64 : 1;
+	return r.failed == 0 ? KJ_EXIT_OK : r.added ? KJ_EXIT_PARTIAL : KJ_EXIT_FAILURE;
 }

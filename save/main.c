@@ -16,6 +16,7 @@
 #include "imgdev.h"
 #include "jump.h"
 #include "plan.h"
+#include "exitcode.h"
 #include "log.h"
 #include "macros.h"
 #include "cmdline.h"
@@ -453,22 +454,22 @@ int main(int argc, char **argv)
 	_cleanup_ranges_ struct kj_ranges ranges = {0};
 	char err[256] = "";
 	double t0;
-	int rc, ret = 1;
+	int rc, ret = KJ_EXIT_FAILURE;
 
 	atexit(kj_close_stdout);
 
 	s.elf.fd = -1;
 	rc = parse_args(argc, argv, &a);
 	if (rc)
-		return rc > 0 ? 0 : 2;
+		return rc > 0 ? KJ_EXIT_OK : KJ_EXIT_USAGE;
 	kj_log_open("kjump-save", a.log, NULL);
 	if (kj_root_init(&root, a.root) < 0) {
 		log_error("--root path too long");
-		return 2;
+		return KJ_EXIT_USAGE;
 	}
 	wo = calloc(1, sizeof(*wo));
 	if (!wo)
-		return 1;
+		return KJ_EXIT_FAILURE;
 	if (fill_metadata(&root, &a, wo) < 0)
 		goto out;
 
@@ -487,7 +488,7 @@ int main(int argc, char **argv)
 		if (a.ranges) {
 			if (kj_ranges_parse(a.ranges, &ranges) < 0) {
 				log_error("invalid --ranges '%s'", a.ranges);
-				ret = 2;
+				ret = KJ_EXIT_USAGE;
 				goto out;
 			}
 			kj_ranges_page_align(&ranges, KJ_PAGE_SIZE);
@@ -537,7 +538,7 @@ int main(int argc, char **argv)
 			 (unsigned long long)(st.image_bytes >> 20), dt,
 			 kj_mbps(st.total_pages << KJ_PAGE_SHIFT, dt));
 	}
-	ret = 0;
+	ret = KJ_EXIT_OK;
 out:
 	if (ret != 0 && a.abort_jump && wo && wo->entry) {
 		abort_jump(&root, wo->entry, &dev,
