@@ -20,10 +20,45 @@ void kj_plan_free(struct kj_plan *p)
 	kj_ranges_free(&p->staged);
 }
 
-int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
-		  const struct kj_ranges *fw_ram, struct kj_plan *ret, char *err, size_t errlen)
+/* One saved range: it must be this machine's RAM; what overlaps this kernel's RAM is
+ * staged (the list is kept short while streaming: merging touching runs is exact). */
+static int plan_range(struct kj_plan *p, uint64_t s, uint64_t e, uint32_t flags,
+		      const struct kj_ranges *fw_ram, char *err, size_t errlen)
 {
-	struct kj_plan p = {.entry = img->hdr.entry};
+	struct kj_ranges one = {0}, in = {0};
+	int rc;
+
+	if (fw_ram && !kj_ranges_contains(fw_ram, s, e))
+		return kj_errf(-ERANGE, err, errlen,
+			       "saved range 0x%llx-0x%llx is not RAM in this machine's firmware "
+			       "memory map (another machine, or a different VM configuration?)",
+			       (unsigned long long)s, (unsigned long long)e);
+	p->total_bytes += e - s;
+	if (flags & KJ_RANGE_ZERO)
+		p->zero_bytes += e - s;
+	p->max_addr = e;
+	if ((rc = kj_ranges_add(&one, s, e)) == 0 && (rc = kj_ranges_intersect(&one, &p->ram, &in)) == 0)
+		for (size_t i = 0; i < in.n && rc >= 0; i++)
+			rc = kj_ranges_add(&p->staged, in.r[i].start, in.r[i].end);
+	kj_ranges_free(&one);
+	kj_ranges_free(&in);
+	if (rc < 0)
+		return rc;
+	if (p->staged.n > 1024) {
+		kj_ranges_normalize(&p->staged);
+		if (p->staged.n > KJ_KEXEC_SEGMENT_MAX + 1)
+			return kj_errf(-E2BIG, err, errlen,
+				       "more than %d kexec segments would be needed to stage the "
+				       "memory that overlaps this kernel's RAM", KJ_KEXEC_SEGMENT_MAX);
+	}
+	return 0;
+}
+
+/* Walk the (already checked) table once more, planning each range; the entry's page
+ * must be among them. */
+static int plan_table(struct kj_image *img, struct kj_plan *p, const struct kj_ranges *fw_ram,
+		      char *err, size_t errlen)
+{
 	struct kj_range_cursor *cur = malloc(sizeof(*cur));
 	uint64_t pfn, n, entry_page = ALIGN_DOWN(img->hdr.entry, KJ_PAGE_SIZE);
 	uint32_t flags;
@@ -31,57 +66,13 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 
 	if (!cur)
 		return -ENOMEM;
-	for (size_t i = 0; ram && i < ram->n; i++)
-		if ((rc = kj_ranges_add(&p.ram, ram->r[i].start, ram->r[i].end)) < 0)
-			goto out;
-	kj_ranges_page_align(&p.ram, KJ_PAGE_SIZE);
-	p.ram_bytes = ram ? kj_ranges_total(ram) : 0;
-
-	if ((rc = kj_image_check_table(img)) < 0) {
-		kj_errf(rc, err, errlen, "range table is corrupt (%s)",
-		     rc == -EBADMSG ? "checksum, order or counts" : strerror(-rc));
-		goto out;
-	}
 	kj_range_cursor_init(cur, img);
 	while ((rc = kj_range_cursor_next(cur, &pfn, &n, &flags)) > 0) {
 		uint64_t s = pfn << KJ_PAGE_SHIFT, e = (pfn + n) << KJ_PAGE_SHIFT;
-		struct kj_ranges one = {0}, in = {0};
-
-		if (fw_ram && !kj_ranges_contains(fw_ram, s, e)) {
-			rc = kj_errf(-ERANGE, err, errlen,
-				  "saved range 0x%llx-0x%llx is not RAM in this machine's firmware "
-				  "memory map (another machine, or a different VM configuration?)",
-				  (unsigned long long)s, (unsigned long long)e);
-			goto out;
-		}
 		if (entry_page >= s && entry_page < e)
 			entry_found = 1;
-		p.total_bytes += e - s;
-		if (flags & KJ_RANGE_ZERO)
-			p.zero_bytes += e - s;
-		p.max_addr = e;
-		if ((rc = kj_ranges_add(&one, s, e)) < 0 ||
-		    (rc = kj_ranges_intersect(&one, &p.ram, &in)) < 0) {
-			kj_ranges_free(&one);
+		if ((rc = plan_range(p, s, e, flags, fw_ram, err, errlen)) < 0)
 			goto out;
-		}
-		for (size_t i = 0; i < in.n && rc >= 0; i++)
-			rc = kj_ranges_add(&p.staged, in.r[i].start, in.r[i].end);
-		kj_ranges_free(&one);
-		kj_ranges_free(&in);
-		if (rc < 0)
-			goto out;
-		/* Keep the list short while streaming; merging touching runs is exact. */
-		if (p.staged.n > 1024) {
-			kj_ranges_normalize(&p.staged);
-			if (p.staged.n > KJ_KEXEC_SEGMENT_MAX + 1) {
-				rc = kj_errf(-E2BIG, err, errlen,
-					  "more than %d kexec segments would be needed to stage "
-					  "the memory that overlaps this kernel's RAM",
-					  KJ_KEXEC_SEGMENT_MAX);
-				goto out;
-			}
-		}
 	}
 	if (rc < 0) {
 		if (rc == -EIO && img->changed)
@@ -89,47 +80,65 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 				"(a failing or hostile device)");
 		else
 			kj_errf(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
-		goto out;
-	}
-	if ((rc = kj_range_cursor_finish(cur)) < 0) {
+	} else if ((rc = kj_range_cursor_finish(cur)) < 0) {
 		kj_errf(rc, err, errlen, "range table checksum or page counts do not match the header");
-		goto out;
+	} else if (!entry_found) {
+		rc = kj_errf(-EINVAL, err, errlen, "jump-back entry 0x%llx lies outside every saved range",
+			     (unsigned long long)img->hdr.entry);
 	}
-	if (!entry_found) {
-		rc = kj_errf(-EINVAL, err, errlen,
-			  "jump-back entry 0x%llx lies outside every saved range",
-			  (unsigned long long)img->hdr.entry);
-		goto out;
-	}
-	if (!ram) { /* no kernel to fit into (verify, extract): all direct */
-		p.direct_bytes = p.total_bytes;
-		goto done;
-	}
-	if ((rc = kj_ranges_add(&p.staged, entry_page, entry_page + KJ_PAGE_SIZE)) < 0)
-		goto out;
-	kj_ranges_normalize(&p.staged);
-	p.staged_bytes = kj_ranges_total(&p.staged);
-	p.direct_bytes = p.total_bytes - p.staged_bytes;
-	if (p.staged.n > KJ_KEXEC_SEGMENT_MAX) {
-		rc = kj_errf(-E2BIG, err, errlen,
-			  "staging needs %zu kexec segments, the kernel allows %d", p.staged.n,
-			  KJ_KEXEC_SEGMENT_MAX);
-		goto out;
-	}
-	/* kexec_load refuses segments totalling more than half of the RAM. */
-	if (p.staged_bytes > p.ram_bytes / 2) {
-		rc = kj_errf(-EFBIG, err, errlen,
-			  "staging needs %llu MiB, more than half of this kernel's %llu MiB RAM",
-			  (unsigned long long)(p.staged_bytes >> 20),
-			  (unsigned long long)(p.ram_bytes >> 20));
-		goto out;
-	}
-done:
-	*ret = p;
-	memset(&p, 0, sizeof(p));
-	rc = 0;
 out:
 	free(cur);
+	return rc;
+}
+
+/* What kexec_load accepts: at most 16 segments, totalling at most half of the RAM. */
+static int check_staging(struct kj_plan *p, char *err, size_t errlen)
+{
+	uint64_t entry_page = ALIGN_DOWN(p->entry, KJ_PAGE_SIZE);
+	int rc;
+
+	if ((rc = kj_ranges_add(&p->staged, entry_page, entry_page + KJ_PAGE_SIZE)) < 0)
+		return rc;
+	kj_ranges_normalize(&p->staged);
+	p->staged_bytes = kj_ranges_total(&p->staged);
+	p->direct_bytes = p->total_bytes - p->staged_bytes;
+	if (p->staged.n > KJ_KEXEC_SEGMENT_MAX)
+		return kj_errf(-E2BIG, err, errlen, "staging needs %zu kexec segments, the kernel "
+			       "allows %d", p->staged.n, KJ_KEXEC_SEGMENT_MAX);
+	if (p->staged_bytes > p->ram_bytes / 2)
+		return kj_errf(-EFBIG, err, errlen,
+			       "staging needs %llu MiB, more than half of this kernel's %llu MiB RAM",
+			       (unsigned long long)(p->staged_bytes >> 20),
+			       (unsigned long long)(p->ram_bytes >> 20));
+	return 0;
+}
+
+int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
+		  const struct kj_ranges *fw_ram, struct kj_plan *ret, char *err, size_t errlen)
+{
+	struct kj_plan p = {.entry = img->hdr.entry};
+	int rc = 0;
+
+	for (size_t i = 0; ram && i < ram->n && rc == 0; i++)
+		rc = kj_ranges_add(&p.ram, ram->r[i].start, ram->r[i].end);
+	if (rc < 0)
+		goto out;
+	kj_ranges_page_align(&p.ram, KJ_PAGE_SIZE);
+	p.ram_bytes = ram ? kj_ranges_total(ram) : 0;
+	if ((rc = kj_image_check_table(img)) < 0) {
+		kj_errf(rc, err, errlen, "range table is corrupt (%s)",
+			rc == -EBADMSG ? "checksum, order or counts" : strerror(-rc));
+		goto out;
+	}
+	if ((rc = plan_table(img, &p, fw_ram, err, errlen)) < 0)
+		goto out;
+	if (!ram) /* no kernel to fit into (verify, extract): all direct */
+		p.direct_bytes = p.total_bytes;
+	else if ((rc = check_staging(&p, err, errlen)) < 0)
+		goto out;
+	*ret = p;
+	memset(&p, 0, sizeof(p));
+out:
 	kj_plan_free(&p);
 	return rc;
 }
