@@ -55,32 +55,11 @@ int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *
 	return 0;
 }
 
-int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err,
-		    size_t errlen)
+/* The fixed-size fields, to host order. */
+static void header_fields(const struct kj_disk_header *d, struct kj_header *ret)
 {
-	const struct kj_disk_header *d = buf;
-	struct kj_header h = {0};
-	uint64_t blocks, table_bytes, data_end;
+	struct kj_header h = *ret;
 
-	if (size < sizeof(*d))
-		return kj_errf(-EBADMSG, err, errlen, "header truncated");
-	if (memcmp(d->magic, KJ_IMG_MAGIC, 8))
-		return kj_errf(-EBADMSG, err, errlen, "header magic missing");
-	h.header_crc = le32toh(d->header_crc);
-	if (crc32c(0, d, offsetof(struct kj_disk_header, header_crc)) != h.header_crc)
-		return kj_errf(-EBADMSG, err, errlen, "header checksum mismatch");
-	h.version_major = le16toh(d->version_major);
-	h.version_minor = le16toh(d->version_minor);
-	h.incompat_flags = le32toh(d->incompat_flags);
-	h.compat_flags = le32toh(d->compat_flags);
-	if (h.version_major != KJ_VERSION_MAJOR)
-		return kj_errf(-EPROTONOSUPPORT, err, errlen,
-			    "format version %u.%u is not supported (this kjump reads %u.x)",
-			    h.version_major, h.version_minor, KJ_VERSION_MAJOR);
-	if (h.incompat_flags & ~KJ_INCOMPAT_KNOWN)
-		return kj_errf(-EPROTONOSUPPORT, err, errlen,
-			    "image uses features unknown to this kjump (incompat 0x%x)",
-			    h.incompat_flags);
 	h.page_size = le32toh(d->page_size);
 	h.arch = le32toh(d->arch);
 	h.compression = le32toh(d->compression);
@@ -101,6 +80,15 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 	memcpy(h.release, d->release, sizeof(d->release));
 	h.release[sizeof(d->release)] = 0;
 	memcpy(h.orig_sig, d->orig_sig, KJ_SIG_LEN);
+	*ret = h;
+}
+
+/* Sizes and places: every count consistent, every area inside the image and in order. */
+static int header_geometry(const struct kj_disk_header *d, struct kj_header *ret, char *err,
+			   size_t errlen)
+{
+	struct kj_header h = *ret;
+	uint64_t blocks, table_bytes, data_end;
 
 	if (h.page_size != KJ_IMG_PAGE)
 		return kj_errf(-EPROTONOSUPPORT, err, errlen, "page size %u is not supported",
@@ -134,6 +122,16 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 		return kj_errf(-EBADMSG, err, errlen, "bad block index location");
 	if (h.data_bytes < h.nr_blocks * sizeof(struct kj_disk_block))
 		return kj_errf(-EBADMSG, err, errlen, "data size too small for its blocks");
+	*ret = h;
+	return 0;
+}
+
+/* The region, the firmware map and the EFI runtime map: every entry non-empty. */
+static int header_arrays(const struct kj_disk_header *d, struct kj_header *ret, char *err,
+			 size_t errlen)
+{
+	struct kj_header h = *ret;
+
 	for (uint32_t i = 0; i < h.nr_region; i++) {
 		h.region[i].start = le64toh(d->region[i].start);
 		h.region[i].end = le64toh(d->region[i].end);
@@ -160,6 +158,39 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 				return kj_errf(-EBADMSG, err, errlen, "bad EFI runtime map entry %u", i);
 		}
 	}
+	*ret = h;
+	return 0;
+}
+
+int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err,
+		    size_t errlen)
+{
+	const struct kj_disk_header *d = buf;
+	struct kj_header h = {0};
+	int rc;
+
+	if (size < sizeof(*d))
+		return kj_errf(-EBADMSG, err, errlen, "header truncated");
+	if (memcmp(d->magic, KJ_IMG_MAGIC, 8))
+		return kj_errf(-EBADMSG, err, errlen, "header magic missing");
+	h.header_crc = le32toh(d->header_crc);
+	if (crc32c(0, d, offsetof(struct kj_disk_header, header_crc)) != h.header_crc)
+		return kj_errf(-EBADMSG, err, errlen, "header checksum mismatch");
+	h.version_major = le16toh(d->version_major);
+	h.version_minor = le16toh(d->version_minor);
+	h.incompat_flags = le32toh(d->incompat_flags);
+	h.compat_flags = le32toh(d->compat_flags);
+	if (h.version_major != KJ_VERSION_MAJOR)
+		return kj_errf(-EPROTONOSUPPORT, err, errlen,
+			    "format version %u.%u is not supported (this kjump reads %u.x)",
+			    h.version_major, h.version_minor, KJ_VERSION_MAJOR);
+	if (h.incompat_flags & ~KJ_INCOMPAT_KNOWN)
+		return kj_errf(-EPROTONOSUPPORT, err, errlen,
+			    "image uses features unknown to this kjump (incompat 0x%x)",
+			    h.incompat_flags);
+	header_fields(d, &h);
+	if ((rc = header_geometry(d, &h, err, errlen)) < 0 || (rc = header_arrays(d, &h, err, errlen)) < 0)
+		return rc;
 	*ret = h;
 	return 0;
 }
