@@ -443,17 +443,98 @@ out:
 	kj_plan_free(&plan);
 }
 
+/* The memory to save: an ELF core's segments, --ranges, or (devmem) A's RAM. Returns an
+ * exit status, or -1 to go on. */
+static int open_source(const struct kj_root *root, const struct args *a, struct src *s,
+		       struct kj_ranges *ranges)
+{
+	char err[256];
+	int rc;
+
+	if (a->elf) {
+		if ((rc = kj_elfcore_open(a->elf, &s->elf, err, sizeof(err))) < 0) {
+			log_error("%s", err);
+			return KJ_EXIT_FAILURE;
+		}
+		return kj_elfcore_ranges(&s->elf, ranges) < 0 ? KJ_EXIT_FAILURE : -1;
+	}
+	if ((rc = kj_backend_open(a->memory, root, 0, &s->be)) < 0) {
+		log_error("cannot open memory source %s: %s", a->memory, strerror(-rc));
+		return KJ_EXIT_FAILURE;
+	}
+	if (!a->ranges)
+		return devmem_ranges(root, ranges) < 0 ? KJ_EXIT_FAILURE : -1;
+	if (kj_ranges_parse(a->ranges, ranges) < 0) {
+		log_error("invalid --ranges '%s'", a->ranges);
+		return KJ_EXIT_USAGE;
+	}
+	kj_ranges_page_align(ranges, KJ_PAGE_SIZE);
+	return -1;
+}
+
+/* Before anything is written: something to save, the jump-back entry among it (else
+ * the image could never be resumed), /dev/mem limited to A's memory. */
+static int check_source(const struct args *a, const struct kj_write_opts *wo, struct src *s,
+			const struct kj_ranges *ranges)
+{
+	uint64_t page = ALIGN_DOWN(wo->entry, KJ_PAGE_SIZE);
+	int rc;
+
+	if (ranges->n == 0) {
+		log_error("no memory to save");
+		return -ENODATA;
+	}
+	if (!kj_ranges_contains(ranges, page, page + KJ_PAGE_SIZE)) {
+		log_error("the jump-back entry 0x%llx lies outside every range to save: such an "
+			  "image could never be resumed", (unsigned long long)wo->entry);
+		return -EINVAL;
+	}
+	/* A's memory only: never ours, never MMIO */
+	if (s->be && s->be->kind == KJ_BACKEND_DEVMEM && !a->ranges &&
+	    (rc = kj_backend_set_windows(s->be, ranges)) < 0) {
+		log_error("cannot set up the memory windows: %s", strerror(-rc));
+		return rc;
+	}
+	s->total = kj_ranges_total(ranges);
+	return 0;
+}
+
+/* Write the image, with progress and the rate at the end. */
+static int save(const struct args *a, const struct kj_write_opts *wo, struct src *s,
+		const struct kj_ranges *ranges, struct kj_imgdev *dev)
+{
+	struct kj_write_stats st;
+	char err[256] = "";
+	double t0, dt;
+	int rc;
+
+	log_info("saving %llu MiB in %zu ranges to %s (%s)", (unsigned long long)(s->total >> 20),
+		 ranges->n, a->output, a->compression == KJ_COMP_LZO ? "lzo" : "uncompressed");
+	kj_progress_start(&s->prog, "saving");
+	t0 = kj_now();
+	rc = kj_image_write(dev, wo, src_read, s, ranges, &st, err, sizeof(err));
+	if (rc < 0) {
+		/* The writer invalidated any older image first and commits last: nothing
+		 * resumable is left behind. */
+		log_error("%s", err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	dt = kj_now() - t0;
+	log_info("saved %llu pages (%llu MiB, %llu zero pages) as %llu MiB in %.2f s, %.1f MB/s",
+		 (unsigned long long)st.total_pages, (unsigned long long)(st.total_pages >> 8),
+		 (unsigned long long)st.zero_pages, (unsigned long long)(st.image_bytes >> 20), dt,
+		 kj_mbps(st.total_pages << KJ_PAGE_SHIFT, dt));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {0};
 	struct kj_root root;
 	struct kj_write_opts *wo = NULL;
-	struct kj_write_stats st;
 	struct kj_imgdev dev = KJ_IMGDEV_CLOSED;
 	struct src s = {0};
 	_cleanup_ranges_ struct kj_ranges ranges = {0};
-	char err[256] = "";
-	double t0;
 	int rc, ret = KJ_EXIT_FAILURE;
 
 	atexit(kj_close_stdout);
@@ -472,78 +553,18 @@ int main(int argc, char **argv)
 		return KJ_EXIT_FAILURE;
 	if (fill_metadata(&root, &a, wo) < 0)
 		goto out;
-
-	if (a.elf) {
-		if ((rc = kj_elfcore_open(a.elf, &s.elf, err, sizeof(err))) < 0) {
-			log_error("%s", err);
-			goto out;
-		}
-		if ((rc = kj_elfcore_ranges(&s.elf, &ranges)) < 0)
-			goto out;
-	} else {
-		if ((rc = kj_backend_open(a.memory, &root, 0, &s.be)) < 0) {
-			log_error("cannot open memory source %s: %s", a.memory, strerror(-rc));
-			goto out;
-		}
-		if (a.ranges) {
-			if (kj_ranges_parse(a.ranges, &ranges) < 0) {
-				log_error("invalid --ranges '%s'", a.ranges);
-				ret = KJ_EXIT_USAGE;
-				goto out;
-			}
-			kj_ranges_page_align(&ranges, KJ_PAGE_SIZE);
-		} else if ((rc = devmem_ranges(&root, &ranges)) < 0)
-			goto out;
-	}
-	if (ranges.n == 0) {
-		log_error("no memory to save");
+	if ((rc = open_source(&root, &a, &s, &ranges)) >= 0) {
+		ret = rc;
 		goto out;
 	}
-	if (!kj_ranges_contains(&ranges, ALIGN_DOWN(wo->entry, KJ_PAGE_SIZE),
-				ALIGN_DOWN(wo->entry, KJ_PAGE_SIZE) + KJ_PAGE_SIZE)) {
-		log_error("the jump-back entry 0x%llx lies outside every range to save: such an "
-			  "image could never be resumed", (unsigned long long)wo->entry);
+	if (check_source(&a, wo, &s, &ranges) < 0 || open_output(&a, &dev) < 0 ||
+	    (a.extents && set_extents(&a, &dev) < 0) || save(&a, wo, &s, &ranges, &dev) < 0)
 		goto out;
-	}
-	/* A's memory only: never ours, never MMIO */
-	if (s.be && s.be->kind == KJ_BACKEND_DEVMEM && !a.ranges &&
-	    (rc = kj_backend_set_windows(s.be, &ranges)) < 0) {
-		log_error("cannot set up the memory windows: %s", strerror(-rc));
-		goto out;
-	}
-	s.total = kj_ranges_total(&ranges);
-	if (open_output(&a, &dev) < 0)
-		goto out;
-	if (a.extents && set_extents(&a, &dev) < 0)
-		goto out;
-
-	log_info("saving %llu MiB in %zu ranges to %s (%s)",
-		 (unsigned long long)(s.total >> 20), ranges.n, a.output,
-		 a.compression == KJ_COMP_LZO ? "lzo" : "uncompressed");
-	kj_progress_start(&s.prog, "saving");
-	t0 = kj_now();
-	rc = kj_image_write(&dev, wo, src_read, &s, &ranges, &st, err, sizeof(err));
-	if (rc < 0) {
-		log_error("%s", err[0] ? err : strerror(-rc));
-		/* The writer invalidated any older image first and commits last: nothing
-		 * resumable is left behind. */
-		goto out;
-	}
-	{
-		double dt = kj_now() - t0;
-		log_info("saved %llu pages (%llu MiB, %llu zero pages) as %llu MiB in %.2f s, "
-			 "%.1f MB/s",
-			 (unsigned long long)st.total_pages,
-			 (unsigned long long)(st.total_pages >> 8), (unsigned long long)st.zero_pages,
-			 (unsigned long long)(st.image_bytes >> 20), dt,
-			 kj_mbps(st.total_pages << KJ_PAGE_SHIFT, dt));
-	}
 	ret = KJ_EXIT_OK;
 out:
-	if (ret != 0 && a.abort_jump && wo && wo->entry) {
+	if (ret != KJ_EXIT_OK && a.abort_jump && wo && wo->entry)
 		abort_jump(&root, wo->entry, &dev,
 			   kj_log_last_error()[0] ? kj_log_last_error() : "kjump-save failed");
-	}
 	kj_imgdev_close(&dev);
 	kj_backend_close(s.be);
 	kj_elfcore_close(&s.elf);
