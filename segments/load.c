@@ -540,6 +540,86 @@ static void finish_table(struct pipeline *pl, struct walker *w, uint64_t consume
 		zero_flush(pl, w);
 }
 
+/* The pipeline's memory: job slots with their run and block lists, and the group
+ * buffers (one per worker and one the dispatcher reads ahead into). */
+static int pipeline_alloc(struct pipeline *pl, struct walker *w, unsigned nthreads)
+{
+	const struct kj_header *h = &pl->img->hdr;
+
+	pl->nslots = 2 * (size_t)nthreads + 4; /* jobs are small: plenty queue */
+	pl->nbufs = (size_t)nthreads + 1;
+	pl->bufs = calloc(pl->nbufs, sizeof(*pl->bufs));
+	pl->runs_cap = MAX(MAX((size_t)h->block_pages, (size_t)GROUP_PAGES), (size_t)ZERO_JOB_RUNS);
+	pl->slots = calloc(pl->nslots, sizeof(*pl->slots));
+	if (!pl->slots || !pl->bufs)
+		return -ENOMEM;
+	/* Every slot and both jobs being built own one run list and one block list;
+	 * publishing swaps them. */
+	for (size_t i = 0; i < pl->nslots + 2; i++) {
+		struct slot *sl = i < pl->nslots ? &pl->slots[i] : i == pl->nslots ? &w->data : &w->zero;
+		sl->runs = malloc(pl->runs_cap * sizeof(struct run));
+		sl->blocks = malloc(GROUP_BLOCKS * sizeof(struct blockjob));
+		if (!sl->runs || !sl->blocks)
+			return -ENOMEM;
+	}
+	for (; pl->nfree < pl->nbufs; pl->nfree++)
+		if (posix_memalign((void **)&pl->bufs[pl->nfree], KJ_PAGE_SIZE,
+				   GROUP_BUF((size_t)h->block_pages << KJ_PAGE_SHIFT)))
+			return -ENOMEM;
+	return 0;
+}
+
+static void pipeline_free(struct pipeline *pl, struct walker *w)
+{
+	for (size_t i = 0; pl->slots && w && i < pl->nslots + 2; i++) {
+		struct slot *sl = i < pl->nslots ? &pl->slots[i] : i == pl->nslots ? &w->data : &w->zero;
+		free(sl->runs);
+		free(sl->blocks);
+	}
+	for (size_t i = 0; pl->bufs && i < pl->nfree; i++)
+		free(pl->bufs[i]);
+	free(pl->bufs);
+	free(pl->slots);
+}
+
+/* The dispatcher: every block header from the index, in order, into groups for the
+ * workers; then the table's remaining zero runs and the commit record's totals. */
+static void dispatch(struct pipeline *pl, struct walker *w)
+{
+	const struct kj_header *h = &pl->img->hdr;
+	uint64_t consumed = 0, last_report = 0;
+	uint32_t chain = 0;
+
+	for (uint64_t i = 0; i < h->nr_blocks; i++) {
+		const struct blockjob *b;
+		if (next_block(pl, w, i, consumed) < 0)
+			return;
+		b = &w->data.blocks[w->data.nblocks - 1];
+		chain = crc32c(chain, b->hdr, HDR_SIZE);
+		consumed += HDR_SIZE + b->blk.stored_len;
+		if (consumed - last_report >= (64u << 20)) {
+			last_report = consumed;
+			report(pl);
+		}
+	}
+	if (!pipeline_failed(pl))
+		finish_table(pl, w, consumed, chain);
+}
+
+/* Tell the workers to finish, wait for them, take back what a failure left queued. */
+static void pipeline_stop(struct pipeline *pl, pthread_t *tids, unsigned started)
+{
+	pthread_mutex_lock(&pl->lock);
+	pl->done = 1;
+	pthread_cond_broadcast(&pl->cond);
+	pthread_mutex_unlock(&pl->lock);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	for (size_t i = 0; i < pl->nslots; i++)
+		if (pl->slots[i].busy && pl->slots[i].in)
+			pl->bufs[pl->nfree++] = pl->slots[i].in;
+}
+
 int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_load_opts *o,
 		  char *err, size_t errlen)
 {
@@ -549,8 +629,6 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 	unsigned nthreads = o->threads ? o->threads : kj_default_threads();
 	pthread_t *tids = NULL;
 	unsigned started = 0;
-	uint64_t consumed = 0, last_report = 0;
-	uint32_t chain = 0;
 	int rc = 0;
 
 	if (!plan && !o->verify_only)
@@ -559,72 +637,26 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 		return -ENOPKG;
 	pthread_mutex_init(&pl.lock, NULL);
 	pthread_cond_init(&pl.cond, NULL);
-	/* Jobs are small and plenty queue; the group buffers they carry are the memory:
-	 * one per worker and one that the dispatcher reads ahead into. */
-	pl.nslots = 2 * (size_t)nthreads + 4;
-	pl.nbufs = (size_t)nthreads + 1;
-	pl.bufs = calloc(pl.nbufs, sizeof(*pl.bufs));
-	pl.runs_cap = MAX(MAX((size_t)h->block_pages, (size_t)GROUP_PAGES), (size_t)ZERO_JOB_RUNS);
-	pl.slots = calloc(pl.nslots, sizeof(*pl.slots));
 	tids = calloc(nthreads, sizeof(*tids));
 	w = calloc(1, sizeof(*w));
+	if (!tids || !w || (rc = pipeline_alloc(&pl, w, nthreads)) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	pl.direct = o->direct_io && img->dev->direct_fd >= 0 &&
 		    (o->direct_io == 2 || !data_is_cached(img->dev, h->data_off, h->data_bytes));
 	if (!pl.direct)
 		/* The kernel's readahead then keeps the disk busy ahead of the workers. */
 		posix_fadvise(img->dev->fd, (off_t)img->dev->base, 0, POSIX_FADV_SEQUENTIAL);
-	if (!pl.slots || !tids || !w || !pl.bufs) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* Every slot and both jobs being built own one run list and one block list;
-	 * publishing swaps them. */
-	for (size_t i = 0; i < pl.nslots + 2; i++) {
-		struct slot *sl = i < pl.nslots ? &pl.slots[i] : i == pl.nslots ? &w->data : &w->zero;
-		sl->runs = malloc(pl.runs_cap * sizeof(struct run));
-		sl->blocks = malloc(GROUP_BLOCKS * sizeof(struct blockjob));
-		if (!sl->runs || !sl->blocks) {
-			rc = -ENOMEM;
-			goto out;
-		}
-	}
-	for (; pl.nfree < pl.nbufs; pl.nfree++)
-		if (posix_memalign((void **)&pl.bufs[pl.nfree], KJ_PAGE_SIZE,
-				   GROUP_BUF((size_t)h->block_pages << KJ_PAGE_SHIFT))) {
-			rc = -ENOMEM;
-			goto out;
-		}
 	kj_range_cursor_init(&w->cur, img);
 	for (; started < nthreads; started++)
 		if (pthread_create(&tids[started], NULL, worker, &pl)) {
 			rc = -EAGAIN;
-			goto stop;
-		}
-
-	for (uint64_t i = 0; i < h->nr_blocks; i++) {
-		const struct blockjob *b;
-		if (next_block(&pl, w, i, consumed) < 0)
 			break;
-		b = &w->data.blocks[w->data.nblocks - 1];
-		chain = crc32c(chain, b->hdr, HDR_SIZE);
-		consumed += HDR_SIZE + b->blk.stored_len;
-		if (consumed - last_report >= (64u << 20)) {
-			last_report = consumed;
-			report(&pl);
 		}
-	}
-	if (!pipeline_failed(&pl))
-		finish_table(&pl, w, consumed, chain);
-stop:
-	pthread_mutex_lock(&pl.lock);
-	pl.done = 1;
-	pthread_cond_broadcast(&pl.cond);
-	pthread_mutex_unlock(&pl.lock);
-	for (unsigned t = 0; t < started; t++)
-		pthread_join(tids[t], NULL);
-	for (size_t i = 0; i < pl.nslots; i++) /* jobs left queued by a failure */
-		if (pl.slots[i].busy && pl.slots[i].in)
-			pl.bufs[pl.nfree++] = pl.slots[i].in;
+	if (rc == 0)
+		dispatch(&pl, w);
+	pipeline_stop(&pl, tids, started);
 	if (pl.rc == 0 && rc == 0) {
 		pl.done_bytes += w->zero_bytes * !!o->verify_only; /* never queued */
 		report(&pl);
@@ -634,15 +666,7 @@ stop:
 		snprintf(err, errlen, "%s", pl.err);
 	}
 out:
-	for (size_t i = 0; pl.slots && w && i < pl.nslots + 2; i++) {
-		struct slot *sl = i < pl.nslots ? &pl.slots[i] : i == pl.nslots ? &w->data : &w->zero;
-		free(sl->runs);
-		free(sl->blocks);
-	}
-	for (size_t i = 0; pl.bufs && i < pl.nfree; i++)
-		free(pl.bufs[i]);
-	free(pl.bufs);
-	free(pl.slots);
+	pipeline_free(&pl, w);
 	free(tids);
 	free(w);
 	pthread_mutex_destroy(&pl.lock);
