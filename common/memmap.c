@@ -192,23 +192,24 @@ int kj_iomem_ranges(const struct kj_iomem *io, const char *name, int top_level_o
 	return 0;
 }
 
+/* The top-level "System RAM" of a parse (rc its result), freed. */
+static int ram_of(struct kj_iomem *io, int rc, struct kj_ranges *out)
+{
+	if (rc < 0)
+		return rc;
+	rc = kj_iomem_ranges(io, "System RAM", 1, out);
+	kj_iomem_free(io);
+	return rc;
+}
+
 int kj_iomem_parse_ram(const char *buf, size_t size, struct kj_ranges *out)
 {
 	struct kj_iomem io = {0};
-	int rc = kj_iomem_parse(buf, size, &io);
-	if (rc < 0)
-		return rc;
-	rc = kj_iomem_ranges(&io, "System RAM", 1, out);
-	kj_iomem_free(&io);
-	return rc;
+	return ram_of(&io, kj_iomem_parse(buf, size, &io), out);
 }
 
 int kj_iomem_read_ram(const struct kj_root *root, struct kj_ranges *out)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t size;
-	int rc = kj_root_read_file(root, "/proc/iomem", 1 << 20, &buf, &size);
-	if (rc < 0)
-		return rc;
-	return kj_iomem_parse_ram(buf, size, out);
+	struct kj_iomem io = {0};
+	return ram_of(&io, kj_iomem_read(root, &io), out);
 }

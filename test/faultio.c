@@ -36,6 +36,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "shim.h"
+
 #define SECTOR 512   /* what a disk writes atomically: the unit of a torn write */
 #define BUF_ALIGN 4096 /* journal buffers fit O_DIRECT, should they ever meet it */
 #define OFF_END INT64_MAX
@@ -49,21 +51,7 @@
 		real_;                                                                     \
 	})
 
-static int is_target(int fd)
-{
-	const char *want = getenv("KJ_FAULT_PATH");
-	char link[64], path[4096];
-	ssize_t n;
-
-	if (!want)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return 0;
-	path[n] = 0;
-	return strcmp(path, want) == 0;
-}
+static int is_target(int fd) { return shim_is_target(fd, "KJ_FAULT_PATH"); }
 
 static long long env_ll(const char *name)
 {

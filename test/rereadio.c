@@ -13,21 +13,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static int is_target(int fd)
-{
-	const char *want = getenv("KJ_REREAD_PATH");
-	char link[64], path[4096];
-	ssize_t n;
+#include "shim.h"
 
-	if (!want)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return 0;
-	path[n] = 0;
-	return strcmp(path, want) == 0;
-}
+static int is_target(int fd) { return shim_is_target(fd, "KJ_REREAD_PATH"); }
 
 /* The replacement bytes, parsed once. */
 static size_t replacement(unsigned char *out, size_t max)
