@@ -82,6 +82,85 @@ static int src_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
+/* The source memory: a random map (holes of 0..40 pages, 0 making touching ranges,
+ * runs of 1..200) of random pages, and garbage right after it that must not leak into
+ * the image. Returns the end of the map. */
+static uint64_t make_source(struct src *s, struct kj_ranges *ranges, uint64_t addr,
+			    unsigned nranges, uint8_t *page)
+{
+	for (unsigned r = 0; r < nranges; r++) {
+		uint64_t len = (1 + rnd_below(200)) * PAGE;
+		addr += rnd_below(41) * PAGE;
+		kj_ranges_add(ranges, addr, addr + len);
+		for (uint64_t o = 0; o < len; o += PAGE) {
+			fill_page(page);
+			CHECK_EQ(pwrite(s->fd, page, PAGE, (off_t)(addr + o)), PAGE);
+		}
+		addr += len;
+	}
+	memset(page, 0x3c, PAGE);
+	CHECK_EQ(pwrite(s->fd, page, PAGE, (off_t)addr), PAGE);
+	kj_ranges_normalize(ranges);
+	return addr;
+}
+
+/* The target: sentinel bytes over [lo, hi); for devmem also pages that are zero
+ * already, or zero but their last byte (it zeroes only what is not zero). */
+static void fill_target(const char *path, uint64_t lo, uint64_t hi, int devmem,
+			const struct kj_ranges *ranges)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	uint8_t *fill = malloc(hi - lo);
+
+	memset(fill, SENTINEL, hi - lo);
+	for (uint64_t o = 0; devmem && o < hi - lo; o += PAGE) {
+		uint64_t kind = rnd_below(3);
+		if (kind && kj_ranges_contains(ranges, lo + o, lo + o + PAGE))
+			memset(fill + o, 0, PAGE - (kind == 2));
+	}
+	CHECK_EQ(pwrite(fd, fill, hi - lo, (off_t)lo), (ssize_t)(hi - lo));
+	close(fd);
+	free(fill);
+}
+
+/* Every saved page of [lo, hi) restored, every other one still the sentinel, nothing
+ * past hi; the staged segments hold their pages. */
+static void compare_window(unsigned iter, struct src *s, const char *out_path, uint64_t lo,
+			   uint64_t hi, const struct kj_ranges *ranges, struct kj_plan *plan)
+{
+	uint8_t *a = malloc(hi - lo), *b = malloc(hi - lo);
+	int fd = open(out_path, O_RDONLY);
+	struct stat stt;
+
+	CHECK_EQ(pread(fd, b, hi - lo, (off_t)lo), (ssize_t)(hi - lo));
+	fstat(fd, &stt);
+	CHECK_EQ((uint64_t)stt.st_size, hi); /* nothing written past the window */
+	close(fd);
+	src_read(s, lo, a, hi - lo);
+	for (uint64_t o = 0; o < hi - lo; o += PAGE) {
+		uint64_t pa = lo + o;
+		int saved = kj_ranges_contains(ranges, pa, pa + PAGE);
+		int ok = 1;
+		if (saved)
+			ok = !memcmp(a + o, b + o, PAGE);
+		else
+			for (size_t k = 0; k < PAGE && ok; k++)
+				ok = b[o + k] == SENTINEL;
+		if (!ok) {
+			fprintf(stderr, "iteration %u: page 0x%llx %s\n", iter, (unsigned long long)pa,
+				saved ? "differs from the source" : "was written outside the ranges");
+			CHECK(ok);
+			break;
+		}
+	}
+	for (size_t i = 0; i < plan->staged.n; i++) {
+		const struct kj_range *r = &plan->staged.r[i];
+		CHECK(!memcmp(kj_plan_segment(plan, i), a + (r->start - lo), r->end - r->start));
+	}
+	free(a);
+	free(b);
+}
+
 static int one(unsigned iter, uint32_t comp, const char *dir)
 {
 	char mem_path[256], swap_path[256], out_path[256], spec[300], err[256] = "";
@@ -98,7 +177,7 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 	struct src s;
 	uint64_t addr = ((uint64_t)0x8000 + rnd_below(0x8000)) * PAGE, lo_addr, hi_addr;
 	unsigned nranges = 1 + (unsigned)rnd_below(10);
-	uint8_t *page = malloc(PAGE), *a = NULL, *b = NULL;
+	uint8_t *page = malloc(PAGE);
 	int fails = kj_test_failures, rc;
 
 	snprintf(mem_path, sizeof(mem_path), "%s/mem", dir);
@@ -110,22 +189,7 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 	s.fd = open(mem_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	CHECK(s.fd >= 0);
 
-	/* Random map: holes of 0..40 pages (0 makes touching ranges), runs of 1..200. */
-	for (unsigned r = 0; r < nranges; r++) {
-		uint64_t len = (1 + rnd_below(200)) * PAGE;
-		addr += rnd_below(41) * PAGE;
-		kj_ranges_add(&ranges, addr, addr + len);
-		for (uint64_t o = 0; o < len; o += PAGE) {
-			fill_page(page);
-			CHECK_EQ(pwrite(s.fd, page, PAGE, (off_t)(addr + o)), PAGE);
-		}
-		addr += len;
-	}
-	/* Garbage right outside the ranges must not leak into the image. */
-	memset(page, 0x3c, PAGE);
-	CHECK_EQ(pwrite(s.fd, page, PAGE, (off_t)addr), PAGE);
-	kj_ranges_normalize(&ranges);
-
+	addr = make_source(&s, &ranges, addr, nranges, page);
 	wo->compression = comp;
 	static const uint32_t bp[] = {1, 3, 16, 64, 256};
 	wo->block_pages = bp[rnd_below(5)];
@@ -169,20 +233,7 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 	/* Target: sentinel bytes around the whole map. */
 	lo_addr -= 16 * PAGE;
 	hi_addr += 16 * PAGE;
-	{
-		int fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-		uint8_t *fill = malloc(hi_addr - lo_addr);
-		memset(fill, SENTINEL, hi_addr - lo_addr);
-		/* devmem zeroes only the pages that are not already zero: give it both. */
-		for (uint64_t o = 0; devmem && o < hi_addr - lo_addr; o += PAGE) {
-			uint64_t kind = rnd_below(3);
-			if (kind && kj_ranges_contains(&ranges, lo_addr + o, lo_addr + o + PAGE))
-				memset(fill + o, 0, PAGE - (kind == 2));
-		}
-		CHECK_EQ(pwrite(fd, fill, hi_addr - lo_addr, (off_t)lo_addr), (ssize_t)(hi_addr - lo_addr));
-		close(fd);
-		free(fill);
-	}
+	fill_target(out_path, lo_addr, hi_addr, devmem, &ranges);
 	snprintf(spec, sizeof(spec), "file:%s", out_path);
 	CHECK_EQ(kj_root_init(&root, dir), 0);
 	CHECK_EQ(kj_backend_open(devmem ? "devmem" : spec, &root, 1, &be), 0);
@@ -192,8 +243,7 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 		CHECK_EQ(kj_backend_set_windows(be, &w), 0);
 		kj_ranges_free(&w);
 	}
-	plan.be = be;
-	plan.write_all = 1;
+	kj_plan_set_target(&plan, be, 1);
 	lo.threads = 1 + (unsigned)rnd_below(4);
 	rc = kj_image_load(&img, &plan, &lo, err, sizeof(err));
 	if (rc < 0)
@@ -202,45 +252,12 @@ static int one(unsigned iter, uint32_t comp, const char *dir)
 	kj_backend_close(be);
 	kj_image_close(&img);
 
-	/* Compare the whole window. */
-	a = malloc(hi_addr - lo_addr);
-	b = malloc(hi_addr - lo_addr);
-	{
-		int fd = open(out_path, O_RDONLY);
-		struct stat stt;
-		CHECK_EQ(pread(fd, b, hi_addr - lo_addr, (off_t)lo_addr), (ssize_t)(hi_addr - lo_addr));
-		fstat(fd, &stt);
-		CHECK_EQ((uint64_t)stt.st_size, hi_addr); /* nothing written past the window */
-		close(fd);
-	}
-	src_read(&s, lo_addr, a, hi_addr - lo_addr);
-	for (uint64_t o = 0; o < hi_addr - lo_addr; o += PAGE) {
-		uint64_t pa = lo_addr + o;
-		int saved = kj_ranges_contains(&ranges, pa, pa + PAGE);
-		int ok = 1;
-		if (saved)
-			ok = !memcmp(a + o, b + o, PAGE);
-		else
-			for (size_t k = 0; k < PAGE && ok; k++)
-				ok = b[o + k] == SENTINEL;
-		if (!ok) {
-			fprintf(stderr, "iteration %u: page 0x%llx %s\n", iter, (unsigned long long)pa,
-				saved ? "differs from the source" : "was written outside the ranges");
-			CHECK(ok);
-			break;
-		}
-	}
-	for (size_t i = 0; i < plan.staged.n; i++) {
-		const struct kj_range *r = &plan.staged.r[i];
-		CHECK(!memcmp(plan.seg_buf[i], a + (r->start - lo_addr), r->end - r->start));
-	}
+	compare_window(iter, &s, out_path, lo_addr, hi_addr, &ranges, &plan);
 	kj_plan_free(&plan);
 	kj_imgdev_close(&dev);
 	kj_ranges_free(&ranges);
 	kj_ranges_free(&ram);
 	close(s.fd);
-	free(a);
-	free(b);
 	free(page);
 	free(wo);
 	return kj_test_failures != fails;
