@@ -145,6 +145,17 @@ static int header_arrays(const struct kj_disk_header *d, struct kj_header *ret, 
 		if (h.memmap[i].end <= h.memmap[i].start)
 			return kj_errf(-EBADMSG, err, errlen, "bad memory map entry %u", i);
 	}
+	if (h.compat_flags & KJ_COMPAT_FILTER) {
+		h.filter.state = le32toh(d->filter.state);
+		h.filter.mode = le32toh(d->filter.mode);
+		h.filter.free_pages = le64toh(d->filter.free_pages);
+		h.filter.offline_pages = le64toh(d->filter.offline_pages);
+		h.filter.poison_pages = le64toh(d->filter.poison_pages);
+		h.filter.a_free_pages = le64toh(d->filter.a_free_pages);
+		memcpy(h.filter.reason, d->filter.reason, sizeof(d->filter.reason));
+		if (h.filter.state > KJ_FILTER_OFF || h.filter.mode > KJ_FILTER_ZERO)
+			return kj_errf(-EBADMSG, err, errlen, "bad page filter record");
+	}
 	if (h.compat_flags & KJ_COMPAT_EFI_RT) {
 		h.nr_efi_rt = le32toh(d->nr_efi_rt);
 		h.efi_rt_crc = le32toh(d->efi_rt_crc);
@@ -282,6 +293,15 @@ void kj_header_encode(const struct kj_header *h, struct kj_disk_header *d)
 		d->memmap[i].start = htole64(h->memmap[i].start);
 		d->memmap[i].end = htole64(h->memmap[i].end);
 		d->memmap[i].type = htole32(h->memmap[i].type);
+	}
+	if (h->compat_flags & KJ_COMPAT_FILTER) {
+		d->filter.state = htole32(h->filter.state);
+		d->filter.mode = htole32(h->filter.mode);
+		d->filter.free_pages = htole64(h->filter.free_pages);
+		d->filter.offline_pages = htole64(h->filter.offline_pages);
+		d->filter.poison_pages = htole64(h->filter.poison_pages);
+		d->filter.a_free_pages = htole64(h->filter.a_free_pages);
+		memcpy(d->filter.reason, h->filter.reason, strnlen(h->filter.reason, sizeof(d->filter.reason)));
 	}
 	if (h->compat_flags & KJ_COMPAT_EFI_RT) {
 		d->nr_efi_rt = htole32(h->nr_efi_rt);

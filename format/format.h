@@ -14,6 +14,7 @@
 #define KJ_VERSION_MINOR 1
 #define KJ_INCOMPAT_KNOWN 0u
 #define KJ_COMPAT_EFI_RT 1u /* 1.1: the header holds the EFI runtime map */
+#define KJ_COMPAT_FILTER 2u /* 1.1: the header says what the page filter left out */
 #define KJ_ARCH_X86_64 62u /* EM_X86_64 */
 
 #define KJ_SWAP_SIG_OFF (KJ_IMG_PAGE - 10)
@@ -31,7 +32,7 @@
 #define KJ_DATA_OFF ((uint64_t)2 * KJ_IMG_PAGE)
 #define KJ_MAX_REGION 16
 #define KJ_MAX_MEMMAP 128
-#define KJ_MAX_EFI_RT 16 /* entries kept in the header; the CRC covers them all */
+#define KJ_MAX_EFI_RT 12 /* entries kept in the header; the CRC covers them all */
 #define KJ_DEFAULT_BLOCK_PAGES 64
 #define KJ_MAX_BLOCK_PAGES 256 /* 1 MiB */
 
@@ -106,6 +107,23 @@ struct kj_disk_efi_rt {
 } __attribute__((packed));
 _Static_assert(sizeof(struct kj_disk_efi_rt) == 32, "");
 
+/* The page filter's outcome. */
+enum kj_filter_state {
+	KJ_FILTER_NONE = 0, /* not asked for (no VMCOREINFO): everything saved */
+	KJ_FILTER_ON = 1,   /* free, offline, poisoned pages left out (or zeroed) */
+	KJ_FILTER_OFF = 2,  /* asked for, but unsafe here: everything saved; reason says why */
+};
+enum kj_filter_mode { KJ_FILTER_OMIT = 0, KJ_FILTER_ZERO = 1 };
+
+struct kj_disk_filter {
+	uint32_t state; /* enum kj_filter_state */
+	uint32_t mode;  /* enum kj_filter_mode: free pages left out, or saved as zero */
+	uint64_t free_pages, offline_pages, poison_pages;
+	uint64_t a_free_pages; /* A's own count of free pages, 0 when unknown */
+	char reason[88];
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_filter) == 128, "");
+
 struct kj_disk_header {
 	char magic[8];
 	uint16_t version_major;
@@ -138,6 +156,7 @@ struct kj_disk_header {
 	uint32_t nr_efi_rt;  /* KJ_COMPAT_EFI_RT: runtime regions in the map */
 	uint32_t efi_rt_crc; /* CRC32C of all of them as kj_disk_efi_rt records */
 	struct kj_disk_efi_rt efi_rt[KJ_MAX_EFI_RT]; /* the first ones */
+	struct kj_disk_filter filter; /* KJ_COMPAT_FILTER */
 	uint8_t reserved[4];
 	uint32_t header_crc;
 } __attribute__((packed));
@@ -146,6 +165,7 @@ _Static_assert(offsetof(struct kj_disk_header, release) == 128, "");
 _Static_assert(offsetof(struct kj_disk_header, region) == 240, "");
 _Static_assert(offsetof(struct kj_disk_header, memmap) == 496, "");
 _Static_assert(offsetof(struct kj_disk_header, nr_efi_rt) == 3568, "");
+_Static_assert(offsetof(struct kj_disk_header, filter) == 3960, "");
 
 struct kj_disk_range {
 	uint64_t start_pfn;
@@ -205,6 +225,11 @@ struct kj_header {
 		uint32_t type;
 		uint64_t phys, virt, pages;
 	} efi_rt[KJ_MAX_EFI_RT];
+	struct { /* valid with compat_flags & KJ_COMPAT_FILTER */
+		uint32_t state, mode;
+		uint64_t free_pages, offline_pages, poison_pages, a_free_pages;
+		char reason[89];
+	} filter;
 	uint32_t header_crc;
 };
 

@@ -377,6 +377,16 @@ static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_h
 		h->memmap[i].end = o->memmap[i].end;
 		h->memmap[i].type = o->memmap[i].type;
 	}
+	if (o->have_filter) {
+		h->compat_flags |= KJ_COMPAT_FILTER;
+		h->filter.state = o->filter_state;
+		h->filter.mode = o->filter_mode;
+		h->filter.free_pages = o->filter_free;
+		h->filter.offline_pages = o->filter_offline;
+		h->filter.poison_pages = o->filter_poison;
+		h->filter.a_free_pages = o->filter_a_free;
+		snprintf(h->filter.reason, sizeof(h->filter.reason), "%s", o->filter_reason);
+	}
 	if (o->have_efi_rt) {
 		h->compat_flags |= KJ_COMPAT_EFI_RT;
 		h->nr_efi_rt = o->nr_efi_rt;

@@ -32,6 +32,11 @@ struct kj_write_opts {
 	int have_efi_rt;
 	uint32_t nr_efi_rt, efi_rt_crc;
 	struct kj_efi_rt_entry efi_rt[KJ_MAX_EFI_RT];
+	/* The page filter's outcome (have_filter: record it). */
+	int have_filter;
+	uint32_t filter_state, filter_mode;
+	uint64_t filter_free, filter_offline, filter_poison, filter_a_free;
+	char filter_reason[89];
 	/* Testing: stop before the commit record (as a power loss would). */
 	int no_commit;
 };

@@ -145,6 +145,8 @@ static int list_blocks(struct kj_image *img)
 	return 0;
 }
 
+static const char *const filter_states[] = {"not asked for", "on", "off"};
+
 /* info --json, up to the ranges list (left open for them). */
 static void info_json_header(const struct kj_image *img)
 {
@@ -177,6 +179,14 @@ static void info_json_header(const struct kj_image *img)
 		       i ? "," : "", h->memmap[i].start, h->memmap[i].end,
 		       kj_mem_type_to_string(h->memmap[i].type));
 	printf("]");
+	if (h->compat_flags & KJ_COMPAT_FILTER) {
+		printf(",\"filter\":{\"state\":\"%s\",\"mode\":\"%s\",\"free\":%" PRIu64
+		       ",\"offline\":%" PRIu64 ",\"poison\":%" PRIu64 ",\"a_free\":%" PRIu64 ",\"reason\":",
+		       filter_states[h->filter.state], h->filter.mode ? "zero" : "omit", h->filter.free_pages,
+		       h->filter.offline_pages, h->filter.poison_pages, h->filter.a_free_pages);
+		json_str(h->filter.reason);
+		printf("}");
+	}
 	if (h->compat_flags & KJ_COMPAT_EFI_RT) {
 		printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[",
 		       h->nr_efi_rt, h->efi_rt_crc);
@@ -187,6 +197,26 @@ static void info_json_header(const struct kj_image *img)
 		printf("]}");
 	}
 	printf(",\"ranges\":[");
+}
+
+/* The page filter's record: what was left out, or why nothing was. */
+static void print_filter(const struct kj_header *h, char *esc, size_t size)
+{
+	const typeof(h->filter) *f = &h->filter;
+
+	if (!(h->compat_flags & KJ_COMPAT_FILTER))
+		return;
+	printf("page filter:    %s", filter_states[f->state]);
+	if (f->state == KJ_FILTER_ON)
+		printf(" (%s): %" PRIu64 " free, %" PRIu64 " offline, %" PRIu64 " poisoned pages %s",
+		       f->mode == KJ_FILTER_ZERO ? "free pages as zero" : "free pages left out",
+		       f->free_pages, f->offline_pages, f->poison_pages,
+		       f->mode == KJ_FILTER_ZERO ? "zeroed or left out" : "left out");
+	if (f->state == KJ_FILTER_ON && f->a_free_pages)
+		printf("; A counted %" PRIu64 " free", f->a_free_pages);
+	if (f->state == KJ_FILTER_OFF)
+		printf(": %s", kj_escape(f->reason, esc, size));
+	printf("\n");
 }
 
 /* info, up to the ranges. */
@@ -221,6 +251,7 @@ static void info_text_header(const struct kj_image *img)
 	for (uint32_t i = 0; i < h->nr_memmap; i++)
 		printf("firmware map:   0x%" PRIx64 "-0x%" PRIx64 " %s\n", h->memmap[i].start,
 		       h->memmap[i].end, kj_mem_type_to_string(h->memmap[i].type));
+	print_filter(h, esc, sizeof(esc));
 	if (h->compat_flags & KJ_COMPAT_EFI_RT)
 		printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt,
 		       h->efi_rt_crc);

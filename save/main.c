@@ -17,6 +17,7 @@
 #include "jump.h"
 #include "plan.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "log.h"
 #include "macros.h"
 #include "cmdline.h"
@@ -30,7 +31,7 @@
 
 struct args {
 	const char *memory, *elf, *output, *root, *label, *release;
-	const char *ranges, *region, *extents;
+	const char *ranges, *region, *extents, *vmcoreinfo;
 	uint64_t entry, offset, create;
 	int have_entry, abort_jump;
 	uint32_t compression, block_pages;
@@ -65,6 +66,8 @@ static void usage(FILE *f)
 		"      --release STR        A's kernel release to record (default: kjump.release=\n"
 		"                           from /proc/cmdline, else uname -r)\n"
 		"      --abort-jump         when saving fails, leave the reason on the swap area\n"
+		"      --vmcoreinfo ADDR@SIZE  the hibernated kernel's VMCOREINFO note (default\n"
+		"                           kjump.vmcoreinfo=): leave out its free pages\n"
 		"                           and jump back into the hibernated kernel\n"
 		"      --root DIR           read /proc, /sys and /dev under DIR\n"
 		"      --log auto|stderr|kmsg\n"
@@ -89,13 +92,14 @@ static int cmdline_value(const struct kj_root *root, const char *key, char *buf,
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
-	       O_RELEASE, O_ROOT, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT };
+	       O_RELEASE, O_ROOT, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT, O_VMCI };
 	static const struct option opts[] = {
 		{"memory", required_argument, NULL, O_MEMORY},
 		{"elf", required_argument, NULL, O_ELF},
 		{"ranges", required_argument, NULL, O_RANGES},
 		{"extents", required_argument, NULL, O_EXTENTS},
 		{"abort-jump", no_argument, NULL, O_ABORT},
+		{"vmcoreinfo", required_argument, NULL, O_VMCI},
 		{"output", required_argument, NULL, 'o'},
 		{"offset", required_argument, NULL, O_OFFSET},
 		{"create", required_argument, NULL, O_CREATE},
@@ -120,6 +124,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_RANGES: a->ranges = optarg; break;
 		case O_EXTENTS: a->extents = optarg; break;
 		case O_ABORT: a->abort_jump = 1; break;
+		case O_VMCI: a->vmcoreinfo = optarg; break;
 		case 'o': a->output = optarg; break;
 		case O_LABEL: a->label = optarg; break;
 		case O_REGION: a->region = optarg; break;
@@ -181,14 +186,39 @@ struct src {
 	struct kj_elfcore elf;
 	struct kj_progress prog;
 	uint64_t total, done;
+	const struct kj_ranges *zero; /* pages the filter says are zero for A (not read) */
 };
 
+static int src_read_one(struct src *s, uint64_t addr, void *buf, size_t len)
+{
+	return s->be ? s->be->ops->read(s->be, addr, buf, len) : kj_elfcore_read(&s->elf, addr, buf, len);
+}
+
+/* Memory at addr, with the filter's zero pages as zeros (never read: they are free). */
 static int src_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct src *s = ctx;
-	int rc = s->be ? s->be->ops->read(s->be, addr, buf, len) : kj_elfcore_read(&s->elf, addr, buf, len);
+	uint8_t *p = buf;
+	int rc = 0;
+
 	s->done += len;
 	kj_progress_update(&s->prog, s->done, s->total);
+	while (len && rc == 0) {
+		size_t i = s->zero ? kj_ranges_find(s->zero, addr) : 0;
+		const struct kj_range *z = s->zero && i < s->zero->n ? &s->zero->r[i] : NULL;
+		size_t n = len;
+		if (z && z->start <= addr) { /* inside a zero run */
+			n = (size_t)MIN((uint64_t)len, z->end - addr);
+			memset(p, 0, n);
+		} else {
+			if (z && z->start < addr + len)
+				n = (size_t)(z->start - addr);
+			rc = src_read_one(s, addr, p, n);
+		}
+		p += n;
+		addr += n;
+		len -= n;
+	}
 	return rc;
 }
 
@@ -499,6 +529,31 @@ static int check_source(const struct args *a, const struct kj_write_opts *wo, st
 	return 0;
 }
 
+/* The page filter (when the hibernated kernel's VMCOREINFO was handed over): free pages
+ * left out of the ranges, or read as zero. */
+static int apply_filter(const struct kj_root *root, const struct args *a,
+			struct kj_write_opts *wo, struct src *s, struct kj_ranges *ranges,
+			struct save_filter *f)
+{
+	_cleanup_ranges_ struct kj_ranges kept = {0};
+	int rc;
+
+	save_filter_run(root, s->be, wo->entry, ranges, a->vmcoreinfo, wo, f);
+	if (!f->excluded.n)
+		return 0;
+	if (f->zero) {
+		s->zero = &f->excluded;
+		return 0;
+	}
+	if ((rc = kj_ranges_subtract(ranges, &f->excluded, &kept)) < 0)
+		return rc;
+	kj_ranges_free(ranges);
+	*ranges = kept;
+	kept = (struct kj_ranges){0};
+	s->total = kj_ranges_total(ranges);
+	return 0;
+}
+
 /* Write the image, with progress and the rate at the end. */
 static int save(const struct args *a, const struct kj_write_opts *wo, struct src *s,
 		const struct kj_ranges *ranges, struct kj_imgdev *dev)
@@ -535,6 +590,7 @@ int main(int argc, char **argv)
 	struct kj_imgdev dev = KJ_IMGDEV_CLOSED;
 	struct src s = {0};
 	_cleanup_ranges_ struct kj_ranges ranges = {0};
+	struct save_filter filter = {0};
 	int rc, ret = KJ_EXIT_FAILURE;
 
 	atexit(kj_close_stdout);
@@ -557,8 +613,12 @@ int main(int argc, char **argv)
 		ret = rc;
 		goto out;
 	}
-	if (check_source(&a, wo, &s, &ranges) < 0 || open_output(&a, &dev) < 0 ||
-	    (a.extents && set_extents(&a, &dev) < 0) || save(&a, wo, &s, &ranges, &dev) < 0)
+	if (check_source(&a, wo, &s, &ranges) < 0)
+		goto out;
+	if (s.be && (rc = apply_filter(&root, &a, wo, &s, &ranges, &filter)) < 0)
+		goto out;
+	if (open_output(&a, &dev) < 0 || (a.extents && set_extents(&a, &dev) < 0) ||
+	    save(&a, wo, &s, &ranges, &dev) < 0)
 		goto out;
 	ret = KJ_EXIT_OK;
 out:
@@ -568,6 +628,7 @@ out:
 	kj_imgdev_close(&dev);
 	kj_backend_close(s.be);
 	kj_elfcore_close(&s.elf);
+	save_filter_free(&filter);
 	free(wo);
 	return ret;
 }
