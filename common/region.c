@@ -150,7 +150,9 @@ int kj_region_find_conflict(const struct kj_iomem *io, const struct kj_ranges *w
 		 * buffer") without using either; /dev/mem allows the low MiB. */
 		if (e->end <= KJ_LOW_MEM && (!strcmp(e->name, "Reserved") || !strcmp(e->name, "RAM buffer")))
 			continue;
-		if (!strcmp(e->name, "RAM buffer")) {
+		/* placeholders, and pages the command line reserved (memmap=nn$ss: what
+		 * kexec-tools cannot back up): fine where /dev/mem maps them */
+		if (!strcmp(e->name, "RAM buffer") || !strcmp(e->name, "Reserved")) {
 			if (!probe || probe(ud, ALIGN_DOWN(at, KJ_PAGE_SIZE)) == 0)
 				continue;
 			k = KJ_CONFLICT_BUSY;

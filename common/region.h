@@ -35,7 +35,8 @@ enum kj_conflict_kind {
 /* Look for the first /proc/iomem entry overlapping win that a write must not touch.
  * Windows of a bus ("PCI Bus ...") are routing, not memory: skipped (their devices are
  * entries of their own); so are the kernel's "Reserved" page 0 and "RAM buffer" below
- * 1 MiB, which it does not use. "RAM buffer" placeholders are checked with probe(ud, addr),
+ * 1 MiB, which it does not use. "RAM buffer" placeholders and "Reserved" ranges (in the
+ * hibernated system's RAM only by memmap=nn$ss) are checked with probe(ud, addr),
  * which returns 0 when a page at addr can be mapped, else -errno. Returns 1 with the
  * entry and its kind in ret_*, or 0. */
 int kj_region_find_conflict(const struct kj_iomem *io, const struct kj_ranges *win,

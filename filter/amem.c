@@ -2,6 +2,7 @@
 #include "amem.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,38 @@ static const struct kj_redirect *lookup(const struct kj_amem *m, uint64_t pfn)
 	return lo < m->n && m->map[lo].dst == pfn ? &m->map[lo] : NULL;
 }
 
+/* Every page of both stood for by a source; else the missing runs (the first few). */
+static int missing_sources(const struct kj_amem *m, const struct kj_ranges *both, char *err,
+			   size_t errlen)
+{
+	char list[200] = "";
+	size_t runs = 0, o = 0;
+	uint64_t run_start = 0, prev = 0;
+
+	for (size_t i = 0; i < both->n; i++)
+		for (uint64_t p = ALIGN_UP(both->r[i].start, KJ_PAGE_SIZE); p < both->r[i].end; p += KJ_PAGE_SIZE) {
+			if (lookup(m, p >> KJ_PAGE_SHIFT))
+				continue;
+			if (!runs || p != prev + KJ_PAGE_SIZE) {
+				if (runs && runs <= 4 && o < sizeof(list))
+					o += (size_t)snprintf(list + o, sizeof(list) - o, "-0x%llx",
+							      (unsigned long long)(prev + KJ_PAGE_SIZE));
+				runs++;
+				run_start = p;
+				if (runs <= 4 && o < sizeof(list))
+					o += (size_t)snprintf(list + o, sizeof(list) - o, "%s0x%llx",
+							      runs > 1 ? " " : "", (unsigned long long)run_start);
+			}
+			prev = p;
+		}
+	if (!runs)
+		return 0;
+	if (runs <= 4 && o < sizeof(list))
+		snprintf(list + o, sizeof(list) - o, "-0x%llx", (unsigned long long)(prev + KJ_PAGE_SIZE));
+	return kj_errf(-EBADMSG, err, errlen, "kexec list: no source page for %zu run%s of the "
+		       "hibernating kernel's RAM: %s%s", runs, runs > 1 ? "s" : "", list, runs > 4 ? " ..." : "");
+}
+
 /* Sorted, no page twice; sources outside B's RAM; every page of A's RAM in B's RAM
  * stood for. */
 static int check_map(struct kj_amem *m, const struct kj_ranges *a_ram, char *err, size_t errlen)
@@ -101,12 +134,7 @@ static int check_map(struct kj_amem *m, const struct kj_ranges *a_ram, char *err
 	}
 	if ((rc = kj_ranges_intersect(&m->b_ram, a_ram, &both)) < 0)
 		return rc;
-	for (size_t i = 0; i < both.n; i++)
-		for (uint64_t p = ALIGN_UP(both.r[i].start, KJ_PAGE_SIZE); p < both.r[i].end; p += KJ_PAGE_SIZE)
-			if (!lookup(m, p >> KJ_PAGE_SHIFT))
-				return kj_errf(-EBADMSG, err, errlen, "kexec list: no source page for "
-					       "0x%llx", (unsigned long long)p);
-	return 0;
+	return missing_sources(m, &both, err, errlen);
 }
 
 int kj_amem_init_direct(struct kj_amem *m, kj_phys_read_fn read, void *ctx,

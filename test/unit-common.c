@@ -249,6 +249,12 @@ static void test_region(void)
 	kj_ranges_add(&win, 0x400, 0x1000);
 	kj_ranges_add(&win, 0x9f000, 0x9fc00);
 	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 0);
+	/* a page the command line reserved (memmap=4K$0x10000000): fine where it maps */
+	io.e[io.n - 1] = (struct kj_iomem_entry){0x10000000, 0x10001000, 0, "Reserved"};
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_allows, &probed, &e, &kind), 0);
+	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 1);
+	CHECK_EQ(kind, KJ_CONFLICT_BUSY);
+	io.e[io.n - 1] = (struct kj_iomem_entry){0x100000000ull, 0x180000000ull, 0, "PCI Bus 0000:00"};
 	kj_ranges_add(&win, 0xfd000000, 0xfd001000);
 	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 1);
 	CHECK(!strcmp(e.name, "0000:00:02.0"));

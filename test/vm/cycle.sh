@@ -41,6 +41,7 @@ hog_check() {
 (i=0; while :; do i=$((i + 1)); echo "KJTEST: counter $i"; sleep 1; done) &
 sleep 3
 echo "KJTEST: token $(cat /tmp/token)"
+echo "KJTEST: resume cmdline $(kjump-hibernate --resume-cmdline)"
 c=1
 while [ "$c" -le "${cycles:-1}" ]; do
 	echo "KJTEST: hibernating cycle $c"
@@ -113,4 +114,12 @@ check_resumed() {
 # where_kernel LOG PROGRAM: "0xSTART-0xEND inside|outside" from PROGRAM's "this kernel lies at"
 where_kernel() {
 	sed -n "s/.*$2: this kernel lies at \(0x[0-9a-f]*-0x[0-9a-f]*\), \(inside\|outside\).*/\1 \2/p" "$1" | head -1
+}
+
+# resume_region LOG: the region A says its resume kernel must get (cut to its firmware
+# RAM), or the default
+resume_region() {
+	local r
+	r=$(sed -n 's/.*KJTEST: resume cmdline \(memmap=exactmap.*\)$/\1/p' "$1" | head -1)
+	echo "${r:-$REGION}"
 }

@@ -36,8 +36,10 @@ resume_chain() {
 	vm_gpt_disk "$WORK/$v.disk" "${SWAP_MIB:-512}"
 	cycle_qemu "$WORK/$v.0.log" "$mem" "kjtest.cycles=$n ${A_APPEND:-}" "$WORK/a.cpio.gz" "$WORK/$v.disk"
 	TOKEN=$(token_of "$WORK/$v.0.log")
+	cregion=$(resume_region "$WORK/$v.0.log")
+	echo "  $v: resume kernel region: $cregion"
 	for i in $(seq 1 "$n"); do
-		cycle_qemu "$WORK/$v.$i.log" "$mem" "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
+		cycle_qemu "$WORK/$v.$i.log" "$mem" "$cregion resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
 		check_resumed "$v (cycle $i)" "$WORK/$v.$((i - 1)).log" "$WORK/$v.$i.log" "$i"
 		b=$(where_kernel "$WORK/$v.$((i - 1)).log" kjump-save)
 		c=$(where_kernel "$WORK/$v.$i.log" kjump-resume)
