@@ -22,6 +22,39 @@ cycles=$(sed -n 's/.*kjtest.cycles=\([0-9]*\).*/\1/p' /proc/cmdline)
 swapdev=$(sed -n 's/.*kjtest.swap=\([^ ]*\).*/\1/p' /proc/cmdline)
 hog=$(sed -n 's/.*kjtest.hog=\([0-9]*\).*/\1/p' /proc/cmdline)
 head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
+hib_append=$(sed -n 's/.*kjtest.hibernate_append=\([^ ]*\).*/\1/p' /proc/cmdline)
+churn=$(sed -n 's/.*kjtest.churn=\([0-9]*\).*/\1/p' /proc/cmdline)
+keep=$(sed -n 's/.*kjtest.keep=\([0-9]*\).*/\1/p' /proc/cmdline)
+zerocheck=$(sed -n 's/.*kjtest.zerocheck=\([0-9]*\).*/\1/p' /proc/cmdline)
+# kjtest.churn=MiB: memory used and freed again, as on a machine that has run for a
+# while: free memory full of stale data
+if [ -n "$churn" ]; then
+	mkdir -p /run/churn
+	memhog "$churn" /run/churn &
+	cpid=$!
+	while [ ! -f /run/churn/ready ] && kill -0 $cpid 2>/dev/null; do sleep 1; done
+	kill -9 $cpid
+	wait $cpid 2>/dev/null
+	echo "KJTEST: churned $churn MiB"
+fi
+# kjtest.keep=MiB: random data in tmpfs, its checksum compared after each resume
+if [ -n "$keep" ]; then
+	dd if=/dev/urandom of=/tmp/keep bs=1M count="$keep" 2>/dev/null
+	keepsum=$(md5sum </tmp/keep)
+	echo "KJTEST: kept $keep MiB"
+fi
+keep_check() {
+	[ -n "$keep" ] || return 0
+	if [ "$(md5sum </tmp/keep)" = "$keepsum" ]; then echo "KJTEST: kept data intact"
+	else echo "KJTEST: kept data corrupt"; fi
+}
+# kjtest.zerocheck=1: after a resume, most of free memory allocated: every new page
+# must read zero (the kernel's promise; with init_on_free it relies on free pages)
+zero_check() {
+	[ -n "$zerocheck" ] || return 0
+	free=$(awk '/MemFree/ {print int($2 / 1024)}' /proc/meminfo)
+	memhog --zero $((free - 48))
+}
 # kjtest.hog=MiB: a process whose anonymous memory holds a pattern, checked after resuming
 if [ -n "$hog" ]; then
 	mkdir -p /run/hog
@@ -46,10 +79,12 @@ c=1
 while [ "$c" -le "${cycles:-1}" ]; do
 	echo "KJTEST: hibernating cycle $c"
 	kjump-hibernate --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz \
-		--initrd /boot/kjump-save.img
+		--initrd /boot/kjump-save.img --append "$hib_append"
 	rc=$?
 	echo "KJTEST: hibernate returned $rc cycle $c token $(cat /tmp/token)"
 	hog_check
+	keep_check
+	zero_check
 	# the disk still works: write, drop caches, read back
 	echo "kjump cycle $c $(cat /tmp/token)" | dd of=/dev/vda2 bs=512 seek=100 conv=sync 2>/dev/null
 	sync

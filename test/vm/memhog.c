@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* memhog MiB DIR: a workload for the QEMU cycle tests. Fills MiB of anonymous memory
+/* memhog --zero MiB: allocate MiB (a write to each page) and check that every page the
+ * kernel hands out reads zero, as it promises (it may skip clearing free pages it
+ * believes zero: init_on_free). Prints the verdict and exits.
+ * memhog MiB DIR: a workload for the QEMU cycle tests. Fills MiB of anonymous memory
  * with a pseudo-random pattern (every page different, incompressible), creates
  * DIR/ready and waits; on SIGUSR1 it checks every page against the pattern and writes
  * the verdict to DIR/result (and stdout). Its memory must come back intact after a
@@ -8,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,12 +78,38 @@ static void note(const char *dir, const char *name, const char *text)
 		rename(tmp, path);
 }
 
+static int zero_check(size_t mib)
+{
+	size_t pages = mib * 256;
+	volatile uint8_t *m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (m == MAP_FAILED) {
+		perror("memhog: mmap");
+		return 1;
+	}
+	for (size_t p = 0; p < pages; p++) {
+		volatile uint8_t *pg = m + p * PAGE;
+		pg[0] = 0; /* a write fault: a real page, not the zero page */
+		for (unsigned i = 1; i < PAGE; i++)
+			if (pg[i]) {
+				printf("KJTEST: zero check %zu MiB: page %zu of %zu not zero (byte %u = 0x%02x)\n",
+				       mib, p, pages, i, pg[i]);
+				return 1;
+			}
+	}
+	printf("KJTEST: zero check %zu MiB: ok\n", mib);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t mib, pages, bad;
 	char msg[128];
 	uint64_t seed, *m;
 
+	if (argc == 3 && !strcmp(argv[1], "--zero"))
+		return zero_check(strtoul(argv[2], NULL, 10));
 	if (argc != 3 || (mib = strtoul(argv[1], NULL, 10)) == 0) {
 		fprintf(stderr, "usage: memhog MiB DIR\n");
 		return 2;
