@@ -63,12 +63,12 @@ for v in $variants; do
 	case $v in
 	churn | initonfree)
 		extra="kjtest.churn=600 kjtest.keep=100"
-		[ $v = initonfree ] && extra="$extra init_on_free=1"
-		filter_cycle $v 1G "$extra"
+		[ "$v" = initonfree ] && extra="$extra init_on_free=1"
+		filter_cycle "$v" 1G "$extra"
 		vm_expect "$WORK/$v.1.log" "KJTEST: churned 600 MiB" "$v: 600 MiB churned"
 		vm_expect "$WORK/$v.2.log" "KJTEST: kept data intact" "$v: the kept data's checksum holds"
-		check_left_out $v "$WORK/$v.1.log" 500
-		if [ $v = initonfree ]; then
+		check_left_out "$v" "$WORK/$v.1.log" 500
+		if [ "$v" = initonfree ]; then
 			vm_expect "$WORK/$v.1.log" "page filter: zeroing" "$v: under init_on_free free pages are saved as zero"
 		fi
 		;;
