@@ -2,6 +2,10 @@
 # The same workload hibernated twice in QEMU (-m 1G, -smp 2): once by the kernel's own
 # swsusp (resume= on a second disk), once by kjump. Prints both load rates from their
 # own summary lines. Usage: bench/vm-swsusp.sh [FILL_MIB]   (FILL: tmpfs data, default 300)
+# CHURN=MiB: first use and free that much memory (a machine that has run for a while:
+# free memory full of stale data), and compare the pages each one saves: swsusp's
+# "Need to copy N pages" against kjump's non-zero pages (its page filter leaves free
+# pages out). HOG=MiB adds a process with patterned anonymous memory.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 export KJ_BIN=${KJ_BIN:-$src/build} KJ_SRC=$src
@@ -12,8 +16,15 @@ vm_find_kernel
 fill=${1:-300}
 SMP=${KJ_QEMU_CPU:-"-smp 2"}
 
-# A workload with memory worth saving: random data in tmpfs.
+# A workload with memory worth saving: random data in tmpfs (after the churn, if any).
+churn=${CHURN:-} hog=${HOG:-}
 workload="dd if=/dev/urandom of=/tmp/fill bs=1M count=$fill 2>/dev/null; echo 1073741824 >/sys/power/image_size 2>/dev/null"
+if [ -n "$churn" ]; then
+	workload="mkdir -p /run/c; memhog $churn /run/c & p=\$!; while [ ! -f /run/c/ready ]; do sleep 1; done; kill -9 \$p; wait \$p 2>/dev/null; $workload"
+fi
+if [ -n "$hog" ]; then
+	workload="$workload; mkdir -p /run/h; memhog $hog /run/h & while [ ! -f /run/h/ready ]; do sleep 1; done"
+fi
 
 # --- the kernel's own hibernation ---
 vm_gpt_disk "$WORK/sw.disk"
@@ -31,7 +42,8 @@ echo "KJTEST: hibernating with swsusp"
 echo disk >/sys/power/state
 echo "KJTEST: swsusp back: \$(dmesg | grep 'PM: hibernation: Read' | tail -1)"
 SCEN
-vm_initramfs "$WORK/sw.gz" "$WORK/sw.scen"
+vm_initramfs "$WORK/sw.gz" "$WORK/sw.scen" "$KJ_BIN/test/memhog:/usr/bin/memhog"
+# shellcheck disable=SC2086 # $SMP holds QEMU options
 run_sw() { timeout --foreground -k 5 300 qemu-system-x86_64 -accel tcg -nographic -no-reboot $SMP -m 1G \
 	-kernel "$KERNEL" -initrd "$WORK/sw.gz" -append "console=ttyS0 panic=-1 resume=/dev/vdb $1" \
 	-drive "file=$WORK/sw.disk,format=raw,if=virtio" -drive "file=$WORK/swsusp.swap,format=raw,if=virtio" \
@@ -39,17 +51,21 @@ run_sw() { timeout --foreground -k 5 300 qemu-system-x86_64 -accel tcg -nographi
 run_sw "" "$WORK/sw1.log"
 run_sw "" "$WORK/sw2.log"
 sw=$(grep -ao "PM: hibernation: Read [0-9]* kbytes in [0-9.]* seconds ([0-9.]* MB/s)" "$WORK/sw2.log" | tail -1 || true)
+sw_pages=$(grep -ao "Need to copy [0-9]* pages" "$WORK/sw1.log" | tail -1 | tr -dc 0-9 || true)
 
 # --- kjump, the same workload ---
 cycle_prepare
-sed -i "s|^sleep 3\$|$workload; sleep 1|" "$WORK/a.scen"
+# the same workload through the cycle scenario's own knobs (churn, kept data, hog)
+kjargs="kjtest.keep=$fill${churn:+ kjtest.churn=$churn}${hog:+ kjtest.hog=$hog}"
 vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \
 	"$KJ_SRC/scripts/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
-	"$WORK/b.cpio.gz:/boot/kjump-save.img"
+	"$WORK/b.cpio.gz:/boot/kjump-save.img" "$KJ_BIN/test/memhog:/usr/bin/memhog"
 vm_gpt_disk "$WORK/kj.disk" 1024
-CYCLE_QEMU_EXTRA="$SMP" CYCLE_TIMEOUT=300 cycle_qemu "$WORK/kj1.log" 1G "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/kj.disk"
+CYCLE_QEMU_EXTRA="$SMP" CYCLE_TIMEOUT=300 cycle_qemu "$WORK/kj1.log" 1G "kjtest.cycles=1 $kjargs" "$WORK/a.cpio.gz" "$WORK/kj.disk"
 CYCLE_QEMU_EXTRA="$SMP" CYCLE_TIMEOUT=300 cycle_qemu "$WORK/kj2.log" 1G "$REGION resume=/dev/vda1 ${KJ_C_APPEND:-}" "$WORK/c.cpio.gz" "$WORK/kj.disk"
 kj=$(grep -ao "kjump-resume: loaded [0-9]* pages .* MB/s of data)" "$WORK/kj2.log" | tail -1 || true)
+kj_saved=$(grep -ao "kjump-save: saved [0-9]* pages ([0-9]* MiB, [0-9]* zero pages)" "$WORK/kj1.log" | tail -1 || true)
+kj_filter=$(grep -ao "kjump-save: page filter.*" "$WORK/kj1.log" | tail -1 || true)
 
 echo "kernel swsusp: ${sw:-no summary line (see $WORK/sw2.log)}"
 echo "kjump:         ${kj:-no summary line (see $WORK/kj2.log)}"
@@ -57,3 +73,13 @@ echo "kjump:         ${kj:-no summary line (see $WORK/kj2.log)}"
 # non-zero data (zero pages cost it nothing to store).
 sm=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<<"$sw") km=$(sed -n 's/.*(\([0-9.]*\) MB\/s of data).*/\1/p' <<<"$kj")
 [ -n "$sm" ] && [ -n "$km" ] && awk -v k="$km" -v s="$sm" 'BEGIN {printf "kjump / swsusp load rate (data): %.2fx (target 1.5x)\n", k / s}'
+
+if [ -n "$churn" ]; then
+	echo "churn:         $churn MiB used and freed before the workload"
+	echo "swsusp:        ${sw_pages:-?} pages copied"
+	echo "kjump:         ${kj_saved:-?}"
+	echo "               ${kj_filter:-no filter line}"
+	t=$(sed -n 's/.*saved \([0-9]*\) pages.*/\1/p' <<<"$kj_saved") z=$(sed -n 's/.* \([0-9]*\) zero pages.*/\1/p' <<<"$kj_saved")
+	[ -n "$t" ] && [ -n "$z" ] && [ -n "$sw_pages" ] &&
+		awk -v n=$((t - z)) -v s="$sw_pages" 'BEGIN {printf "kjump non-zero pages / swsusp pages: %d / %d = %.2fx (target 1.15x)\n", n, s, n / s}'
+fi

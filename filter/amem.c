@@ -171,6 +171,11 @@ void kj_amem_free(struct kj_amem *m)
 	m->n = m->cap = 0;
 }
 
+const struct kj_redirect *kj_amem_source(const struct kj_amem *m, uint64_t pfn)
+{
+	return lookup(m, pfn);
+}
+
 int kj_amem_read(const struct kj_amem *m, uint64_t pa, void *buf, size_t len)
 {
 	uint8_t *p = buf;

@@ -39,5 +39,7 @@ int kj_amem_init(struct kj_amem *m, kj_phys_read_fn read, void *ctx, uint64_t he
 int kj_amem_init_direct(struct kj_amem *m, kj_phys_read_fn read, void *ctx,
 			const struct kj_ranges *b_ram);
 void kj_amem_free(struct kj_amem *m);
+/* The source page standing for A's page pfn in B's region, or NULL. */
+const struct kj_redirect *kj_amem_source(const struct kj_amem *m, uint64_t pfn);
 /* len bytes of A's memory at pa (may cross pages). -EFAULT for B's own RAM. */
 int kj_amem_read(const struct kj_amem *m, uint64_t pa, void *buf, size_t len);

@@ -37,6 +37,7 @@ struct scan {
 	uint64_t *roots;  /* mem_section roots (virtual addresses) */
 	struct kj_ranges out;
 	struct kj_filter_stats st;
+	const struct kj_amem *via; /* set: excluded pfns are B's region's, map them to sources */
 	char *why;
 	size_t whylen;
 };
@@ -163,7 +164,33 @@ static int section_map(struct scan *s, uint64_t pfn, uint64_t *ret_base)
 static int exclude(struct scan *s, uint64_t pfn, uint64_t n, uint64_t *counter)
 {
 	*counter += n;
-	return kj_ranges_add(&s->out, pfn << KJ_PAGE_SHIFT, (pfn + n) << KJ_PAGE_SHIFT);
+	if (!s->via)
+		return kj_ranges_add(&s->out, pfn << KJ_PAGE_SHIFT, (pfn + n) << KJ_PAGE_SHIFT);
+	s->st.region_free += counter == &s->st.free ? n : 0;
+	for (uint64_t k = 0; k < n; k++) { /* A's page in B's region: its source page */
+		const struct kj_redirect *r = kj_amem_source(s->via, pfn + k);
+		if (r && r->src != r->dst &&
+		    kj_ranges_add(&s->out, r->src << KJ_PAGE_SHIFT, (r->src + 1) << KJ_PAGE_SHIFT) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int scan_range(struct scan *s, uint64_t start, uint64_t end);
+
+/* A's pages in B's region, run by run of consecutive destinations. */
+static int scan_region(struct scan *s, const struct kj_amem *mem)
+{
+	int rc = 0;
+
+	s->via = mem;
+	for (size_t i = 0, j; i < mem->n && rc == 0; i = j) {
+		for (j = i + 1; j < mem->n && mem->map[j].dst == mem->map[j - 1].dst + 1; j++)
+			;
+		rc = scan_range(s, mem->map[i].dst, mem->map[j - 1].dst + 1);
+	}
+	s->via = NULL;
+	return rc;
 }
 
 /* One struct page: 0 kept, >0 pages excluded from pfn on, <0 inconsistent. */
@@ -316,6 +343,8 @@ int kj_filter_scan(const struct kj_amem *mem, const struct kj_vmci *vmci,
 		goto out;
 	for (size_t i = 0; i < ranges->n && rc == 0; i++)
 		rc = scan_range(&s, ranges->r[i].start >> KJ_PAGE_SHIFT, ranges->r[i].end >> KJ_PAGE_SHIFT);
+	if (rc == 0)
+		rc = scan_region(&s, mem);
 	if (rc == 0)
 		rc = check_counts(&s);
 	if (rc == 0) {

@@ -139,11 +139,13 @@ void save_filter_run(const struct kj_root *root, struct kj_backend *mem, uint64_
 	if (!set.off && scan(root, mem, entry, ranges, &set, &ret->excluded, &st, why, sizeof(why)) == 0) {
 		ret->zero = set.zero;
 		record(wo, KJ_FILTER_ON, set.zero, &st, NULL);
-		log_notice("page filter: %s %llu MiB of free pages (%llu offline, %llu poisoned pages) "
-			   "of %llu MiB; the hibernated kernel counts %llu MiB free",
+		log_notice("page filter: %s %llu MiB of free pages (%llu MiB of them held for B's "
+			   "region; %llu offline, %llu poisoned pages) of %llu MiB; the hibernated "
+			   "kernel counts %llu MiB free",
 			   set.zero ? "zeroing" : "leaving out", (unsigned long long)(st.free >> 8),
-			   (unsigned long long)st.offline, (unsigned long long)st.poison,
-			   (unsigned long long)(total >> 20), (unsigned long long)(st.a_free >> 8));
+			   (unsigned long long)(st.region_free >> 8), (unsigned long long)st.offline,
+			   (unsigned long long)st.poison, (unsigned long long)(total >> 20),
+			   (unsigned long long)(st.a_free >> 8));
 		return;
 	}
 	kj_ranges_free(&ret->excluded);

@@ -113,6 +113,11 @@ static void scan_case(const char *name, const struct sa_opts *o)
 		sa_set_free(a, pfn, order);
 		kj_ranges_add(&want, pfn * 4096, (pfn + (1ull << order)) * 4096);
 	}
+	if (o->region_end) { /* free in B's region: its source pages (see swap_region) go */
+		uint64_t d = 64 * MiB / 4096, src = (o->region_end + 128 * MiB + 63 * MiB) / 4096;
+		sa_set_free(a, d, 4);
+		kj_ranges_add(&want, src * 4096, (src + 16) * 4096);
+	}
 	sa_set_type(a, base + 30000, 0xfffffeffu); /* offline */
 	sa_set_flags(a, base + 30001, 1ull << 23); /* hwpoison */
 	kj_ranges_add(&want, (base + 30000) * 4096, (base + 30002) * 4096);
@@ -137,6 +142,7 @@ static void scan_case(const char *name, const struct sa_opts *o)
 			CHECK_EQ(got.r[i].end, want.r[i].end);
 		}
 		CHECK_EQ(st.free, a->free_pages);
+		CHECK_EQ(st.region_free, o->region_end ? 16 : 0);
 		CHECK_EQ(st.offline, 1);
 		CHECK_EQ(st.poison, 1);
 		CHECK(st.a_free_known && st.a_free == a->free_pages);
