@@ -5,7 +5,8 @@
 # CHURN=MiB: first use and free that much memory (a machine that has run for a while:
 # free memory full of stale data), and compare the pages each one saves: swsusp's
 # "Need to copy N pages" against kjump's non-zero pages (its page filter leaves free
-# pages out). HOG=MiB adds a process with patterned anonymous memory.
+# pages out). HOG=MiB adds a process with patterned anonymous memory; NOFILTER=1 runs
+# kjump without its page filter (everything non-zero saved, as before the filter).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 export KJ_BIN=${KJ_BIN:-$src/build} KJ_SRC=$src
@@ -57,6 +58,7 @@ sw_pages=$(grep -ao "Need to copy [0-9]* pages" "$WORK/sw1.log" | tail -1 | tr -
 cycle_prepare
 # the same workload through the cycle scenario's own knobs (churn, kept data, hog)
 kjargs="kjtest.keep=$fill${churn:+ kjtest.churn=$churn}${hog:+ kjtest.hog=$hog}"
+[ "${NOFILTER:-0}" = 1 ] && kjargs="$kjargs kjtest.hibernate_append=kjump.filter=off" # the baseline
 vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \
 	"$KJ_SRC/scripts/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
 	"$WORK/b.cpio.gz:/boot/kjump-save.img" "$KJ_BIN/test/memhog:/usr/bin/memhog"
