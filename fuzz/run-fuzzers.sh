@@ -14,7 +14,7 @@ CC=clang cmake -S "$src" -B "$src/build-fuzz" -DKJUMP_FUZZ=ON -DCMAKE_BUILD_TYPE
 cmake --build "$src/build-fuzz" -j"$(nproc)" >/dev/null
 mkdir -p "$src/fuzz/crashes"
 rc=0
-for t in formats image elf cmdline memmap; do
+for t in formats image elf cmdline memmap filter; do
 	work=$(mktemp -d)
 	cp -r "$src/fuzz/corpus/$t/." "$work/"
 	echo "fuzz-$t: ${secs}s"

@@ -267,9 +267,56 @@ static void too_many_free(struct sa_a *a)
 static void wrong_release(struct sa_a *a) { (void)a; }
 static void broken_list(struct sa_a *a) { a->o.region_end = 128 * MiB; }
 
+/* The keys and layout the scan needs are all in a real 6.1 VMCOREINFO (captured from
+ * the lab kernel in QEMU): over an empty memory it gets as far as the self-test. */
+static int zero_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	(void)ctx;
+	(void)pa;
+	memset(buf, 0, len);
+	return 0;
+}
+
+static void test_real_note(void)
+{
+	char path[512], text[4096];
+	uint8_t note[4200] = {0};
+	struct kj_ranges r = {0}, out = {0};
+	struct kj_filter_stats st;
+	struct kj_amem m;
+	struct kj_vmci v;
+	char why[256] = "";
+	uint32_t hdr[3] = {11, 0, 0};
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/test/data/vmcoreinfo/6.1.192-lab.txt",
+		 getenv("KJ_SRC") ? getenv("KJ_SRC") : ".");
+	CHECK((f = fopen(path, "r")) != NULL);
+	if (!f)
+		return;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	hdr[1] = (uint32_t)n + 1;
+	memcpy(note, hdr, 12);
+	memcpy(note + 12, "VMCOREINFO", 11);
+	memcpy(note + 24, text, n);
+	CHECK_EQ(kj_vmci_parse_note(note, 24 + n + 1, &v), 0);
+	kj_amem_init_direct(&m, zero_read, NULL, NULL);
+	kj_ranges_add(&r, 128 * MiB, 512 * MiB);
+	CHECK(kj_filter_scan(&m, &v, &r, &out, &st, why, sizeof(why)) < 0);
+	CHECK(strstr(why, "self-test") != NULL);
+	if (!strstr(why, "self-test"))
+		fprintf(stderr, "real note: %s\n", why);
+	CHECK_EQ(out.n, 0);
+	kj_amem_free(&m);
+	kj_ranges_free(&r);
+}
+
 int main(void)
 {
 	test_note();
+	test_real_note();
 	/* the lab kernel's shape: no KASLR, the kernel inside B's region */
 	scan_case("4-level, kernel in B's region, 1 GiB direct map",
 		  &(struct sa_opts){.kphys = 16 * MiB, .page_offset = 0xffff888000000000ull,
