@@ -23,6 +23,8 @@ swapdev=$(sed -n 's/.*kjtest.swap=\([^ ]*\).*/\1/p' /proc/cmdline)
 hog=$(sed -n 's/.*kjtest.hog=\([0-9]*\).*/\1/p' /proc/cmdline)
 head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
 hib_append=$(sed -n 's/.*kjtest.hibernate_append=\([^ ]*\).*/\1/p' /proc/cmdline)
+hib_opts=""
+grep -q "kjtest.drop_caches" /proc/cmdline && hib_opts="--drop-caches"
 churn=$(sed -n 's/.*kjtest.churn=\([0-9]*\).*/\1/p' /proc/cmdline)
 keep=$(sed -n 's/.*kjtest.keep=\([0-9]*\).*/\1/p' /proc/cmdline)
 zerocheck=$(sed -n 's/.*kjtest.zerocheck=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -79,7 +81,7 @@ c=1
 while [ "$c" -le "${cycles:-1}" ]; do
 	echo "KJTEST: hibernating cycle $c"
 	kjump-hibernate --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz \
-		--initrd /boot/kjump-save.img --append "$hib_append"
+		--initrd /boot/kjump-save.img --append "$hib_append" $hib_opts
 	rc=$?
 	echo "KJTEST: hibernate returned $rc cycle $c token $(cat /tmp/token)"
 	hog_check

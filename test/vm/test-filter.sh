@@ -5,7 +5,8 @@
 # filled with 0xa5), so a page wrongly left out cannot pass as zero. After the resume
 # the kept data, the pattern and the counter must be intact, and most of free memory,
 # allocated, must read zero.
-#   churn      lab kernel, 1 GiB: 600 MiB churned, 100 MiB kept, 64 MiB patterned
+#   churn      lab kernel, 1 GiB: 600 MiB churned, 100 MiB kept, 64 MiB patterned;
+#              kjump-hibernate --drop-caches
 #   initonfree the same with init_on_free=1 in A (free pages saved as zero)
 #   4g         4 GiB (memory above 4 GiB), 2 GiB churned
 #   failsafe   a wrong VMCOREINFO address: the filter is off, says why, all is saved
@@ -64,6 +65,7 @@ for v in $variants; do
 	churn | initonfree)
 		extra="kjtest.churn=600 kjtest.keep=100"
 		[ "$v" = initonfree ] && extra="$extra init_on_free=1"
+		[ "$v" = churn ] && extra="$extra kjtest.drop_caches" # kjump-hibernate --drop-caches
 		filter_cycle "$v" 1G "$extra"
 		vm_expect "$WORK/$v.1.log" "KJTEST: churned 600 MiB" "$v: 600 MiB churned"
 		vm_expect "$WORK/$v.2.log" "KJTEST: kept data intact" "$v: the kept data's checksum holds"
