@@ -20,10 +20,45 @@ void kj_plan_free(struct kj_plan *p)
 	kj_ranges_free(&p->staged);
 }
 
+static int in_region(const struct kj_header *h, uint64_t s, uint64_t e)
+{
+	for (uint32_t i = 0; i < h->nr_region; i++)
+		if (h->region[i].start < e && s < h->region[i].end)
+			return 1;
+	return 0;
+}
+
+/* Staged runs apart only by pages the image left out (A's free pages, by the page
+ * filter): inside this kernel's RAM and the firmware's, outside the hibernating
+ * kernel's region. A does not need their content, so one segment may span them (as
+ * zeros): with holes, staging still fits kexec's 16 segments. */
+static int merge_gaps(struct kj_plan *p, const struct kj_ranges *fw_ram, const struct kj_header *h)
+{
+	struct kj_ranges out = {0};
+
+	kj_ranges_normalize(&p->staged);
+	for (size_t i = 0; i < p->staged.n; i++) {
+		const struct kj_range *r = &p->staged.r[i];
+		struct kj_range *last = out.n ? &out.r[out.n - 1] : NULL;
+		if (last && kj_ranges_contains(&p->ram, last->end, r->start) &&
+		    (!fw_ram || kj_ranges_contains(fw_ram, last->end, r->start)) &&
+		    !in_region(h, last->end, r->start))
+			last->end = r->end;
+		else if (kj_ranges_add(&out, r->start, r->end) < 0) {
+			kj_ranges_free(&out);
+			return -ENOMEM;
+		}
+	}
+	kj_ranges_free(&p->staged);
+	p->staged = out;
+	return 0;
+}
+
 /* One saved range: it must be this machine's RAM; what overlaps this kernel's RAM is
  * staged (the list is kept short while streaming: merging touching runs is exact). */
 static int plan_range(struct kj_plan *p, uint64_t s, uint64_t e, uint32_t flags,
-		      const struct kj_ranges *fw_ram, char *err, size_t errlen)
+		      const struct kj_ranges *fw_ram, const struct kj_header *h, char *err,
+		      size_t errlen)
 {
 	struct kj_ranges one = {0}, in = {0};
 	int rc;
@@ -38,14 +73,18 @@ static int plan_range(struct kj_plan *p, uint64_t s, uint64_t e, uint32_t flags,
 		p->zero_bytes += e - s;
 	p->max_addr = e;
 	if ((rc = kj_ranges_add(&one, s, e)) == 0 && (rc = kj_ranges_intersect(&one, &p->ram, &in)) == 0)
-		for (size_t i = 0; i < in.n && rc >= 0; i++)
+		for (size_t i = 0; i < in.n && rc >= 0; i++) {
 			rc = kj_ranges_add(&p->staged, in.r[i].start, in.r[i].end);
+			p->staged_image_bytes += in.r[i].end - in.r[i].start;
+		}
 	kj_ranges_free(&one);
 	kj_ranges_free(&in);
 	if (rc < 0)
 		return rc;
 	if (p->staged.n > 1024) {
 		kj_ranges_normalize(&p->staged);
+		if (p->staged.n > KJ_KEXEC_SEGMENT_MAX + 1 && (rc = merge_gaps(p, fw_ram, h)) < 0)
+			return rc;
 		if (p->staged.n > KJ_KEXEC_SEGMENT_MAX + 1)
 			return kj_errf(-E2BIG, err, errlen,
 				       "more than %d kexec segments would be needed to stage the "
@@ -71,7 +110,7 @@ static int plan_table(struct kj_image *img, struct kj_plan *p, const struct kj_r
 		uint64_t s = pfn << KJ_PAGE_SHIFT, e = (pfn + n) << KJ_PAGE_SHIFT;
 		if (entry_page >= s && entry_page < e)
 			entry_found = 1;
-		if ((rc = plan_range(p, s, e, flags, fw_ram, err, errlen)) < 0)
+		if ((rc = plan_range(p, s, e, flags, fw_ram, &img->hdr, err, errlen)) < 0)
 			goto out;
 	}
 	if (rc < 0) {
@@ -92,16 +131,21 @@ out:
 }
 
 /* What kexec_load accepts: at most 16 segments, totalling at most half of the RAM. */
-static int check_staging(struct kj_plan *p, char *err, size_t errlen)
+static int check_staging(struct kj_plan *p, const struct kj_ranges *fw_ram,
+			 const struct kj_header *h, char *err, size_t errlen)
 {
 	uint64_t entry_page = ALIGN_DOWN(p->entry, KJ_PAGE_SIZE);
 	int rc;
 
 	if ((rc = kj_ranges_add(&p->staged, entry_page, entry_page + KJ_PAGE_SIZE)) < 0)
 		return rc;
+	if (!kj_ranges_contains(&p->ram, entry_page, entry_page + KJ_PAGE_SIZE))
+		p->staged_image_bytes += KJ_PAGE_SIZE; /* staged although outside our RAM */
 	kj_ranges_normalize(&p->staged);
+	if (p->staged.n > KJ_KEXEC_SEGMENT_MAX && (rc = merge_gaps(p, fw_ram, h)) < 0)
+		return rc;
 	p->staged_bytes = kj_ranges_total(&p->staged);
-	p->direct_bytes = p->total_bytes - p->staged_bytes;
+	p->direct_bytes = p->total_bytes - p->staged_image_bytes;
 	if (p->staged.n > KJ_KEXEC_SEGMENT_MAX)
 		return kj_errf(-E2BIG, err, errlen, "staging needs %zu kexec segments, the kernel "
 			       "allows %d", p->staged.n, KJ_KEXEC_SEGMENT_MAX);
@@ -134,7 +178,7 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
 		goto out;
 	if (!ram) /* no kernel to fit into (verify, extract): all direct */
 		p.direct_bytes = p.total_bytes;
-	else if ((rc = check_staging(&p, err, errlen)) < 0)
+	else if ((rc = check_staging(&p, fw_ram, &img->hdr, err, errlen)) < 0)
 		goto out;
 	*ret = p;
 	memset(&p, 0, sizeof(p));

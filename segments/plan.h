@@ -20,6 +20,8 @@ struct kj_plan {
 	uint64_t entry;
 	uint64_t ram_bytes;
 	uint64_t total_bytes, zero_bytes, direct_bytes, staged_bytes;
+	uint64_t staged_image_bytes; /* of staged_bytes, the image's (the rest: zeros over
+					A's left-out pages between staged runs) */
 	uint64_t max_addr; /* end of the highest range */
 	struct kj_backend *be;
 	int stage_mem; /* keep staged content for kexec_load */

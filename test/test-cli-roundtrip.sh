@@ -80,6 +80,29 @@ rc=0
 expect_rc 2 "usage error" "$RESUME" --target bogus --device x
 expect_rc 1 "plain swap: no image" "$RESUME" --device "$WORK/small" --target null --root "$WORK/root"
 expect_log "no image" "says there is no image"
+# An image with holes (the page filter's) where the resume kernel's RAM (1M-160M) is
+# larger than the hibernating kernel's region (1M-128M): 40 one-page runs above 128M,
+# one page apart, still stage in few segments (the gaps are A's left-out pages)
+holes=$(for k in $(seq 0 39); do printf '0x%x-0x%x,' $((0x8000000 + k * 8192)) $((0x8001000 + k * 8192)); done)
+rm -f "$WORK/holes"
+expect_rc 0 "save an image with 40 holes" "$SAVE" --memory "file:$WORK/mem" --ranges "${holes}0x9000000-0x1ffe0000" \
+	--entry 0x9000040 --region 0x100000-0x8000000 --output "$WORK/holes" --create 400M --root "$WORK/root"
+cp -r "$WORK/root" "$WORK/big"
+sed -i 's/^00100000-07ffffff : System RAM/00100000-09ffffff : System RAM/' "$WORK/big/proc/iomem"
+expect_rc 0 "a larger resume kernel stages the holes' runs together" "$RESUME" --device "$WORK/holes" \
+	--target null --root "$WORK/big" --dry-run
+n=$(sed -n 's/.*staged in \([0-9]*\) kexec segments.*/\1/p' "$WORK/out.log")
+[ "${n:-99}" -le 16 ] && pass "staged in $n segments (at most 16)" || fail "staged in '${n:-?}' segments"
+expect_rc 0 "the merged staging restores every saved byte" "$RESUME" --device "$WORK/holes" \
+	--target "file:$WORK/out-holes" --root "$WORK/big"
+ranges_restored "$WORK/mem" "$WORK/out-holes" "${holes}0x9000000-0x1ffe0000" "holes image restored byte for byte"
+# the same image where the gaps lie in the hibernating kernel's region: not merged
+rm -f "$WORK/holes"
+"$SAVE" --memory "file:$WORK/mem" --ranges "${holes}0x9000000-0x1ffe0000" --entry 0x9000040 \
+	--region 0x100000-0xa000000 --output "$WORK/holes" --create 400M --root "$WORK/root" -q
+expect_rc 4 "gaps inside the hibernating kernel's region are never staged over" "$RESUME" \
+	--device "$WORK/holes" --target null --root "$WORK/big" --dry-run
+expect_log "kexec segments" "names the segment limit"
 # The image does not fit a kernel whose RAM overlaps it beyond what can be staged
 sed -i 's/^00100000-07ffffff : System RAM/00100000-17ffffff : System RAM/' "$WORK/root/proc/iomem"
 expect_rc 4 "staging limit" "$RESUME" --device "$WORK/swap" --target null --root "$WORK/root" --dry-run
