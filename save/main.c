@@ -240,7 +240,7 @@ static int check_own_kernel(const struct kj_root *root)
 		return 0; /* nothing to compare with: no memmap=exactmap region */
 	kend = k.end - KJ_KERNEL_TAIL;
 	if (kj_ranges_contains(&region, k.start, kend)) {
-		log_info("this kernel lies at 0x%llx-0x%llx, inside its region",
+		log_notice("this kernel lies at 0x%llx-0x%llx, inside its region",
 			 (unsigned long long)k.start, (unsigned long long)(kend - 1));
 		return 0;
 	}
@@ -563,7 +563,7 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	double t0, dt;
 	int rc;
 
-	log_info("saving %llu MiB in %zu ranges to %s (%s)", (unsigned long long)(s->total >> 20),
+	log_notice("saving %llu MiB in %zu ranges to %s (%s)", (unsigned long long)(s->total >> 20),
 		 ranges->n, a->output, a->compression == KJ_COMP_LZO ? "lzo" : "uncompressed");
 	kj_progress_start(&s->prog, "saving");
 	t0 = kj_now();
@@ -575,7 +575,7 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 		return rc;
 	}
 	dt = kj_now() - t0;
-	log_info("saved %llu pages (%llu MiB, %llu zero pages) as %llu MiB in %.2f s, %.1f MB/s",
+	log_notice("saved %llu pages (%llu MiB, %llu zero pages) as %llu MiB in %.2f s, %.1f MB/s",
 		 (unsigned long long)st.total_pages, (unsigned long long)(st.total_pages >> 8),
 		 (unsigned long long)st.zero_pages, (unsigned long long)(st.image_bytes >> 20), dt,
 		 kj_mbps(st.total_pages << KJ_PAGE_SHIFT, dt));

@@ -77,6 +77,11 @@ hog_check() {
 sleep 3
 echo "KJTEST: token $(cat /tmp/token)"
 echo "KJTEST: resume cmdline $(kjump-hibernate --resume-cmdline)"
+# kjtest.preload: load the hibernating kernel at boot, as a system would
+if grep -q "kjtest.preload" /proc/cmdline; then
+	kjump-hibernate --load --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz \
+		--initrd /boot/kjump-save.img --append "$hib_append" $hib_opts
+fi
 c=1
 while [ "$c" -le "${cycles:-1}" ]; do
 	echo "KJTEST: hibernating cycle $c"

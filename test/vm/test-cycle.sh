@@ -34,12 +34,18 @@ for v in $variants; do
 		;;
 	second)
 		vm_gpt_disk "$WORK/$v.disk" 512
-		cycle_qemu "$WORK/$v.1.log" 512M "kjtest.cycles=2" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		cycle_qemu "$WORK/$v.1.log" 512M "kjtest.cycles=2 kjtest.preload" "$WORK/a.cpio.gz" "$WORK/$v.disk"
 		TOKEN=$(token_of "$WORK/$v.1.log")
 		cycle_qemu "$WORK/$v.2.log" 512M "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
 		check_resumed "$v (first)" "$WORK/$v.1.log" "$WORK/$v.2.log" 1
 		cycle_qemu "$WORK/$v.3.log" 512M "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
 		check_resumed "$v (second)" "$WORK/$v.2.log" "$WORK/$v.3.log" 2
+		vm_expect "$WORK/$v.1.log" "kjump-hibernate: the hibernating kernel is loaded: hibernating will jump at once" \
+			"$v: B loaded at boot (kjump-hibernate --load)"
+		vm_expect "$WORK/$v.1.log" "kjump-hibernate: the hibernating kernel is loaded already" \
+			"$v: the first hibernation jumps without loading"
+		vm_expect "$WORK/$v.2.log" "kjump-hibernate: the hibernating kernel is loaded already" \
+			"$v: after a resume B was loaded again in the background, the second one jumps at once"
 		vm_expect "$WORK/$v.3.log" "KJTEST: workload done" "$v: A finished its work after the second resume"
 		;;
 	abort)
