@@ -125,10 +125,26 @@ cycle_qemu() {
 	timeout --foreground -k 5 "${CYCLE_TIMEOUT:-90}" qemu-system-x86_64 -accel tcg -nographic \
 		-no-reboot -kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 $append" \
 		-m "$mem" ${CYCLE_QEMU_EXTRA:-} -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-drive "file=$disk,format=raw,if=virtio" </dev/null >"$log" 2>&1 || rc=$?
+		-drive "file=$disk,format=raw,if=virtio" </dev/null 2>&1 | stamp >"$log" || rc=$?
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 	[ "$rc" = 124 ] && echo "cycle_qemu: timed out" >>"$log"
 	return 0
+}
+
+# stamp: with CYCLE_STAMP=1 (the benchmarks), each console line gets the host's time in
+# front ("@1764650000.123 "), and the start and end of the process a line each.
+stamp() {
+	if [ "${CYCLE_STAMP:-0}" != 1 ]; then
+		cat
+		return
+	fi
+	python3 -u -c '
+import sys, time
+print("@%.3f KJSTAMP: start" % time.time(), flush=True)
+for line in sys.stdin:
+    sys.stdout.write("@%.3f %s" % (time.time(), line))
+    sys.stdout.flush()
+print("@%.3f KJSTAMP: end" % time.time(), flush=True)'
 }
 
 # last / first "KJTEST: counter N" in a log
