@@ -76,6 +76,8 @@ hog_check() {
 (i=0; while :; do i=$((i + 1)); echo "KJTEST: counter $i"; sleep 1; done) &
 sleep 3
 echo "KJTEST: token $(cat /tmp/token)"
+echo "KJTEST: cpus $(grep -c ^processor /proc/cpuinfo)"
+[ -d /sys/firmware/efi ] && echo "KJTEST: firmware uefi" || echo "KJTEST: firmware bios"
 echo "KJTEST: resume cmdline $(kjump-hibernate --resume-cmdline)"
 # kjtest.preload: load the hibernating kernel at boot, as a system would
 if grep -q "kjtest.preload" /proc/cmdline; then
@@ -110,6 +112,7 @@ SCEN
 		"$WORK/b.cpio.gz:/boot/kjump-save.img"
 	# C: resume, or carry on with the normal boot
 	cat >"$WORK/c.scen" <<'SCEN'
+[ -d /sys/firmware/efi ] && echo "KJTEST: resume kernel firmware uefi"
 kjump-image info /dev/vda1 2>/dev/null | grep '^EFI runtime:' | sed 's/^/KJTEST: /'
 kjump-resume
 echo "KJTEST: kjump-resume returned $? (normal boot goes on)"
