@@ -54,6 +54,10 @@ keep_check() {
 # must read zero (the kernel's promise; with init_on_free it relies on free pages)
 zero_check() {
 	[ -n "$zerocheck" ] || return 0
+	# kjump-hibernate loads B again in the background after a resume: let it finish,
+	# or the two compete for the memory measured here
+	i=0
+	while [ -f /run/kjump/loading ] && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
 	free=$(awk '/MemFree/ {print int($2 / 1024)}' /proc/meminfo)
 	memhog --zero $((free - 48))
 }
