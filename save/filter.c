@@ -120,7 +120,7 @@ static void record(struct kj_write_opts *wo, uint32_t state, int zero,
 		wo->filter_poison = st->poison;
 		wo->filter_a_free = st->a_free_known ? st->a_free : 0;
 	}
-	snprintf(wo->filter_reason, sizeof(wo->filter_reason), "%s", why ? why : "");
+	snprintf(wo->filter_reason, sizeof(wo->filter_reason), "%.88s", why ? why : "");
 }
 
 void save_filter_run(const struct kj_root *root, struct kj_backend *mem, uint64_t entry,
