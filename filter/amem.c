@@ -127,8 +127,7 @@ static int check_map(struct kj_amem *m, const struct kj_ranges *a_ram, char *err
 		if (i && m->map[i].dst == m->map[i - 1].dst)
 			return kj_errf(-EBADMSG, err, errlen, "kexec list: page 0x%llx twice",
 				       (unsigned long long)(m->map[i].dst << KJ_PAGE_SHIFT));
-		if (m->map[i].src != m->map[i].dst && kj_ranges_find(&m->b_ram, s) < m->b_ram.n &&
-		    kj_ranges_contains(&m->b_ram, s, s + KJ_PAGE_SIZE))
+		if (m->map[i].src != m->map[i].dst && kj_ranges_contains(&m->b_ram, s, s + KJ_PAGE_SIZE))
 			return kj_errf(-EBADMSG, err, errlen, "kexec list: source 0x%llx inside the "
 				       "hibernating kernel's RAM", (unsigned long long)s);
 	}
@@ -189,8 +188,7 @@ int kj_amem_read(const struct kj_amem *m, uint64_t pa, void *buf, size_t len)
 
 		if (r)
 			from = (r->src << KJ_PAGE_SHIFT) + off;
-		else if (kj_ranges_find(&m->b_ram, pa) < m->b_ram.n &&
-			 kj_ranges_contains(&m->b_ram, pa, pa + 1))
+		else if (kj_ranges_contains(&m->b_ram, pa, pa + 1))
 			return -EFAULT;
 		if ((rc = m->read(m->ctx, from, p, n)) < 0)
 			return rc;

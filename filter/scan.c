@@ -42,22 +42,23 @@ struct scan {
 	size_t whylen;
 };
 
-static int need(struct scan *s, const char *key, uint64_t *ret)
+/* A key the scan cannot do without: rc from kj_vmci_*, described in why. */
+static int key_result(struct scan *s, const char *key, int rc)
 {
-	int rc = kj_vmci_u64(s->v, key, ret);
 	if (rc < 0)
 		kj_errf(rc, s->why, s->whylen, "VMCOREINFO: %s %s", key,
 			rc == -ENOENT ? "missing" : "malformed");
 	return rc;
 }
 
+static int need(struct scan *s, const char *key, uint64_t *ret)
+{
+	return key_result(s, key, kj_vmci_u64(s->v, key, ret));
+}
+
 static int need_s(struct scan *s, const char *key, int64_t *ret)
 {
-	int rc = kj_vmci_s64(s->v, key, ret);
-	if (rc < 0)
-		kj_errf(rc, s->why, s->whylen, "VMCOREINFO: %s %s", key,
-			rc == -ENOENT ? "missing" : "malformed");
-	return rc;
+	return key_result(s, key, kj_vmci_s64(s->v, key, ret));
 }
 
 /* The keys the scan cannot do without, and the optional ones. */
@@ -219,30 +220,26 @@ static int64_t classify(struct scan *s, const uint8_t *pg, uint64_t pfn, uint64_
 	return 0;
 }
 
-/* The pages [pfn, end) of one section, their struct pages read a page at a time. */
+/* The pages [pfn, end) of one section, their struct pages read a page at a time
+ * (SIZE(page) is at most 256 bytes: read_layout checked it). */
 static int scan_section(struct scan *s, uint64_t base, uint64_t pfn, uint64_t end)
 {
 	uint64_t psz = s->l.page_size;
-	uint8_t buf[KJ_PAGE_SIZE + 256];
+	uint8_t buf[KJ_PAGE_SIZE];
 
 	while (pfn < end) {
-		uint64_t va = base + pfn * psz, chunk = MIN(end - pfn, (KJ_PAGE_SIZE / psz) ? KJ_PAGE_SIZE / psz : 1);
-		if (kj_x86walk_read(&s->w, va, buf, chunk * psz) < 0)
+		uint64_t chunk = MIN(end - pfn, KJ_PAGE_SIZE / psz), i = 0;
+		if (kj_x86walk_read(&s->w, base + pfn * psz, buf, chunk * psz) < 0)
 			return kj_errf(-EBADMSG, s->why, s->whylen, "cannot read the struct page of "
 				       "pfn 0x%llx", (unsigned long long)pfn);
-		for (uint64_t i = 0; i < chunk;) {
+		while (i < chunk) { /* a free block may reach past the chunk: i ends there */
 			int64_t r = classify(s, buf + i * psz, pfn + i, end);
 			if (r < 0)
 				return (int)r;
 			s->st.scanned++;
 			i += r ? (uint64_t)r : 1;
-			if (i > chunk) { /* a free block reaching past this chunk */
-				pfn += i;
-				goto next;
-			}
 		}
-		pfn += chunk;
-next:;
+		pfn += i;
 	}
 	return 0;
 }
