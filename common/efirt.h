@@ -42,4 +42,6 @@ int kj_efi_rt_read(const struct kj_root *root, struct kj_efi_rt *ret);
 /* CRC32C over entries encoded as 32-byte little-endian records {type, 0, phys, virt,
  * pages} (the image header's kj_disk_efi_rt). */
 uint32_t kj_efi_rt_crc(const struct kj_efi_rt_entry *e, size_t n);
+/* 1 when both describe the same region at the same virtual address. */
+int kj_efi_rt_entry_eq(const struct kj_efi_rt_entry *a, const struct kj_efi_rt_entry *b);
 const char *kj_efi_type_to_string(uint32_t type);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "efirt.h"
+
 #define KJ_IMG_PAGE 4096u
 #define KJ_IMG_MAGIC "KJUMPIMG"
 #define KJ_COMMIT_MAGIC "KJCOMMIT"
@@ -124,6 +126,14 @@ struct kj_disk_filter {
 } __attribute__((packed));
 _Static_assert(sizeof(struct kj_disk_filter) == 128, "");
 
+/* The same in host order (the header's, and what kjump-save hands the writer). */
+struct kj_filter_record {
+	uint32_t state, mode; /* enum kj_filter_state, enum kj_filter_mode */
+	uint64_t free_pages, offline_pages, poison_pages;
+	uint64_t a_free_pages; /* 0 when unknown */
+	char reason[89];
+};
+
 struct kj_disk_header {
 	char magic[8];
 	uint16_t version_major;
@@ -221,15 +231,8 @@ struct kj_header {
 		uint32_t type;
 	} memmap[KJ_MAX_MEMMAP];
 	uint32_t nr_efi_rt, efi_rt_crc; /* valid with compat_flags & KJ_COMPAT_EFI_RT */
-	struct {
-		uint32_t type;
-		uint64_t phys, virt, pages;
-	} efi_rt[KJ_MAX_EFI_RT];
-	struct { /* valid with compat_flags & KJ_COMPAT_FILTER */
-		uint32_t state, mode;
-		uint64_t free_pages, offline_pages, poison_pages, a_free_pages;
-		char reason[89];
-	} filter;
+	struct kj_efi_rt_entry efi_rt[KJ_MAX_EFI_RT];
+	struct kj_filter_record filter; /* valid with compat_flags & KJ_COMPAT_FILTER */
 	uint32_t header_crc;
 };
 

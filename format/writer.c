@@ -379,24 +379,14 @@ static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_h
 	}
 	if (o->have_filter) {
 		h->compat_flags |= KJ_COMPAT_FILTER;
-		h->filter.state = o->filter_state;
-		h->filter.mode = o->filter_mode;
-		h->filter.free_pages = o->filter_free;
-		h->filter.offline_pages = o->filter_offline;
-		h->filter.poison_pages = o->filter_poison;
-		h->filter.a_free_pages = o->filter_a_free;
-		snprintf(h->filter.reason, sizeof(h->filter.reason), "%s", o->filter_reason);
+		h->filter = o->filter;
 	}
 	if (o->have_efi_rt) {
 		h->compat_flags |= KJ_COMPAT_EFI_RT;
 		h->nr_efi_rt = o->nr_efi_rt;
 		h->efi_rt_crc = o->efi_rt_crc;
-		for (uint32_t i = 0; i < o->nr_efi_rt && i < KJ_MAX_EFI_RT; i++) {
-			h->efi_rt[i].type = o->efi_rt[i].type;
-			h->efi_rt[i].phys = o->efi_rt[i].phys;
-			h->efi_rt[i].virt = o->efi_rt[i].virt;
-			h->efi_rt[i].pages = o->efi_rt[i].pages;
-		}
+		for (uint32_t i = 0; i < o->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
+			h->efi_rt[i] = o->efi_rt[i];
 	}
 	return 0;
 }

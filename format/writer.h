@@ -34,9 +34,7 @@ struct kj_write_opts {
 	struct kj_efi_rt_entry efi_rt[KJ_MAX_EFI_RT];
 	/* The page filter's outcome (have_filter: record it). */
 	int have_filter;
-	uint32_t filter_state, filter_mode;
-	uint64_t filter_free, filter_offline, filter_poison, filter_a_free;
-	char filter_reason[89];
+	struct kj_filter_record filter;
 	/* Testing: stop before the commit record (as a power loss would). */
 	int no_commit;
 };

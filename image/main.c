@@ -202,7 +202,7 @@ static void info_json_header(const struct kj_image *img)
 /* The page filter's record: what was left out, or why nothing was. */
 static void print_filter(const struct kj_header *h, char *esc, size_t size)
 {
-	const typeof(h->filter) *f = &h->filter;
+	const struct kj_filter_record *f = &h->filter;
 
 	if (!(h->compat_flags & KJ_COMPAT_FILTER))
 		return;

@@ -381,8 +381,7 @@ static int check_efi_rt(const struct kj_root *root, const struct kj_header *h, c
 	}
 	for (size_t i = 0; i < MIN(now.n, (size_t)MIN(h->nr_efi_rt, KJ_MAX_EFI_RT)); i++) {
 		const struct kj_efi_rt_entry *b = &now.e[i];
-		if (b->type == h->efi_rt[i].type && b->phys == h->efi_rt[i].phys &&
-		    b->virt == h->efi_rt[i].virt && b->pages == h->efi_rt[i].pages)
+		if (kj_efi_rt_entry_eq(b, &h->efi_rt[i]))
 			continue;
 		snprintf(err, errlen, "the EFI runtime map differs from the one at hibernation "
 			 "(region %zu: %s 0x%llx+%llu pages at 0x%llx then, %s 0x%llx+%llu pages "

@@ -111,16 +111,18 @@ out:
 static void record(struct kj_write_opts *wo, uint32_t state, int zero,
 		   const struct kj_filter_stats *st, const char *why)
 {
+	struct kj_filter_record *f = &wo->filter;
+
 	wo->have_filter = 1;
-	wo->filter_state = state;
-	wo->filter_mode = zero ? KJ_FILTER_ZERO : KJ_FILTER_OMIT;
+	f->state = state;
+	f->mode = zero ? KJ_FILTER_ZERO : KJ_FILTER_OMIT;
 	if (st) {
-		wo->filter_free = st->free;
-		wo->filter_offline = st->offline;
-		wo->filter_poison = st->poison;
-		wo->filter_a_free = st->a_free_known ? st->a_free : 0;
+		f->free_pages = st->free;
+		f->offline_pages = st->offline;
+		f->poison_pages = st->poison;
+		f->a_free_pages = st->a_free_known ? st->a_free : 0;
 	}
-	snprintf(wo->filter_reason, sizeof(wo->filter_reason), "%.88s", why ? why : "");
+	snprintf(f->reason, sizeof(f->reason), "%.88s", why ? why : "");
 }
 
 void save_filter_run(const struct kj_root *root, struct kj_backend *mem, uint64_t entry,
