@@ -231,25 +231,28 @@ static void on_cmdline_error(const char *key, const char *value, void *ud)
 	log_warning("ignoring malformed %s=%s on the kernel command line", key, value);
 }
 
-static int load_cmdline(const struct kj_root *root, const struct args *a, struct resume_cmdline *cl)
+/* This boot's command line (--cmdline, else /proc/cmdline), read once: the settings
+ * come from it, and later the region this kernel was told to stay in. Without one,
+ * only the options say what to do. */
+static char *load_cmdline(const struct kj_root *root, const struct args *a,
+			  struct resume_cmdline *cl, size_t *ret_len)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t size;
+	char *buf = NULL;
+	size_t size = 0;
 	int rc;
 
 	resume_cmdline_init(cl);
 	if (a->cmdline) {
-		resume_cmdline_parse(a->cmdline, strlen(a->cmdline), cl, on_cmdline_error, NULL);
-		return 0;
-	}
-	rc = kj_root_read_file(root, "/proc/cmdline", 65536, &buf, &size);
-	if (rc < 0) {
-		/* Without a command line, only the options say what to do. */
+		if ((buf = strdup(a->cmdline)))
+			size = strlen(buf);
+	} else if ((rc = kj_root_read_file(root, "/proc/cmdline", 65536, &buf, &size)) < 0) {
 		log_debug("cannot read /proc/cmdline: %s", strerror(-rc));
-		return 0;
+		buf = NULL;
 	}
-	resume_cmdline_parse(buf, size, cl, on_cmdline_error, NULL);
-	return 0;
+	if (buf)
+		resume_cmdline_parse(buf, size, cl, on_cmdline_error, NULL);
+	*ret_len = buf ? size : 0;
+	return buf;
 }
 
 /* A block-device filesystem mounted read-write: resuming would undo its changes and
@@ -317,28 +320,17 @@ static int probe_page(void *ud, uint64_t addr)
  * span RAM (so it is staged like the rest of our RAM), but the "RAM buffer" placed
  * after it is off limits to /dev/mem on kernels with CONFIG_IO_STRICT_DEVMEM, and a
  * device or firmware table there can never be written. Refuse before any write. */
-static int check_this_boot(const struct kj_root *root, const struct args *a,
+static int check_this_boot(const struct kj_iomem *io, const char *cl, size_t clen,
 			   struct kj_backend *be, const struct kj_ranges *win, char *err,
 			   size_t errlen)
 {
-	_cleanup_iomem_ struct kj_iomem io = {0};
 	_cleanup_ranges_ struct kj_ranges region = {0};
-	_cleanup_free_ char *cl = NULL;
 	struct kj_iomem_entry e;
 	enum kj_conflict_kind kind;
 	struct kj_range k;
-	size_t clen = 0;
-	int rc, outside = 0;
+	int outside = 0;
 
-	if ((rc = kj_iomem_read(root, &io)) < 0) {
-		snprintf(err, errlen, "cannot read /proc/iomem: %s", strerror(-rc));
-		return rc;
-	}
-	if (a->cmdline)
-		cl = strdup(a->cmdline), clen = cl ? strlen(cl) : 0;
-	else
-		kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &clen);
-	if (kj_region_kernel(&io, &k) == 0) {
+	if (kj_region_kernel(io, &k) == 0) {
 		if (cl && kj_region_from_cmdline(cl, clen, &region) > 0 &&
 		    !kj_ranges_contains(&region, k.start, k.end - KJ_KERNEL_TAIL))
 			outside = 1;
@@ -347,7 +339,7 @@ static int check_this_boot(const struct kj_root *root, const struct args *a,
 			 outside ? ", outside its region (placed by KASLR); the hibernated "
 				   "system's memory there is staged" : ", inside its region");
 	}
-	if (kj_region_find_conflict(&io, win, probe_page, be, &e, &kind) <= 0)
+	if (kj_region_find_conflict(io, win, probe_page, be, &e, &kind) <= 0)
 		return 0;
 	snprintf(err, errlen,
 		 "this boot holds \"%s\" at 0x%llx-0x%llx, inside the hibernated system's RAM%s%s",
@@ -410,10 +402,10 @@ static int hotplug_wanted(const struct args *a, const struct resume_cmdline *cl)
 }
 
 static void hotplug(const struct kj_root *root, const struct args *a,
-		    const struct resume_cmdline *cl)
+		    const struct resume_cmdline *cl, const char *cmdline)
 {
 	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .dry_run = a->dry_run,
-				   .cmdline = a->cmdline};
+				   .cmdline = cmdline};
 
 	if (!strcmp(cl->zone, "movable"))
 		o.zone = MEMHP_ZONE_MOVABLE;
@@ -467,6 +459,9 @@ struct run {
 	struct kj_backend *be;
 	struct kj_load_opts lo;
 	struct progress_ctx pc;
+	char *cmdline; /* this boot's, read once (NULL: none) */
+	size_t cmdline_len;
+	struct kj_iomem io; /* /proc/iomem, read once */
 	struct kj_ranges ram, fw_ram; /* this kernel's RAM; the firmware's (have_fw) */
 	int have_fw, is_file, jumping;
 	char devpath[PATH_MAX], err[512];
@@ -561,7 +556,8 @@ static int phase_fits(struct run *r)
 	char mnt[300];
 	int rc;
 
-	if ((rc = kj_iomem_read_ram(&r->root, &r->ram)) < 0) {
+	if ((rc = kj_iomem_read(&r->root, &r->io)) < 0 ||
+	    (rc = kj_iomem_ranges(&r->io, "System RAM", 1, &r->ram)) < 0) {
 		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
 		return EXIT_FAILED; /* a system problem, not the image's: keep it */
 	}
@@ -651,7 +647,8 @@ static int phase_target(struct run *r)
 			log_error("cannot set up the memory windows: %s", strerror(-rc));
 			return EXIT_FAILED;
 		}
-		if (check_this_boot(&r->root, &r->a, r->be, &win, r->err, sizeof(r->err)) < 0)
+		if (check_this_boot(&r->io, r->cmdline, r->cmdline_len, r->be, &win, r->err,
+				    sizeof(r->err)) < 0)
 			return refuse(r, EXIT_MISMATCH, "cannot resume this image now");
 	}
 	/* a file stands for memory as it is after the jump: staged ranges too */
@@ -734,7 +731,7 @@ int main(int argc, char **argv)
 		free(r);
 		return EXIT_USAGE;
 	}
-	load_cmdline(&r->root, &r->a, &r->cl);
+	r->cmdline = load_cmdline(&r->root, &r->a, &r->cl, &r->cmdline_len);
 	merge_settings(r);
 	for (size_t i = 0; i < ARRAY_SIZE(phases) && ret == NEXT; i++)
 		ret = phases[i](r);
@@ -747,8 +744,10 @@ int main(int argc, char **argv)
 	kj_imgdev_close(&r->dev);
 	kj_ranges_free(&r->ram);
 	kj_ranges_free(&r->fw_ram);
+	kj_iomem_free(&r->io);
 	if (ret != EXIT_OK && hotplug_wanted(&r->a, &r->cl))
-		hotplug(&r->root, &r->a, &r->cl);
+		hotplug(&r->root, &r->a, &r->cl, r->cmdline); /* NULL: it reads its own */
+	free(r->cmdline);
 	free(r);
 	return ret;
 }
