@@ -7,10 +7,8 @@
 #include <string.h>
 
 #include "amem.h"
-#include "cmdline.h"
 #include "log.h"
 #include "macros.h"
-#include "memmap.h"
 #include "scan.h"
 #include "vmcoreinfo.h"
 
@@ -42,22 +40,18 @@ static int parse_vmci(const char *v, struct settings *s)
 	return 0;
 }
 
-static void read_settings(const struct kj_root *root, const char *opt, struct settings *s,
+static void read_settings(const struct save_system *sys, const char *opt, struct settings *s,
 			  char *why, size_t whylen)
 {
-	_cleanup_free_ char *cl = NULL;
 	char v[128];
-	size_t n = 0;
 
-	if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &n) < 0)
-		n = 0;
-	if (cl && kj_cmdline_get(cl, n, "kjump.filter", v, sizeof(v)) && !strcmp(v, "off")) {
+	if (save_system_cmdline(sys, "kjump.filter", v, sizeof(v)) && !strcmp(v, "off")) {
 		s->off = 1;
 		snprintf(why, whylen, "turned off (kjump.filter=off)");
 	}
-	if (cl && kj_cmdline_get(cl, n, "kjump.free", v, sizeof(v)))
+	if (save_system_cmdline(sys, "kjump.free", v, sizeof(v)))
 		s->zero = !strcmp(v, "zero");
-	if (opt || (cl && kj_cmdline_get(cl, n, "kjump.vmcoreinfo", v, sizeof(v)))) {
+	if (opt || save_system_cmdline(sys, "kjump.vmcoreinfo", v, sizeof(v))) {
 		s->asked = 1;
 		if (parse_vmci(opt ? opt : v, s) < 0 && !s->off) {
 			s->off = 1;
@@ -67,11 +61,10 @@ static void read_settings(const struct kj_root *root, const char *opt, struct se
 }
 
 /* A's memory, its note and the scan. 0 with the excluded pages, or <0 with why. */
-static int scan(const struct kj_root *root, struct kj_backend *mem, uint64_t entry,
+static int scan(const struct save_system *sys, struct kj_backend *mem, uint64_t entry,
 		const struct kj_ranges *ranges, const struct settings *set, struct kj_ranges *ret,
 		struct kj_filter_stats *st, char *why, size_t whylen)
 {
-	_cleanup_memmap_ struct kj_memmap mm = {0};
 	_cleanup_ranges_ struct kj_ranges own = {0}, fw = {0};
 	struct kj_vmci *v = calloc(1, sizeof(*v));
 	struct kj_amem am = {0};
@@ -83,8 +76,7 @@ static int scan(const struct kj_root *root, struct kj_backend *mem, uint64_t ent
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = kj_iomem_read_ram(root, &own)) < 0 || (rc = kj_memmap_read(root, &mm)) < 0 ||
-	    (rc = kj_memmap_ranges(&mm, KJ_MEM_RAM, &fw)) < 0) {
+	if ((rc = save_system_ram(sys, &own)) < 0 || (rc = save_system_fw_ram(sys, &fw)) < 0) {
 		snprintf(why, whylen, "cannot read the memory maps");
 		goto out;
 	}
@@ -125,7 +117,7 @@ static void record(struct kj_write_opts *wo, uint32_t state, int zero,
 	snprintf(f->reason, sizeof(f->reason), "%.88s", why ? why : "");
 }
 
-void save_filter_run(const struct kj_root *root, struct kj_backend *mem, uint64_t entry,
+void save_filter_run(const struct save_system *sys, struct kj_backend *mem, uint64_t entry,
 		     const struct kj_ranges *ranges, const char *cmdline_vmci,
 		     struct kj_write_opts *wo, struct save_filter *ret)
 {
@@ -135,10 +127,10 @@ void save_filter_run(const struct kj_root *root, struct kj_backend *mem, uint64_
 	uint64_t total = kj_ranges_total(ranges);
 
 	*ret = (struct save_filter){0};
-	read_settings(root, cmdline_vmci, &set, why, sizeof(why));
+	read_settings(sys, cmdline_vmci, &set, why, sizeof(why));
 	if (!set.asked && !set.off)
 		return; /* nobody handed us a VMCOREINFO: today's save, nothing recorded */
-	if (!set.off && scan(root, mem, entry, ranges, &set, &ret->excluded, &st, why, sizeof(why)) == 0) {
+	if (!set.off && scan(sys, mem, entry, ranges, &set, &ret->excluded, &st, why, sizeof(why)) == 0) {
 		ret->zero = set.zero;
 		record(wo, KJ_FILTER_ON, set.zero, &st, NULL);
 		log_notice("page filter: %s %llu MiB of free pages (%llu MiB of them held for B's "

@@ -8,7 +8,7 @@
 
 #include "backend.h"
 #include "ranges.h"
-#include "root.h"
+#include "system.h"
 #include "writer.h"
 
 struct save_filter {
@@ -18,7 +18,7 @@ struct save_filter {
 
 /* Decide, log the outcome in one line, and record it in wo. Never fails the save:
  * problems turn the filter off. cmdline_vmci: --vmcoreinfo, overriding the command line. */
-void save_filter_run(const struct kj_root *root, struct kj_backend *mem, uint64_t entry,
+void save_filter_run(const struct save_system *sys, struct kj_backend *mem, uint64_t entry,
 		     const struct kj_ranges *ranges, const char *cmdline_vmci,
 		     struct kj_write_opts *wo, struct save_filter *ret);
 void save_filter_free(struct save_filter *f);

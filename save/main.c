@@ -20,10 +20,10 @@
 #include "filter.h"
 #include "log.h"
 #include "macros.h"
-#include "cmdline.h"
 #include "efirt.h"
 #include "memmap.h"
 #include "region.h"
+#include "system.h"
 #include "progress.h"
 #include "ranges.h"
 #include "root.h"
@@ -79,16 +79,6 @@ static void usage(FILE *f)
 }
 
 /* Value of KEY= on a kernel command line (last one wins, as the kernel does). */
-static int cmdline_value(const struct kj_root *root, const char *key, char *buf, size_t size)
-{
-	_cleanup_free_ char *cl = NULL;
-	size_t n = 0;
-
-	if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &n) < 0)
-		return 0;
-	return kj_cmdline_get(cl, n, key, buf, size);
-}
-
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
@@ -225,18 +215,14 @@ static int src_read(void *ctx, uint64_t addr, void *buf, size_t len)
 /* A randomizing decompressor (KASLR) may have put this kernel outside its region, over
  * the hibernated kernel's memory: those pages are lost, and the kernel counts them as
  * its own RAM, so they would silently be missing from the image. Refuse to save. */
-static int check_own_kernel(const struct kj_root *root)
+static int check_own_kernel(const struct save_system *sys)
 {
-	_cleanup_iomem_ struct kj_iomem io = {0};
 	_cleanup_ranges_ struct kj_ranges region = {0};
-	_cleanup_free_ char *cl = NULL;
 	struct kj_range k;
-	size_t clen;
 	uint64_t kend;
 
-	if (kj_iomem_read(root, &io) < 0 || kj_region_kernel(&io, &k) < 0 ||
-	    kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &clen) < 0 ||
-	    kj_region_from_cmdline(cl, clen, &region) <= 0)
+	if (sys->io_rc < 0 || kj_region_kernel(&sys->io, &k) < 0 || !sys->cmdline ||
+	    kj_region_from_cmdline(sys->cmdline, sys->cmdline_len, &region) <= 0)
 		return 0; /* nothing to compare with: no memmap=exactmap region */
 	kend = k.end - KJ_KERNEL_TAIL;
 	if (kj_ranges_contains(&region, k.start, kend)) {
@@ -253,24 +239,24 @@ static int check_own_kernel(const struct kj_root *root)
 
 /* devmem: what A had = firmware System RAM minus our own RAM, both page-rounded out
  * (a page shared with our RAM is ours to use, so not A's to save). */
-static int devmem_ranges(const struct kj_root *root, struct kj_ranges *out)
+static int devmem_ranges(const struct save_system *sys, struct kj_ranges *out)
 {
-	_cleanup_memmap_ struct kj_memmap m = {0};
 	_cleanup_ranges_ struct kj_ranges fw = {0}, own = {0};
 	int rc;
 
-	if ((rc = kj_memmap_read(root, &m)) < 0) {
+	if (sys->mm_rc < 0) {
+		rc = sys->mm_rc;
 		log_error("cannot read the firmware memory map (/sys/firmware/memmap): %s%s",
 			  strerror(-rc), rc == -ENOENT ? " (kernel needs CONFIG_FIRMWARE_MEMMAP)" : "");
 		return rc;
 	}
-	if ((rc = kj_memmap_ranges(&m, KJ_MEM_RAM, &fw)) < 0)
+	if ((rc = save_system_fw_ram(sys, &fw)) < 0)
 		return rc;
-	if ((rc = kj_iomem_read_ram(root, &own)) < 0) {
+	if ((rc = save_system_ram(sys, &own)) < 0) {
 		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
 		return rc;
 	}
-	if ((rc = check_own_kernel(root)) < 0)
+	if ((rc = check_own_kernel(sys)) < 0)
 		return rc;
 	kj_ranges_page_align(&fw, KJ_PAGE_SIZE);
 	kj_ranges_page_align(&own, KJ_PAGE_SIZE);
@@ -300,9 +286,10 @@ static int record_efi_rt(const struct kj_root *root, struct kj_write_opts *o)
 	return 0;
 }
 
-static int fill_metadata(const struct kj_root *root, const struct args *a, struct kj_write_opts *o)
+static int fill_metadata(const struct kj_root *root, const struct save_system *sys,
+			 const struct args *a, struct kj_write_opts *o)
 {
-	_cleanup_memmap_ struct kj_memmap m = {0};
+	const struct kj_memmap *m = &sys->mm;
 	_cleanup_ranges_ struct kj_ranges region = {0};
 	struct utsname u;
 	char val[128];
@@ -318,7 +305,7 @@ static int fill_metadata(const struct kj_root *root, const struct args *a, struc
 	o->arch = KJ_ARCH_X86_64;
 	if (a->have_entry)
 		o->entry = a->entry;
-	else if (cmdline_value(root, "kexec_jump_back_entry", val, sizeof(val)) &&
+	else if (save_system_cmdline(sys, "kexec_jump_back_entry", val, sizeof(val)) &&
 		 kj_parse_u64(val, &o->entry) == 0)
 		log_debug("jump-back entry 0x%llx from the kernel command line",
 			  (unsigned long long)o->entry);
@@ -329,12 +316,12 @@ static int fill_metadata(const struct kj_root *root, const struct args *a, struc
 	}
 	if (a->release)
 		snprintf(o->release, sizeof(o->release), "%.80s", a->release);
-	else if (cmdline_value(root, "kjump.release", val, sizeof(val)))
+	else if (save_system_cmdline(sys, "kjump.release", val, sizeof(val)))
 		snprintf(o->release, sizeof(o->release), "%.80s", val);
 	else
 		snprintf(o->release, sizeof(o->release), "%.80s", u.release);
 
-	rc = a->region ? kj_ranges_parse(a->region, &region) : kj_iomem_read_ram(root, &region);
+	rc = a->region ? kj_ranges_parse(a->region, &region) : save_system_ram(sys, &region);
 	if (rc < 0 && a->region) {
 		log_error("invalid --region '%s'", a->region);
 		return rc;
@@ -352,12 +339,12 @@ static int fill_metadata(const struct kj_root *root, const struct args *a, struc
 	}
 	if ((rc = record_efi_rt(root, o)) < 0)
 		return rc;
-	if (kj_memmap_read(root, &m) == 0) {
-		o->nr_memmap = (uint32_t)MIN(m.n, (size_t)KJ_MAX_MEMMAP);
+	if (sys->mm_rc == 0) {
+		o->nr_memmap = (uint32_t)MIN(m->n, (size_t)KJ_MAX_MEMMAP);
 		for (uint32_t i = 0; i < o->nr_memmap; i++) {
-			o->memmap[i].start = m.e[i].start;
-			o->memmap[i].end = m.e[i].end;
-			o->memmap[i].type = m.e[i].type;
+			o->memmap[i].start = m->e[i].start;
+			o->memmap[i].end = m->e[i].end;
+			o->memmap[i].type = m->e[i].type;
 		}
 	}
 	return 0;
@@ -475,8 +462,8 @@ out:
 
 /* The memory to save: an ELF core's segments, --ranges, or (devmem) A's RAM. Returns an
  * exit status, or -1 to go on. */
-static int open_source(const struct kj_root *root, const struct args *a, struct src *s,
-		       struct kj_ranges *ranges)
+static int open_source(const struct kj_root *root, const struct save_system *sys,
+		       const struct args *a, struct src *s, struct kj_ranges *ranges)
 {
 	char err[256];
 	int rc;
@@ -493,7 +480,7 @@ static int open_source(const struct kj_root *root, const struct args *a, struct 
 		return KJ_EXIT_FAILURE;
 	}
 	if (!a->ranges)
-		return devmem_ranges(root, ranges) < 0 ? KJ_EXIT_FAILURE : -1;
+		return devmem_ranges(sys, ranges) < 0 ? KJ_EXIT_FAILURE : -1;
 	if (kj_ranges_parse(a->ranges, ranges) < 0) {
 		log_error("invalid --ranges '%s'", a->ranges);
 		return KJ_EXIT_USAGE;
@@ -531,14 +518,14 @@ static int check_source(const struct args *a, const struct kj_write_opts *wo, st
 
 /* The page filter (when the hibernated kernel's VMCOREINFO was handed over): free pages
  * left out of the ranges, or read as zero. */
-static int apply_filter(const struct kj_root *root, const struct args *a,
+static int apply_filter(const struct save_system *sys, const struct args *a,
 			struct kj_write_opts *wo, struct src *s, struct kj_ranges *ranges,
 			struct save_filter *f)
 {
 	_cleanup_ranges_ struct kj_ranges kept = {0};
 	int rc;
 
-	save_filter_run(root, s->be, wo->entry, ranges, a->vmcoreinfo, wo, f);
+	save_filter_run(sys, s->be, wo->entry, ranges, a->vmcoreinfo, wo, f);
 	if (!f->excluded.n)
 		return 0;
 	if (f->zero) {
@@ -591,6 +578,7 @@ int main(int argc, char **argv)
 	struct src s = {0};
 	_cleanup_ranges_ struct kj_ranges ranges = {0};
 	struct save_filter filter = {0};
+	struct save_system sys = {0};
 	int rc, ret = KJ_EXIT_FAILURE;
 
 	atexit(kj_close_stdout);
@@ -607,15 +595,16 @@ int main(int argc, char **argv)
 	wo = calloc(1, sizeof(*wo));
 	if (!wo)
 		return KJ_EXIT_FAILURE;
-	if (fill_metadata(&root, &a, wo) < 0)
+	save_system_read(&root, &sys);
+	if (fill_metadata(&root, &sys, &a, wo) < 0)
 		goto out;
-	if ((rc = open_source(&root, &a, &s, &ranges)) >= 0) {
+	if ((rc = open_source(&root, &sys, &a, &s, &ranges)) >= 0) {
 		ret = rc;
 		goto out;
 	}
 	if (check_source(&a, wo, &s, &ranges) < 0)
 		goto out;
-	if (s.be && (rc = apply_filter(&root, &a, wo, &s, &ranges, &filter)) < 0)
+	if (s.be && (rc = apply_filter(&sys, &a, wo, &s, &ranges, &filter)) < 0)
 		goto out;
 	if (open_output(&a, &dev) < 0 || (a.extents && set_extents(&a, &dev) < 0) ||
 	    save(&a, wo, &s, &ranges, &dev) < 0)
@@ -629,6 +618,7 @@ out:
 	kj_backend_close(s.be);
 	kj_elfcore_close(&s.elf);
 	save_filter_free(&filter);
+	save_system_free(&sys);
 	free(wo);
 	return ret;
 }
