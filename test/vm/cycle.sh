@@ -6,9 +6,12 @@
 # shellcheck disable=SC2034 # a library: REGION is for the scripts that source it
 REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M mem=128M"
 
-# cycle_prepare: the three initramfs images, in $WORK/{a,b,c}.cpio.gz
+# cycle_prepare: the three initramfs images, in $WORK/{a,b,c}.cpio.gz (skips without
+# the tools a cycle needs: kexec-tools in A, sfdisk for the disk)
 cycle_prepare() {
 	local initb=$KJ_SRC/scripts/initramfs/kjump-save-init
+	command -v kexec >/dev/null || skip "kexec-tools not installed"
+	command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
 	# B: /init saves and powers off (or jumps back)
 	echo 'exec /sbin/kjump-save-init' >"$WORK/b.scen"
 	vm_initramfs "$WORK/b.cpio.gz" "$WORK/b.scen" "$initb:/sbin/kjump-save-init"

@@ -8,8 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cycle.sh"
 vm_find_kernel
-command -v kexec >/dev/null || skip "kexec-tools not installed"
-command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
 cycle_prepare
 
 variants=${*:-cycle stale abort second 1g}

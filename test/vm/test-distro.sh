@@ -16,8 +16,6 @@
 KJUMP_TEST_KERNEL=${KJUMP_DISTRO_KERNEL:-$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump-distro}
 [ -f "$KJUMP_TEST_KERNEL" ] || skip "no distribution-like kernel: set KJUMP_DISTRO_KERNEL"
 vm_find_kernel
-command -v kexec >/dev/null || skip "kexec-tools not installed"
-command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
 cycle_prepare
 NOMEM_REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M"

@@ -17,8 +17,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cycle.sh"
 vm_find_kernel
-command -v kexec >/dev/null || skip "kexec-tools not installed"
-command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
 cycle_prepare
 
