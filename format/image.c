@@ -95,7 +95,15 @@ void kj_image_close(struct kj_image *img)
 	img->table = img->index = (struct kj_chunk_crcs){0};
 }
 
-/* Read chunk k (len bytes at off): remember its CRC the first time, compare after. */
+#define CHANGED " changed since it was first read (a failing or hostile device)"
+
+const char *kj_image_changed_error(const struct kj_image *img, int rc)
+{
+	return rc == -EIO ? img->changed : NULL;
+}
+
+/* Read chunk k (len bytes at off): remember its CRC the first time, compare after;
+ * what: the sentence that says it changed. */
 static int read_chunk(struct kj_image *img, struct kj_chunk_crcs *c, const char *what,
 		      uint64_t k, uint64_t off, void *buf, size_t len)
 {
@@ -127,7 +135,7 @@ int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
 	if (first_block % KJ_INDEX_CHUNK_BLOCKS || first_block >= h->nr_blocks)
 		return -EINVAL;
 	n = (size_t)MIN(h->nr_blocks - first_block, (uint64_t)KJ_INDEX_CHUNK_BLOCKS);
-	rc = read_chunk(img, &img->index, "block index", first_block / KJ_INDEX_CHUNK_BLOCKS,
+	rc = read_chunk(img, &img->index, "the block index" CHANGED, first_block / KJ_INDEX_CHUNK_BLOCKS,
 			h->index_off + first_block * sizeof(struct kj_disk_block), buf,
 			n * sizeof(struct kj_disk_block));
 	if (rc == 0)
@@ -160,7 +168,7 @@ int kj_range_cursor_next(struct kj_range_cursor *c, uint64_t *ret_pfn, uint64_t 
 		uint64_t left = (c->img->hdr.nr_ranges - c->next) * esz;
 		size_t want = (size_t)MIN(left, sizeof(c->buf));
 		uint64_t k = (c->read_off - c->img->hdr.table_off) / sizeof(c->buf);
-		rc = read_chunk(c->img, &c->img->table, "range table", k, c->read_off, c->buf, want);
+		rc = read_chunk(c->img, &c->img->table, "the range table" CHANGED, k, c->read_off, c->buf, want);
 		if (rc < 0)
 			return rc == -ENODATA ? -EBADMSG : rc;
 		c->crc = crc32c(c->crc, c->buf, want);
@@ -224,9 +232,11 @@ int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
 	for (uint64_t i = 0; i < h->nr_blocks;) {
 		size_t n;
 		int rc = kj_image_read_index(img, i, buf, &n);
+		if (rc < 0 && kj_image_changed_error(img, rc))
+			return kj_errf(rc, err, errlen, "%s", kj_image_changed_error(img, rc));
 		if (rc < 0)
 			return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "block index: %s",
-				    rc == -ENODATA ? "image truncated" : strerror(-rc));
+				       rc == -ENODATA ? "image truncated" : strerror(-rc));
 		chain = crc32c(chain, buf, n * 32);
 		for (size_t k = 0; k < n; k++, i++) {
 			struct kj_block b;

@@ -27,7 +27,7 @@ struct kj_image {
 	struct kj_commit commit;
 	uint64_t image_end;
 	struct kj_chunk_crcs table, index;
-	const char *changed; /* "range table" or "block index": read differently twice */
+	const char *changed; /* set when the table or index read differently twice: why */
 };
 
 /* Open the image on dev: the signature, commit record and header, cross-checked.
@@ -43,6 +43,10 @@ void kj_image_close(struct kj_image *img);
  * img->changed set when the chunk differs from its first read. */
 int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
 			size_t *ret_nblocks);
+/* After a read of the range table or the block index failed with rc: the sentence
+ * saying that the device answered differently from its first read, or NULL when that
+ * was not the cause. */
+const char *kj_image_changed_error(const struct kj_image *img, int rc);
 
 struct kj_range_cursor {
 	struct kj_image *img;

@@ -371,12 +371,14 @@ static int zero_add(struct pipeline *pl, struct walker *w, uint64_t pfn, uint64_
 	return 0;
 }
 
-static const char *table_error(const struct kj_image *img, int rc)
+static void set_table_error(struct pipeline *pl, int rc)
 {
-	if (rc == -EIO && img->changed)
-		return "the range table changed since it was first read (a failing or hostile "
-		       "device): nothing unvalidated was written";
-	return "range table is corrupt or does not match the data";
+	const char *changed = kj_image_changed_error(pl->img, rc);
+
+	if (changed)
+		set_error(pl, rc, "%s: nothing unvalidated was written", changed);
+	else
+		set_error(pl, rc, "range table is corrupt or does not match the data");
 }
 
 /* The runs of the next `pages` stored pages, appended to the job's list. */
@@ -391,7 +393,7 @@ static int walker_take(struct pipeline *pl, struct walker *w, struct slot *job, 
 			if (rc == 0)
 				rc = -EBADMSG; /* blocks hold more pages than the table lists */
 			if (rc < 0) {
-				set_error(pl, rc, "%s", table_error(pl->img, rc));
+				set_table_error(pl, rc);
 				return rc;
 			}
 			if (flags & KJ_RANGE_ZERO) {
@@ -472,11 +474,11 @@ static int next_block(struct pipeline *pl, struct walker *w, uint64_t i, uint64_
 		w->index_first = i;
 		rc = kj_image_read_index(pl->img, i, w->index, &got);
 		w->index_n = rc < 0 ? 0 : got;
-		if (rc < 0)
+		if (rc < 0 && kj_image_changed_error(pl->img, rc))
+			snprintf(why, sizeof(why), "%s", kj_image_changed_error(pl->img, rc));
+		else if (rc < 0)
 			snprintf(why, sizeof(why), "block index: %s",
-				 rc == -ENODATA ? "image truncated"
-				 : pl->img->changed ? "it changed since it was first read (a failing or hostile device)"
-						    : strerror(-rc));
+				 rc == -ENODATA ? "image truncated" : strerror(-rc));
 	}
 	if (rc == 0) {
 		memcpy(b.hdr, w->index + (i - w->index_first) * HDR_SIZE, HDR_SIZE);
@@ -533,7 +535,7 @@ static void finish_table(struct pipeline *pl, struct walker *w, uint64_t consume
 	else if (r == 0)
 		r = -EBADMSG;
 	if (r < 0)
-		set_error(pl, r, "%s", table_error(pl->img, r));
+		set_table_error(pl, r);
 	else if (consumed != pl->img->hdr.data_bytes || chain != pl->img->commit.blocks_crc)
 		set_error(pl, -EBADMSG, "data blocks do not match the commit record");
 	else if (w->data.nblocks == 0 || publish(pl, &w->data) == 0)

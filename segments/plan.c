@@ -114,9 +114,8 @@ static int plan_table(struct kj_image *img, struct kj_plan *p, const struct kj_r
 			goto out;
 	}
 	if (rc < 0) {
-		if (rc == -EIO && img->changed)
-			kj_errf(rc, err, errlen, "the range table changed since it was first read "
-				"(a failing or hostile device)");
+		if (kj_image_changed_error(img, rc))
+			kj_errf(rc, err, errlen, "%s", kj_image_changed_error(img, rc));
 		else
 			kj_errf(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
 	} else if ((rc = kj_range_cursor_finish(cur)) < 0) {
