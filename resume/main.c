@@ -125,13 +125,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_NOHP: a->hotplug = HOTPLUG_OFF; break;
 		case O_IO:
 			a->io_set = 1;
-			if (!strcmp(optarg, "auto"))
-				a->io = 1;
-			else if (!strcmp(optarg, "direct"))
-				a->io = 2;
-			else if (!strcmp(optarg, "buffered"))
-				a->io = 0;
-			else
+			if (resume_parse_io(optarg, &a->io) < 0)
 				goto bad;
 			break;
 		case O_ROOT: a->root = optarg; break;

@@ -44,6 +44,19 @@ static int parse_bool(const char *v, int *ret)
 	return 0;
 }
 
+int resume_parse_io(const char *s, int *ret)
+{
+	if (!strcmp(s, "auto"))
+		*ret = 1;
+	else if (!strcmp(s, "direct"))
+		*ret = 2;
+	else if (!strcmp(s, "buffered"))
+		*ret = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* Apply one key[=value]; value is NULL without '='. 0 ok or ignored, <0 malformed. */
 static int apply(struct resume_cmdline *c, const char *key, const char *val)
 {
@@ -99,9 +112,8 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 			return -EINVAL;
 		strcpy(dst, val);
 	} else if (kj_cmdline_key_eq(key, "kjump.io")) {
-		if (!val || (strcmp(val, "auto") && strcmp(val, "direct") && strcmp(val, "buffered")))
+		if (!val || resume_parse_io(val, &c->io) < 0)
 			return -EINVAL;
-		c->io = !strcmp(val, "auto") ? 1 : !strcmp(val, "direct") ? 2 : 0;
 	} else if (kj_cmdline_key_eq(key, "kjump.threads")) {
 		if (!val || kj_parse_u64(val, &u) < 0 || u == 0 || u > 256)
 			return -EINVAL;
