@@ -30,7 +30,7 @@ hib_opts=""
 grep -q "kjtest.drop_caches" /proc/cmdline && hib_opts="--drop-caches"
 churn=$(sed -n 's/.*kjtest.churn=\([0-9]*\).*/\1/p' /proc/cmdline)
 keep=$(sed -n 's/.*kjtest.keep=\([0-9]*\).*/\1/p' /proc/cmdline)
-zerocheck=$(sed -n 's/.*kjtest.zerocheck=\([0-9]*\).*/\1/p' /proc/cmdline)
+zerocheck=$(sed -n 's/.*kjtest.zerocheck=\([0-9a-z]*\).*/\1/p' /proc/cmdline)
 # kjtest.churn=MiB: memory used and freed again, as on a machine that has run for a
 # while: free memory full of stale data
 if [ -n "$churn" ]; then
@@ -55,8 +55,25 @@ keep_check() {
 }
 # kjtest.zerocheck=1: after a resume, most of free memory allocated: every new page
 # must read zero (the kernel's promise; with init_on_free it relies on free pages)
+# kjtest.zerocheck=armed: 64 MiB checked the moment A runs again, by a process ready
+# before the hibernation (for a kernel whose free pages are garbage: it will not last)
+if [ "$zerocheck" = armed ]; then
+	mkdir -p /run/zero
+	memhog --zero-armed 64 /run/zero &
+	zpid=$!
+	while [ ! -f /run/zero/ready ] && kill -0 $zpid 2>/dev/null; do sleep 1; done
+fi
 zero_check() {
 	[ -n "$zerocheck" ] || return 0
+	if [ "$zerocheck" = armed ]; then
+		kill -USR1 $zpid 2>/dev/null
+		wait $zpid
+		# this kernel believes garbage is zero: nothing it does from here can be trusted
+		echo "KJTEST: powering off (free memory held garbage)"
+		echo o >/proc/sysrq-trigger
+		sleep 30
+		return
+	fi
 	# kjump-hibernate loads B again in the background after a resume: let it finish,
 	# or the two compete for the memory measured here
 	i=0

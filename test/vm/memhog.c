@@ -2,6 +2,11 @@
 /* memhog --zero MiB: allocate MiB (a write to each page) and check that every page the
  * kernel hands out reads zero, as it promises (it may skip clearing free pages it
  * believes zero: init_on_free). Prints the verdict and exits.
+ * memhog --zero-armed MiB DIR: the same check, prepared before a hibernation and run the
+ * moment this process runs again after it: the page tables for MiB exist already (the
+ * pages were touched and given back), and the check starts when the wall clock jumps
+ * against the monotonic one (the time this system was away) or on SIGUSR1. A kernel fed
+ * garbage for free pages does not live long; this check needs no new process.
  * memhog MiB DIR: a workload for the QEMU cycle tests. Fills MiB of anonymous memory
  * with a pseudo-random pattern (every page different, incompressible), creates
  * DIR/ready and waits; on SIGUSR1 it checks every page against the pattern and writes
@@ -13,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,16 +84,9 @@ static void note(const char *dir, const char *name, const char *text)
 		rename(tmp, path);
 }
 
-static int zero_check(size_t mib)
+/* Write-fault each of PAGES pages of M and check that the page the kernel gave reads zero. */
+static int check_zero(volatile uint8_t *m, size_t pages, size_t mib)
 {
-	size_t pages = mib * 256;
-	volatile uint8_t *m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (m == MAP_FAILED) {
-		perror("memhog: mmap");
-		return 1;
-	}
 	for (size_t p = 0; p < pages; p++) {
 		volatile uint8_t *pg = m + p * PAGE;
 		pg[0] = 0; /* a write fault: a real page, not the zero page */
@@ -95,11 +94,70 @@ static int zero_check(size_t mib)
 			if (pg[i]) {
 				printf("KJTEST: zero check %zu MiB: page %zu of %zu not zero (byte %u = 0x%02x)\n",
 				       mib, p, pages, i, pg[i]);
+				fflush(stdout);
 				return 1;
 			}
 	}
 	printf("KJTEST: zero check %zu MiB: ok\n", mib);
+	fflush(stdout);
 	return 0;
+}
+
+static volatile uint8_t *map_anon(size_t pages)
+{
+	void *m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (m == MAP_FAILED) {
+		perror("memhog: mmap");
+		return NULL;
+	}
+	return m;
+}
+
+static int zero_check(size_t mib)
+{
+	volatile uint8_t *m = map_anon(mib * 256);
+
+	return m ? check_zero(m, mib * 256, mib) : 1;
+}
+
+/* Seconds the wall clock is ahead of the monotonic clock: grows by the time away. */
+static double clock_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (double)(r.tv_sec - m.tv_sec) + (double)(r.tv_nsec - m.tv_nsec) / 1e9;
+}
+
+static int zero_check_armed(size_t mib, const char *dir)
+{
+	size_t pages = mib * 256;
+	volatile uint8_t *m = map_anon(pages);
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	double away0;
+
+	if (!m)
+		return 1;
+	/* 4 KiB pages only (a huge page is cleared on every fault), their page tables made
+	 * now, the pages themselves given back: free memory again, page tables kept */
+	madvise((void *)m, pages * PAGE, MADV_NOHUGEPAGE);
+	for (size_t p = 0; p < pages; p++)
+		m[p * PAGE] = 1;
+	if (madvise((void *)m, pages * PAGE, MADV_DONTNEED) < 0) {
+		perror("memhog: madvise");
+		return 1;
+	}
+	signal(SIGUSR1, on_usr1);
+	away0 = clock_offset();
+	note(dir, "ready", "armed");
+	while (!check_now && clock_offset() - away0 < 1.5)
+		nanosleep(&tick, NULL);
+	printf("KJTEST: zero check armed: started by %s\n", check_now ? "the signal" : "the clock jump");
+	fflush(stdout);
+	return check_zero(m, pages, mib);
 }
 
 int main(int argc, char **argv)
@@ -110,6 +168,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--zero"))
 		return zero_check(strtoul(argv[2], NULL, 10));
+	if (argc == 4 && !strcmp(argv[1], "--zero-armed"))
+		return zero_check_armed(strtoul(argv[2], NULL, 10), argv[3]);
 	if (argc != 3 || (mib = strtoul(argv[1], NULL, 10)) == 0) {
 		fprintf(stderr, "usage: memhog MiB DIR\n");
 		return 2;

@@ -85,9 +85,9 @@ for v in $variants; do
 		;;
 	control)
 		vm_gpt_disk "$WORK/control.disk" 1200
-		CYCLE_TIMEOUT=240 cycle_qemu "$WORK/control.1.log" 1G "kjtest.cycles=1 kjtest.zerocheck=1 \
+		CYCLE_TIMEOUT=240 cycle_qemu "$WORK/control.1.log" 1G "kjtest.cycles=1 kjtest.zerocheck=armed \
 kjtest.churn=600 init_on_free=1 kjtest.hibernate_append=kjump.free=omit" "$WORK/a.cpio.gz" "$WORK/control.disk"
-		CYCLE_TIMEOUT=240 CYCLE_QEMU_EXTRA=$(garbage_ram control 1073741824) cycle_qemu "$WORK/control.2.log" \
+		CYCLE_TIMEOUT=120 CYCLE_QEMU_EXTRA=$(garbage_ram control 1073741824) cycle_qemu "$WORK/control.2.log" \
 			1G "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/control.disk"
 		rm -f "$WORK/control.ram"
 		vm_expect "$WORK/control.2.log" "KJTEST: zero check [0-9]+ MiB: page [0-9]+ of [0-9]+ not zero \(byte [0-9]+ = 0xa5\)" \
