@@ -104,9 +104,12 @@ echo "KJTEST: cpus $(grep -c ^processor /proc/cpuinfo)"
 [ -d /sys/firmware/efi ] && echo "KJTEST: firmware uefi" || echo "KJTEST: firmware bios"
 echo "KJTEST: resume cmdline $(kjump-hibernate --resume-cmdline)"
 # kjtest.preload: load the hibernating kernel at boot, as a system would
+# (kjtest.preload_append=X: with other settings than the hibernation's, which must then
+# load B again, not jump into the stale one)
 if grep -q "kjtest.preload" /proc/cmdline; then
+	pre_append=$(sed -n 's/.*kjtest.preload_append=\([^ ]*\).*/\1/p' /proc/cmdline)
 	kjump-hibernate --load --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz \
-		--initrd /boot/kjump-save.img --append "$hib_append" $hib_opts
+		--initrd /boot/kjump-save.img --append "${pre_append:-$hib_append}" $hib_opts
 fi
 c=1
 while [ "$c" -le "${cycles:-1}" ]; do

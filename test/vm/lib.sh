@@ -92,6 +92,14 @@ vm_expect() {
 	fi
 }
 
+# vm_reject LOG REGEX WHAT: no console line may match
+vm_reject() {
+	if grep -Eq -- "$2" "$1"; then
+		fail "$3: a console line matches '$2':"
+		grep -E -- "$2" "$1" | head -3 | sed 's/^/    /' >&2
+	else pass "$3"; fi
+}
+
 # vm_gpt_disk OUT [SWAP_MIB]: GPT disk: p1 swap (64 MiB by default) (LABEL kjswap, PARTLABEL kjswap-part),
 # then p2 128 MiB ext4 (LABEL kjdata). Identifiers are fixed so scenarios can name them.
 VM_SWAP_UUID=6b6a756d-7377-6170-0000-000000000001

@@ -49,7 +49,13 @@ for v in $variants; do
 	abort)
 		# A swap area too small: B cannot save, leaves the reason and jumps back.
 		vm_gpt_disk "$WORK/$v.disk" 4
-		cycle_qemu "$WORK/$v.log" 512M "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		# B loaded at boot with other settings: the hibernation must load it again
+		cycle_qemu "$WORK/$v.log" 512M "kjtest.cycles=1 kjtest.preload kjtest.preload_append=kjtest.stale \
+kjtest.hibernate_append=kjtest.current" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		vm_expect "$WORK/$v.log" "Kernel command line: .*nokaslr.*kjtest.current" \
+			"abort: settings changed since B was loaded: B loaded again with the new ones"
+		vm_reject "$WORK/$v.log" "kjump-hibernate: the hibernating kernel is loaded already" \
+			"abort: the stale B is not used"
 		vm_expect "$WORK/$v.log" "kjump-save: .*too small" "abort: B could not save"
 		vm_expect "$WORK/$v.log" "saving failed: jumping back into the hibernated kernel" "abort: B jumped back"
 		vm_expect "$WORK/$v.log" "kjump-hibernate: hibernation failed at .*too small" "abort: A says why"
