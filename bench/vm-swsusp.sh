@@ -100,13 +100,13 @@ sw_h=$(d "$(t "$WORK/sw1.log" "KJTEST: hibernating with swsusp")" "$(t "$WORK/sw
 sw_r=$(d "$(t "$WORK/sw2.log" "KJSTAMP: start")" "$(t "$WORK/sw2.log" "KJTEST: swsusp back")")
 k1=$WORK/kj1.log k2=$WORK/kj2.log
 kh0=$(t "$k1" "KJTEST: hibernating cycle 1") kjump_at=$(t "$k1" "kjump-hibernate: hibernating to")
-kb=$(t "$k1" "Linux version" 2) ks=$(t "$k1" "kjump-save: saving [0-9]") kd=$(t "$k1" "kjump-save: saved")
+kb=$(t "$k1" "Linux version" 2) kinit=$(t "$k1" "kjump: hibernating kernel up after") ks=$(t "$k1" "kjump-save: saving [0-9]") kd=$(t "$k1" "kjump-save: saved")
 ke=$(t "$k1" "KJSTAMP: end")
 kr0=$(t "$k2" "KJSTAMP: start") kf=$(t "$k2" "kjump-resume: found image") kl=$(t "$k2" "kjump-resume: loaded")
 kback=$(t "$k2" "KJTEST: hibernate returned 0")
 echo "hibernate (command to power-off): swsusp ${sw_h} s, kjump $(d "$kh0" "$ke") s" \
 	"(in A before the jump $(d "$kh0" "$kjump_at"), kexec -e to B's first line $(d "$kjump_at" "$kb")," \
-	"B's boot $(d "$kb" "$ks"), saving $(d "$ks" "$kd"), power-off $(d "$kd" "$ke"))"
+	"B's boot $(d "$kb" "$ks") (the kernel $(d "$kb" "$kinit"), its init to saving $(d "$kinit" "$ks")), saving $(d "$ks" "$kd"), power-off $(d "$kd" "$ke"))"
 echo "resume (QEMU start to A running, the hibernate command returned): swsusp ${sw_r} s, kjump $(d "$kr0" "$kback") s" \
 	"(C's boot to kjump-resume $(d "$kr0" "$kf"), loading $(d "$kf" "$kl"), the jump and A's thaw $(d "$kl" "$kback"))"
 awk -v sh="$sw_h" -v kh="$(d "$kh0" "$ke")" -v sr="$sw_r" -v kr="$(d "$kr0" "$kback")" 'BEGIN {
