@@ -111,6 +111,11 @@ if grep -q "kjtest.preload" /proc/cmdline; then
 	kjump-hibernate --load --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz \
 		--initrd /boot/kjump-save.img --append "${pre_append:-$hib_append}" $hib_opts
 fi
+# kjtest.check: what kjump-hibernate --check says of this machine
+if grep -q "kjtest.check" /proc/cmdline; then
+	kjump-hibernate --check --device "${swapdev:-/dev/vda1}" --kernel /boot/vmlinuz --initrd /boot/kjump-save.img
+	echo "KJTEST: check returned $?"
+fi
 c=1
 while [ "$c" -le "${cycles:-1}" ]; do
 	echo "KJTEST: hibernating cycle $c"

@@ -16,11 +16,17 @@ for v in $variants; do
 	cycle | 1g)
 		mem=512M; [ "$v" = 1g ] && mem=1G
 		vm_gpt_disk "$WORK/$v.disk" 512
-		cycle_qemu "$WORK/$v.1.log" $mem "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		cycle_qemu "$WORK/$v.1.log" $mem "kjtest.cycles=1 kjtest.check" "$WORK/a.cpio.gz" "$WORK/$v.disk"
 		TOKEN=$(token_of "$WORK/$v.1.log")
 		cycle_qemu "$WORK/$v.2.log" $mem "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/$v.disk"
 		check_resumed "$v" "$WORK/$v.1.log" "$WORK/$v.2.log" 1
 		vm_expect "$WORK/$v.2.log" "KJTEST: workload done" "$v: A finished its work after the resume"
+		# A was booted without the region: the check names that, and what is there
+		vm_expect "$WORK/$v.1.log" "kjump-hibernate: PROBLEM: this kernel's command line lacks the region: memmap=exactmap" \
+			"$v: --check names the missing region on a real kernel"
+		vm_expect "$WORK/$v.1.log" "kjump-hibernate: ok: CONFIG_ARCH_MEMORY_PROBE" "$v: --check finds the memory probe"
+		vm_expect "$WORK/$v.1.log" "kjump-hibernate: ok: swap device /dev/vda1 \([0-9]+ MiB, [0-9]+ MiB in use\)" "$v: --check finds the swap partition"
+		vm_expect "$WORK/$v.1.log" "KJTEST: check returned 1" "$v: --check says this machine is not ready"
 		;;
 	stale)
 		# After a resume the image is spent: booting C again is a normal boot.

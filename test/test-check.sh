@@ -1,0 +1,96 @@
+#!/bin/bash
+# kjump-hibernate --check on a made-up machine (KJUMP_ROOT): a ready one says so; each
+# thing taken away is named as a problem with its fix, and the exit status says "not ready".
+# shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
+. "$(dirname "$0")/lib.sh"
+KH=$KJ_SRC/scripts/kjump-hibernate
+R=$WORK/root
+rel=$(uname -r)
+
+# a ready machine: the kernel options, the memory probe, 1 GiB of firmware RAM, the
+# region on the command line, a 2 GiB swap partition, B's kernel and initramfs
+make_ready() {
+	rm -rf "$R"
+	mkdir -p "$R/proc/sys/kernel" "$R/boot" "$R/dev" "$R/sys/devices/system/memory" \
+		"$R/sys/firmware/memmap/0" "$R/sys/firmware/memmap/1" "$R/sys/class/block/vda1" \
+		"$R/sys/kernel/security"
+	printf 'CONFIG_%s=y\n' KEXEC KEXEC_JUMP HIBERNATION MEMORY_HOTPLUG ARCH_MEMORY_PROBE \
+		FIRMWARE_MEMMAP >"$R/boot/config-$rel"
+	: >"$R/sys/devices/system/memory/probe"
+	echo 0 >"$R/proc/sys/kernel/kexec_load_disabled"
+	echo "[none] integrity confidentiality" >"$R/sys/kernel/security/lockdown"
+	printf '0x0\n' >"$R/sys/firmware/memmap/0/start"
+	printf '0x9fbff\n' >"$R/sys/firmware/memmap/0/end"
+	printf '0x100000\n' >"$R/sys/firmware/memmap/1/start"
+	printf '0x3fffffff\n' >"$R/sys/firmware/memmap/1/end"
+	echo "System RAM" >"$R/sys/firmware/memmap/0/type"
+	echo "System RAM" >"$R/sys/firmware/memmap/1/type"
+	: >"$R/dev/vda1"
+	echo 4194304 >"$R/sys/class/block/vda1/size"
+	printf 'MemTotal: 1000000 kB\nMemFree: 600000 kB\n' >"$R/proc/meminfo"
+	: >"$R/boot/vmlinuz"
+	: >"$R/boot/kjump-save.img"
+	touch -d '1 minute ago' "$R/boot/vmlinuz"
+	region=$(KJUMP_ROOT=$R sh "$KH" --resume-cmdline)
+	echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 $region resume=/dev/vda1 quiet" >"$R/proc/cmdline"
+}
+
+# check NAME EXPECT_RC REGEX...: run the check; the status and every line must match
+check() {
+	local name=$1 want=$2 out rc=0
+	shift 2
+	out=$(KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \
+		sh "$KH" --check --device /dev/vda1 --kernel /boot/vmlinuz --initrd /boot/kjump-save.img) || rc=$?
+	[ "$rc" = "$want" ] && pass "$name: exit $rc" || { fail "$name: exit $rc, want $want"; echo "$out" >&2; }
+	for re in "$@"; do
+		grep -Eq -- "$re" <<<"$out" && pass "$name: says '$re'" || { fail "$name: no line '$re'"; echo "$out" >&2; }
+	done
+}
+
+# kexec-tools and kjump-image, as the check sees them
+mkdir -p "$WORK/bin"
+printf '#!/bin/sh\necho "  --load-preserve-context"\n' >"$WORK/kexec"
+printf '#!/bin/sh\nexit 0\n' >"$WORK/bin/kjump-image"
+chmod +x "$WORK/kexec" "$WORK/bin/kjump-image"
+
+make_ready
+check ready 0 "ok: CONFIG_KEXEC_JUMP" "ok: the command line carries the region" \
+	"ok: swap device /dev/vda1 \(2048 MiB" "this machine can hibernate with kjump"
+
+make_ready
+echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 memmap=exactmap memmap=64M@1M resume=/dev/vda1" >"$R/proc/cmdline"
+check "wrong region" 1 "PROBLEM: this kernel's command line lacks the region: .*fix: boot with" \
+	"1 problem\(s\)"
+
+make_ready
+rm "$R/dev/vda1"
+check "no swap" 1 "PROBLEM: swap device /dev/vda1 does not exist"
+
+make_ready
+echo 409600 >"$R/sys/class/block/vda1/size"
+check "too small swap" 1 "PROBLEM: /dev/vda1 holds 200 MiB, 390 MiB are in use"
+
+make_ready
+sed -i '/KEXEC_JUMP/d' "$R/boot/config-$rel"
+rm "$R/sys/devices/system/memory/probe"
+echo "none [integrity] confidentiality" >"$R/sys/kernel/security/lockdown"
+sed -i 's/ resume=\/dev\/vda1//' "$R/proc/cmdline"
+check "several" 1 "PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP" "PROBLEM: no /sys/devices/system/memory/probe" \
+	"PROBLEM: the kernel is locked down" "PROBLEM: no resume= on the command line" "4 problem\(s\)"
+
+# no kernel config to read: the options that leave a trace in /sys are judged by it
+make_ready
+rm "$R/boot/config-$rel"
+mkdir -p "$R/sys/power" && : >"$R/sys/power/disk"
+check "no config" 1 "PROBLEM: this kernel lacks CONFIG_KEXEC \(no /sys/kernel/kexec_loaded\)" \
+	"ok: CONFIG_HIBERNATION \(/sys/power/disk\)" "ok: CONFIG_ARCH_MEMORY_PROBE" \
+	"cannot tell: CONFIG_KEXEC_JUMP" "PROBLEM: this kernel lacks CONFIG_MEMORY_HOTPLUG"
+
+make_ready
+touch -d '2 minutes ago' "$R/boot/kjump-save.img"
+check "stale initramfs" 1 "PROBLEM: /boot/kjump-save.img is older than /boot/vmlinuz"
+
+make_ready
+printf '#!/bin/sh\necho "usage: kexec"\n' >"$WORK/kexec"
+check "old kexec" 1 "PROBLEM: no kexec with --load-preserve-context .*apt install kexec-tools"
+finish
