@@ -12,7 +12,8 @@ for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/
 	/usr/lib/dracut/modules.d/90kjump/kjump-resume.service /usr/lib/systemd/system/kjump-resume.service \
 	/usr/lib/initcpio/install/kjump \
 	/usr/lib/initcpio/hooks/kjump /usr/share/man/man8/kjump-resume.8 /usr/share/man/man8/kjump-save.8 \
-	/usr/share/man/man8/kjump-image.8 /usr/share/man/man8/kjump-memhotplug.8 /usr/share/man/man7/kjump.7; do
+	/usr/share/man/man8/kjump-image.8 /usr/share/man/man8/kjump-memhotplug.8 /usr/share/man/man8/kjump-hibernate.8 \
+	/usr/share/man/man7/kjump.7; do
 	[ -e "$WORK/dest$f" ] && pass "$f" || fail "$f not installed"
 done
 for f in /usr/sbin/kjump-resume /usr/sbin/kjump-hibernate /usr/lib/dracut/modules.d/90kjump/module-setup.sh; do
