@@ -29,10 +29,10 @@ struct resume_cmdline {
 #define RESUME_DEFAULT_TIMEOUT_MS 5000
 
 void resume_cmdline_init(struct resume_cmdline *c);
+/* auto|direct|buffered (--io, kjump.io=) as the loader's direct_io: 1, 2, 0. -EINVAL. */
+int resume_parse_io(const char *s, int *ret);
 /* Parse buf (size bytes, need not be NUL-terminated). Malformed values of known keys
  * are skipped; each is described by a call of on_error (may be NULL). Returns the
  * number of malformed values. */
-/* auto|direct|buffered (--io, kjump.io=) as the loader's direct_io: 1, 2, 0. -EINVAL. */
-int resume_parse_io(const char *s, int *ret);
 int resume_cmdline_parse(const char *buf, size_t size, struct resume_cmdline *c,
 			 void (*on_error)(const char *key, const char *value, void *ud), void *ud);
