@@ -284,6 +284,16 @@ int memhp_memtotal(const struct kj_root *root, uint64_t *ret)
 	return rc;
 }
 
+/* v * new / old, capped at what the file accepts: threads-max at FUTEX_TID_MASK, the
+ * others (long and unsigned long in the kernel) at LONG_MAX. */
+static uint64_t scaled_limit(const char *name, uint64_t v, uint64_t old_total, uint64_t new_total)
+{
+	unsigned __int128 x = (unsigned __int128)v * new_total / old_total;
+	uint64_t cap = !strcmp(name, "kernel.threads-max") ? 0x3fffffff : (uint64_t)INT64_MAX;
+
+	return x > cap ? cap : (uint64_t)x;
+}
+
 int memhp_raise_limits(const struct kj_root *root, uint64_t old_total, uint64_t new_total,
 		       const struct memhp_ops *ops, struct memhp_limit *ret, size_t max,
 		       size_t *ret_n)
@@ -312,10 +322,11 @@ int memhp_raise_limits(const struct kj_root *root, uint64_t old_total, uint64_t 
 			continue;
 		l->name = files[i][0];
 		l->before = v;
-		/* v * new / old without overflow for any realistic value. */
-		l->after = (uint64_t)((unsigned __int128)v * new_total / old_total);
-		if (!strcmp(l->name, "kernel.threads-max") && l->after > 0x3fffffff)
-			l->after = 0x3fffffff; /* FUTEX_TID_MASK */
+		l->after = scaled_limit(l->name, v, old_total, new_total);
+		/* Set higher than the kernel's boot size already (systemd sets fs.file-max to
+		 * LONG_MAX): left alone, never lowered. */
+		if (l->after <= v)
+			continue;
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->after);
 		l->rc = ops->write_attr(root, files[i][1], buf, ops->ud);
 		n++;

@@ -74,7 +74,9 @@ int memhp_apply(const struct kj_root *root, const struct memhp_plan *p, enum mem
 int memhp_memtotal(const struct kj_root *root, uint64_t *ret);
 
 /* Boot-sized limits raised in proportion to the memory growth (old -> new MemTotal):
- * kernel.threads-max, fs.file-max, /sys/power/image_size. on_limit reports each. */
+ * kernel.threads-max, fs.file-max, /sys/power/image_size; capped at what each accepts, and
+ * a value set higher already (systemd's fs.file-max) is left alone. Each one written is
+ * reported in ret. */
 struct memhp_limit {
 	const char *name;
 	uint64_t before, after;

@@ -13,10 +13,17 @@ for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/
 	/usr/lib/initcpio/install/kjump \
 	/usr/lib/initcpio/hooks/kjump /usr/share/man/man8/kjump-resume.8 /usr/share/man/man8/kjump-save.8 \
 	/usr/share/man/man8/kjump-image.8 /usr/share/man/man8/kjump-memhotplug.8 /usr/share/man/man8/kjump-hibernate.8 \
-	/usr/share/man/man7/kjump.7; do
+	/usr/share/man/man7/kjump.7 /usr/sbin/kjump-mkinitrd /usr/share/man/man8/kjump-mkinitrd.8 \
+	/usr/lib/kjump/kjump-save-init /usr/lib/kjump/kjump-sleep /usr/lib/kjump/mkinitcpio-save.conf \
+	/usr/lib/dracut/modules.d/90kjump-save/module-setup.sh /usr/lib/dracut/modules.d/90kjump-save/kjump-save.sh \
+	/usr/lib/dracut/modules.d/90kjump-save/parse-kjump-save.sh /usr/lib/dracut/dracut.conf.d/90-kjump.conf \
+	/usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf /usr/lib/systemd/system/kjump-load.service \
+	/usr/lib/systemd/sleep.conf.d/kjump.conf /usr/lib/initcpio/install/kjump-save /usr/lib/initcpio/hooks/kjump-save \
+	/etc/kjump/hibernate.conf /etc/default/grub.d/kjump.cfg /etc/kernel/postinst.d/kjump /etc/kernel/postrm.d/kjump; do
 	[ -e "$WORK/dest$f" ] && pass "$f" || fail "$f not installed"
 done
-for f in /usr/sbin/kjump-resume /usr/sbin/kjump-hibernate /usr/lib/dracut/modules.d/90kjump/module-setup.sh; do
+for f in /usr/sbin/kjump-resume /usr/sbin/kjump-hibernate /usr/lib/dracut/modules.d/90kjump/module-setup.sh \
+	/usr/sbin/kjump-mkinitrd /usr/lib/kjump/kjump-sleep /etc/kernel/postinst.d/kjump; do
 	[ -x "$WORK/dest$f" ] && pass "$f is executable" || fail "$f not executable"
 done
 "$WORK/dest/usr/sbin/kjump-resume" --help >/dev/null && pass "installed kjump-resume runs" || fail "installed binary"

@@ -3,13 +3,16 @@
 . "$(dirname "$0")/lib.sh"
 command -v shellcheck >/dev/null || skip "shellcheck not installed"
 cd "$KJ_SRC"
-for f in scripts/*.sh scripts/kjump-hibernate scripts/initramfs/* scripts/dracut/90kjump/*.sh \
-	scripts/mkinitcpio/install/kjump scripts/mkinitcpio/hooks/kjump .ci/run; do
+for f in scripts/*.sh scripts/kjump-hibernate scripts/kjump-mkinitrd scripts/initramfs/* \
+	scripts/dracut/*/*.sh scripts/mkinitcpio/install/* scripts/mkinitcpio/hooks/* \
+	scripts/systemd/kjump-sleep scripts/kernel/* scripts/config/grub-kjump.cfg package/deb/*inst \
+	package/deb/*rm test/vm/debian/kjtest-drive test/vm/debian/kjtest-state test/vm/debian/kjtest-hook \
+	.ci/run; do
 	case $f in
 	scripts/mkinitcpio/install/* | scripts/dracut/*/module-setup.sh | *.sh | .ci/run) shell=bash ;;
 	*) shell="sh" ;;
 	esac
-	case $f in scripts/dracut/*/parse-kjump.sh | scripts/dracut/*/kjump-resume.sh) shell="sh" ;; esac
+	case $f in scripts/dracut/*/module-setup.sh) ;; scripts/dracut/*) shell="sh" ;; esac
 	if shellcheck -s $shell "$f" >"$WORK/sc.log" 2>&1; then pass "$f"; else
 		fail "$f"; cat "$WORK/sc.log" >&2; fi
 done

@@ -166,6 +166,28 @@ static void test_apply(enum memhp_zone zone, const char *state)
 	cleanup(&e);
 }
 
+/* A limit set above the boot size already (systemd's fs.file-max = LONG_MAX) is left
+ * alone: scaled, it would overflow; threads-max is capped at FUTEX_TID_MASK. */
+static void test_limits_saturate(void)
+{
+	struct emu e = {0};
+	struct kj_root r = tree(&e, "q1g-mem256");
+	struct memhp_ops ops = {emu_write, &e};
+	struct memhp_limit lim[4];
+	size_t n = 9;
+
+	kj_test_put(e.dir, "/proc/sys/fs/file-max", "9223372036854775807\n");
+	kj_test_put(e.dir, "/proc/sys/kernel/threads-max", "1000000000\n");
+	CHECK_EQ(memhp_raise_limits(&r, 128ull << 20, 8ull << 30, &ops, lim, 4, &n), 0);
+	CHECK_EQ(read_u64(e.dir, "/proc/sys/fs/file-max"), 9223372036854775807ull);
+	CHECK(strstr(e.log, "/proc/sys/fs/file-max") == NULL);
+	CHECK_EQ(read_u64(e.dir, "/proc/sys/kernel/threads-max"), 0x3fffffff);
+	CHECK_EQ(n, 2); /* threads-max and image_size */
+	for (size_t i = 0; i < n; i++)
+		CHECK(lim[i].after > lim[i].before);
+	cleanup(&e);
+}
+
 static void test_failures(void)
 {
 	struct emu e = {0};
@@ -232,6 +254,7 @@ int main(void)
 	test_plan_6g();
 	test_apply(MEMHP_ZONE_KERNEL, "online_kernel");
 	test_apply(MEMHP_ZONE_MOVABLE, "online_movable");
+	test_limits_saturate();
 	test_failures();
 	test_already_online();
 	test_cmdline();

@@ -1,0 +1,29 @@
+#!/bin/bash
+# shellcheck disable=SC2154 # moddir comes from dracut
+# dracut module for the hibernating kernel B's initramfs (kjump-mkinitrd builds it):
+# instead of mounting a root filesystem, wait for the swap device, save the hibernated
+# kernel's memory with kjump-save and power off. Never part of a normal initramfs.
+
+# called by dracut
+check() {
+	require_binaries kjump-save || return 1
+	# only when asked for (kjump-mkinitrd names it)
+	return 255
+}
+
+# called by dracut
+depends() {
+	echo base
+	return 0
+}
+
+# called by dracut
+install() {
+	inst_binary "$(command -v kjump-save)" /usr/sbin/kjump-save
+	inst_script "${KJUMP_SAVE_INIT:-/usr/lib/kjump/kjump-save-init}" /usr/lib/kjump/kjump-save-init
+	inst_multiple -o poweroff sync
+	# after base's 10-parse-root-opts.sh, which sets root from root= (none here)
+	inst_hook cmdline 95 "$moddir/parse-kjump-save.sh"
+	# pre-mount: after udev and the initqueue found the swap device, before any mount
+	inst_hook pre-mount 01 "$moddir/kjump-save.sh"
+}

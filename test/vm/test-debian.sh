@@ -1,0 +1,147 @@
+#!/bin/bash
+# From `apt install` to `systemctl hibernate` on a real Debian 12 system booted in QEMU:
+# Debian's packages (mmdebstrap, the base cached between runs), systemd as PID 1, the
+# test kernel installed in /boot and its kernel hooks run (Debian's dracut builds the
+# system's initramfs), then the kjump package (scripts/build-deb.sh) installed with apt:
+# its postinst builds B's initramfs with kjump-mkinitrd and the system's again with the
+# kjump module. In A a service keeps a token, a counter and 192 MiB of patterned memory;
+# logind says CanHibernate, kjump-hibernate --check says ready, `systemctl hibernate`
+# runs and the QEMU process ends. A new QEMU process boots the same disk (the resume
+# kernel: the system's own kernel and initramfs) and A comes back: the service's state
+# goes on, the journal shows the sleep hooks' pre and post runs, / is writable.
+# Needs root (chroot, mounts), mmdebstrap and dracut.
+# shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/debian.sh"
+vm_find_kernel
+[ "$(id -u)" = 0 ] || skip "needs root (chroot and mounts to build the Debian system)"
+command -v mmdebstrap >/dev/null || skip "mmdebstrap not installed"
+command -v lsinitrd >/dev/null || skip "dracut (lsinitrd) not installed"
+[ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
+# the region as kjump-hibernate fits it to SeaBIOS's RAM with 1 GiB (A's --check and
+# the GRUB snippet must agree; the test asserts both)
+REGION="memmap=exactmap memmap=636K@0x0 memmap=130048K@0x100000 mem=131072K"
+APPEND="console=ttyS0 root=/dev/vda1 rw panic=-1 $REGION resume=UUID=$DEBIAN_SWAP_UUID"
+T=${KJUMP_DEBIAN_TIMEOUT:-600}
+
+# --- the system, as a user's is ---
+build_system() {
+	local root=$WORK/root deb base
+	deb=$("$KJ_SRC/scripts/build-deb.sh" "$WORK/deb-build") || { fail "the kjump package did not build"; return 1; }
+	pass "scripts/build-deb.sh built $(basename "$deb")"
+	base=$(debian_base) || { fail "mmdebstrap could not make the Debian 12 system"; return 1; }
+	mkdir -p "$root" && tar -C "$root" -xf "$base" || { fail "cannot unpack $base"; return 1; }
+	debian_configure "$root"
+	debian_kernel "$root" "$KERNEL" >"$WORK/kernel-hooks.log" 2>&1 ||
+		{ fail "the kernel hooks failed"; tail "$WORK/kernel-hooks.log" >&2; return 1; }
+	[ -s "$root/boot/initrd.img-$DEBIAN_KVER" ] && pass "the kernel hooks: dracut built the system's initramfs" ||
+		{ fail "no /boot/initrd.img-$DEBIAN_KVER"; return 1; }
+	cp "$deb" "$root/tmp/"
+	in_root "$root" apt-get install -y "/tmp/$(basename "$deb")" >"$WORK/apt.log" 2>&1 &&
+		pass "apt-get install kjump" || { fail "apt-get install kjump"; tail -n 30 "$WORK/apt.log" >&2; return 1; }
+	grep -F "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/apt.log" >/dev/null &&
+		pass "postinst: kjump-mkinitrd built B's initramfs" || fail "postinst built no B initramfs"
+	lsinitrd "$root/boot/kjump-save-$DEBIAN_KVER.img" >"$WORK/b.lsinitrd" 2>&1
+	grep -q 'usr/sbin/kjump-save$' "$WORK/b.lsinitrd" && grep -q 'usr/lib/kjump/kjump-save-init$' "$WORK/b.lsinitrd" &&
+		pass "B's initramfs (dracut) holds kjump-save and its init" || fail "B's initramfs lacks kjump-save"
+	if grep -q 'sbin/kjump-resume$' "$WORK/b.lsinitrd"; then fail "B's initramfs holds kjump-resume"
+	else pass "B's initramfs has no resume module"; fi
+	lsinitrd "$root/boot/initrd.img-$DEBIAN_KVER" >"$WORK/c.lsinitrd" 2>&1
+	grep -q 'usr/sbin/kjump-resume$' "$WORK/c.lsinitrd" &&
+		pass "postinst: the system's initramfs was rebuilt with the kjump module" ||
+		fail "the system's initramfs lacks kjump-resume"
+	# the test's own parts: the service with state, the sleep hook, the driver
+	local d=$KJ_SRC/test/vm/debian
+	install -m 755 "$KJ_BIN/test/memhog" "$d/kjtest-state" "$d/kjtest-drive" "$root/usr/local/sbin/"
+	install -m 644 "$d/kjtest-state.service" "$d/kjtest-drive.service" "$root/etc/systemd/system/"
+	install -m 755 "$d/kjtest-hook" "$root/usr/lib/systemd/system-sleep/kjtest"
+	in_root "$root" systemctl enable kjtest-state.service kjtest-drive.service >/dev/null 2>&1
+	cp "$root/boot/initrd.img-$DEBIAN_KVER" "$WORK/initrd.img"
+	debian_disk "$WORK/disk.img" "$root" || { fail "the disk image"; return 1; }
+	rm -rf "$root"
+}
+
+# boot LOG: the machine, with the system's own kernel and initramfs
+boot() {
+	local rc=0
+	timeout --foreground -k 5 "$T" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
+		-m 1G -smp 2 -kernel "$KERNEL" -initrd "$WORK/initrd.img" -append "$APPEND" \
+		-drive "file=$WORK/disk.img,format=raw,if=virtio" </dev/null >"$1.raw" 2>&1 || rc=$?
+	tr -d '\r' <"$1.raw" >"$1" && rm -f "$1.raw"
+	[ "$rc" = 124 ] && echo "boot: timed out after $T s" >>"$1"
+	return 0
+}
+
+# show LOG TITLE: for the demo (KJUMP_DEMO=1), what the console said that matters
+show() {
+	[ "${KJUMP_DEMO:-}" = 1 ] || return 0
+	echo "== $2"
+	grep -aE "KJTEST: |kjump-resume: |kjump-save: |kjump: |kjump-hibernate: " "$1" |
+		grep -v "KJTEST: journal: kjtest-state" | sed 's/^/   /'
+}
+
+# line LOG PREFIX: the rest of the first "KJTEST: PREFIX" line
+line() { sed -n "s/^.*KJTEST: $2//p" "$1" | head -1; }
+
+if ! build_system; then
+	fail "the Debian system could not be built: no QEMU boot"
+	finish
+	exit 1
+fi
+
+# --- A: the first boot; the user hibernates ---
+boot "$WORK/a.log"
+a=$WORK/a.log
+show "$a" "A's console (the system, then the hibernating kernel B)"
+vm_expect "$a" "KJTEST: system (running|degraded)" "A: systemd brought the system up"
+failed=$(line "$a" "failed units: ")
+[ -z "${failed// /}" ] && pass "A: no failed unit" || fail "A: failed units: $failed"
+vm_expect "$a" "KJTEST: kjump-load active 1" "A: kjump-load.service loaded B at boot"
+vm_expect "$a" "KJTEST: check: kjump-hibernate: ok: CONFIG_KEXEC_JUMP$" "A: --check read the kernel's options from /boot/config-*"
+vm_expect "$a" "KJTEST: swap in use: /dev/vda2" "A: the swap partition is in use (fstab)"
+vm_expect "$a" 'KJTEST: CanHibernate s "yes"' "A: logind's CanHibernate says yes"
+vm_expect "$a" "KJTEST: check: kjump-hibernate: this machine can hibernate with kjump" \
+	"A: kjump-hibernate --check says this machine is ready"
+vm_reject "$a" "KJTEST: check: kjump-hibernate: PROBLEM" "A: --check names no problem"
+grub=$(line "$a" "grub adds: ")
+[ "$grub" = " $REGION resume=UUID=$DEBIAN_SWAP_UUID" ] &&
+	pass "A: the GRUB snippet gives the resume kernel's command line: $grub" ||
+	fail "A: the GRUB snippet gives '$grub', the resume kernel runs with '$REGION resume=UUID=$DEBIAN_SWAP_UUID'"
+before=$(line "$a" "state before: ")
+vm_expect "$a" "KJTEST: hibernating" "A: systemctl hibernate"
+vm_reject "$a" "KJTEST: systemctl hibernate failed" "A: logind took the hibernation"
+vm_expect "$a" "kjump-save: .*saved|image saved; powering off" "B: kjump-save saved the image and powered off"
+grep -q "KJTEST: state after" "$a" && fail "A never left: systemctl hibernate returned in the same boot"
+grep -q "boot: timed out" "$a" && fail "A's QEMU process did not end within $T s"
+
+# --- C: a new QEMU process boots the same disk ---
+boot "$WORK/c.log"
+c=$WORK/c.log
+show "$c" "the new QEMU process's console (the resume kernel C, then A again)"
+vm_expect "$c" "kjump-resume: .*jump" "C: kjump-resume jumped back into A"
+vm_reject "$c" "KJTEST: a normal boot again" "C did not boot on normally"
+after=$(line "$c" "state after: ")
+read -r pid0 tok0 n0 <<<"$before"
+read -r pid1 tok1 n1 <<<"$after"
+[ -n "$tok0" ] && [ "$pid0 $tok0" = "$pid1 $tok1" ] &&
+	pass "the service's process and token are the same after the resume: $pid1 $tok1" ||
+	fail "the service's state: before '$before', after '$after'"
+[ -n "$n1" ] && [ "$n1" -ge "$n0" ] && [ "$n1" -le $((n0 + 120)) ] &&
+	pass "the service's counter went on from $n0 to $n1 (not from zero)" || fail "counter $n0 -> '$n1'"
+vm_expect "$c" "KJTEST: memhog: KJTEST: memhog intact 192 MiB" "the service's 192 MiB of patterned memory is intact"
+vm_expect "$c" "KJTEST: hooks: pre hibernate,post hibernate," "the sleep hooks ran with pre, then post"
+vm_expect "$c" "KJTEST: journal: kjtest hook: pre hibernate \(SYSTEMD_SLEEP_ACTION=hibernate\)" \
+	"the journal shows the hook's pre run"
+vm_expect "$c" "KJTEST: journal: kjtest hook: post hibernate" "the journal shows the hook's post run"
+vm_expect "$c" "KJTEST: root file system: written after the resume [0-9]+ \(rw\)" "the root file system is writable"
+vm_expect "$c" "KJTEST: swap in use after: /dev/vda2" "the swap partition is in use again"
+vm_expect "$c" 'KJTEST: CanHibernate after s "yes"' "CanHibernate says yes again"
+vm_expect "$c" "KJTEST: B loaded again: 1 " "after the resume B was loaded again (kjump-reload.service)"
+vm_expect "$c" "KJTEST: not ready: .*PROBLEM: this kernel's command line lacks the region:.*memmap=261120K@0x100000" \
+	"--check on a machine not set up names the region missing from the command line"
+vm_expect "$c" "KJTEST: not ready: .*PROBLEM: hibernating initramfs /boot/none.img not found \(fix: kjump-mkinitrd\)" \
+	"--check names the missing initramfs with its fix"
+vm_expect "$c" "KJTEST: not ready: kjump-hibernate: 2 problem\(s\)" "--check counts the two problems"
+vm_expect "$c" "KJTEST: DONE" "A ran to its end"
+finish
