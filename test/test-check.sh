@@ -90,6 +90,20 @@ make_ready
 touch -d '2 minutes ago' "$R/boot/kjump-save.img"
 check "stale initramfs" 1 "PROBLEM: /boot/kjump-save.img is older than /boot/vmlinuz"
 
+# the resume kernel's initramfs (read with dracut's lsinitrd): with and without kjump-resume
+if command -v lsinitrd >/dev/null && command -v cpio >/dev/null; then
+	mkdir -p "$WORK/c/usr/sbin" && : >"$WORK/c/usr/sbin/kjump-resume"
+	make_ready
+	(cd "$WORK/c" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
+	check "resume initramfs" 0 "ok: the resume kernel's initramfs /boot/initrd.img-$rel runs kjump-resume"
+	rm "$WORK/c/usr/sbin/kjump-resume" && : >"$WORK/c/usr/sbin/other"
+	(cd "$WORK/c" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
+	check "resume initramfs without kjump" 1 \
+		"PROBLEM: /boot/initrd.img-$rel does not run kjump-resume \(fix: add_dracutmodules"
+else
+	skip "no lsinitrd (dracut-core) or cpio"
+fi
+
 make_ready
 printf '#!/bin/sh\necho "usage: kexec"\n' >"$WORK/kexec"
 check "old kexec" 1 "PROBLEM: no kexec with --load-preserve-context .*apt install kexec-tools"

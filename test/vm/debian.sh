@@ -6,7 +6,15 @@
 # shellcheck disable=SC2034 # a library: DEBIAN_* are for the scripts that source it
 
 DEBIAN_SUITE=bookworm
-DEBIAN_MIRROR=${KJUMP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# the mirrors this machine's apt uses (a file is pasted into the new sources.list),
+# so that the test reaches Debian where the machine does; KJUMP_DEBIAN_MIRROR overrides
+DEBIAN_MIRROR=${KJUMP_DEBIAN_MIRROR:-}
+if [ -z "$DEBIAN_MIRROR" ]; then
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+		[ -s "$f" ] && grep -q bookworm "$f" && { DEBIAN_MIRROR=$f; break; }
+	done
+fi
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEBIAN_PACKAGES="systemd-sysv,dbus,udev,kexec-tools,dracut,procps,kmod,e2fsprogs,liblzo2-2,libblkid1"
 DEBIAN_CACHE=${KJUMP_CACHE_DIR:-/var/cache/kjump-test}
 DEBIAN_KVER=6.1.192
@@ -22,7 +30,12 @@ debian_base() {
 	if [ ! -f "$tar" ]; then
 		mkdir -p "$DEBIAN_CACHE" || return 1
 		# the name's ending tells mmdebstrap the format
-		mmdebstrap --quiet --variant=minbase --include="$DEBIAN_PACKAGES" \
+		# and its proxy settings, if any (apt in the new system does not read the host's)
+		local opts=() f
+		for f in /etc/apt/apt.conf.d/*; do
+			[ -f "$f" ] && grep -qi 'proxy' "$f" && opts+=(--aptopt="$f")
+		done
+		mmdebstrap --quiet --variant=minbase --include="$DEBIAN_PACKAGES" "${opts[@]}" \
 			"$DEBIAN_SUITE" "$tar.new.tar" "$DEBIAN_MIRROR" >"$WORK/mmdebstrap.log" 2>&1 ||
 			{ tail -n 20 "$WORK/mmdebstrap.log" >&2; rm -f "$tar.new.tar"; return 1; }
 		mv "$tar.new.tar" "$tar"

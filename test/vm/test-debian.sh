@@ -51,6 +51,8 @@ build_system() {
 	grep -q 'usr/sbin/kjump-resume$' "$WORK/c.lsinitrd" &&
 		pass "postinst: the system's initramfs was rebuilt with the kjump module" ||
 		fail "the system's initramfs lacks kjump-resume"
+	upgrade_kernel "$root"
+	remove_package "$root"
 	# the test's own parts: the service with state, the sleep hook, the driver
 	local d=$KJ_SRC/test/vm/debian
 	install -m 755 "$KJ_BIN/test/memhog" "$d/kjtest-state" "$d/kjtest-drive" "$root/usr/local/sbin/"
@@ -60,6 +62,49 @@ build_system() {
 	cp "$root/boot/initrd.img-$DEBIAN_KVER" "$WORK/initrd.img"
 	debian_disk "$WORK/disk.img" "$root" || { fail "the disk image"; return 1; }
 	rm -rf "$root"
+}
+
+# upgrade_kernel ROOT: a kernel package's installation runs the kernel hooks again:
+# B's initramfs is built anew (kjump's hook) and the system's has the kjump module
+# (dracut's hook, with kjump's dracut.conf.d)
+upgrade_kernel() {
+	local root=$1
+	touch -d '1 minute ago' "$root/boot/kjump-save-$DEBIAN_KVER.img"
+	touch "$root/boot/vmlinuz-$DEBIAN_KVER"
+	in_root "$root" run-parts --report --arg="$DEBIAN_KVER" --arg="/boot/vmlinuz-$DEBIAN_KVER" \
+		/etc/kernel/postinst.d >"$WORK/upgrade.log" 2>&1 || { fail "the kernel hooks failed"; return; }
+	grep -q "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/upgrade.log" &&
+		[ "$root/boot/kjump-save-$DEBIAN_KVER.img" -nt "$root/boot/vmlinuz-$DEBIAN_KVER" ] &&
+		pass "a kernel's installation rebuilds B's initramfs (/etc/kernel/postinst.d/kjump)" ||
+		fail "the kernel hooks did not rebuild B's initramfs: $(tail -3 "$WORK/upgrade.log")"
+	lsinitrd "$root/boot/initrd.img-$DEBIAN_KVER" >"$WORK/c2.lsinitrd" 2>&1
+	grep -q 'usr/sbin/kjump-resume$' "$WORK/c2.lsinitrd" &&
+		pass "... and dracut's hook puts kjump-resume in the system's initramfs (dracut.conf.d)" ||
+		fail "the system's initramfs from the kernel hook lacks kjump-resume"
+}
+
+# remove_package ROOT: on a copy of the system, apt-get remove and purge undo it all
+remove_package() {
+	local copy=$WORK/removed
+	cp -a "$1" "$copy"
+	in_root "$copy" apt-get remove -y kjump >"$WORK/remove.log" 2>&1 || { fail "apt-get remove kjump"; return; }
+	ls "$copy"/boot/kjump-save-* >/dev/null 2>&1 && fail "B's initramfs left after the removal" ||
+		pass "apt-get remove: B's initramfs files are gone"
+	lsinitrd "$copy/boot/initrd.img-$DEBIAN_KVER" >"$WORK/c3.lsinitrd" 2>&1
+	grep -q 'sbin/kjump-resume$' "$WORK/c3.lsinitrd" && fail "the system's initramfs still runs kjump-resume" ||
+		pass "apt-get remove: the system's initramfs was rebuilt without kjump"
+	[ ! -e "$copy/usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf" ] &&
+		[ ! -e "$copy/etc/systemd/system/multi-user.target.wants/kjump-load.service" ] &&
+		pass "apt-get remove: systemd's hibernation is the kernel's again, kjump-load disabled" ||
+		fail "systemd pieces left after the removal"
+	# the GRUB snippet is a conffile: kept until purge, but it adds nothing without kjump
+	# shellcheck disable=SC2016 # expanded inside the system
+	[ -z "$(in_root "$copy" sh -c 'GRUB_CMDLINE_LINUX=""; . /etc/default/grub.d/kjump.cfg; echo $GRUB_CMDLINE_LINUX')" ] &&
+		pass "apt-get remove: the GRUB snippet adds nothing" || fail "the GRUB snippet still adds a region"
+	in_root "$copy" apt-get purge -y kjump >>"$WORK/remove.log" 2>&1 &&
+		[ ! -e "$copy/etc/kjump/hibernate.conf" ] && [ ! -e "$copy/etc/default/grub.d/kjump.cfg" ] &&
+		pass "apt-get purge: the settings file and the GRUB snippet are gone" || fail "purge"
+	rm -rf "$copy"
 }
 
 # boot LOG: the machine, with the system's own kernel and initramfs
@@ -101,6 +146,11 @@ vm_expect "$a" "KJTEST: kjump-load active 1" "A: kjump-load.service loaded B at 
 vm_expect "$a" "KJTEST: check: kjump-hibernate: ok: CONFIG_KEXEC_JUMP$" "A: --check read the kernel's options from /boot/config-*"
 vm_expect "$a" "KJTEST: swap in use: /dev/vda2" "A: the swap partition is in use (fstab)"
 vm_expect "$a" 'KJTEST: CanHibernate s "yes"' "A: logind's CanHibernate says yes"
+# logind answers "na" for what sleep.conf disallows (systemd 252)
+vm_expect "$a" "KJTEST: sleep.conf: .*AllowSuspendThenHibernate=no AllowHybridSleep=no" \
+	"A: kjump's sleep.conf.d is in effect"
+vm_expect "$a" 'KJTEST: CanSuspendThenHibernate s "(no|na)"' "A: suspend-then-hibernate is off"
+vm_expect "$a" 'KJTEST: CanHybridSleep s "(no|na)"' "A: hybrid-sleep is off"
 vm_expect "$a" "KJTEST: check: kjump-hibernate: this machine can hibernate with kjump" \
 	"A: kjump-hibernate --check says this machine is ready"
 vm_reject "$a" "KJTEST: check: kjump-hibernate: PROBLEM" "A: --check names no problem"
