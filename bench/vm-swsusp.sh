@@ -7,7 +7,8 @@
 # "Need to copy N pages" against kjump's non-zero pages (its page filter leaves free
 # pages out). HOG=MiB adds a process with patterned anonymous memory; NOFILTER=1 runs
 # kjump without its page filter (everything non-zero saved, as before the filter);
-# PRELOAD=0 loads B when hibernating instead of at boot. With CYCLE_STAMP every phase of
+# PRELOAD=0 loads B when hibernating instead of at boot; B_APPEND=X adds X to B's
+# command line. With CYCLE_STAMP every phase of
 # hibernating and resuming is timed from the host.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,6 +63,8 @@ cycle_prepare
 # the same workload through the cycle scenario's own knobs (churn, kept data, hog)
 kjargs="kjtest.keep=$fill${churn:+ kjtest.churn=$churn}${hog:+ kjtest.hog=$hog}"
 [ "${NOFILTER:-0}" = 1 ] && kjargs="$kjargs kjtest.hibernate_append=kjump.filter=off" # the baseline
+# B_APPEND=X: one more option for B's command line (kjump-hibernate --append)
+[ -n "${B_APPEND:-}" ] && kjargs="$kjargs kjtest.hibernate_append=$B_APPEND"
 # B loaded at boot, as a system would (kjump-hibernate --load); PRELOAD=0: at hibernation
 [ "${PRELOAD:-1}" = 1 ] && kjargs="$kjargs kjtest.preload"
 vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \

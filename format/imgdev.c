@@ -442,7 +442,7 @@ out:
 	return rc;
 }
 
-int kj_status_write(struct kj_imgdev *d, int error, const char *msg)
+int kj_status_write(struct kj_imgdev *d, int error, const char *msg, bool flush)
 {
 	uint8_t page[KJ_IMG_PAGE] = {0};
 	struct kj_disk_status st = {0};
@@ -462,7 +462,7 @@ int kj_status_write(struct kj_imgdev *d, int error, const char *msg)
 	st.crc = htole32(crc32c(0, st.msg, sizeof(st.msg)));
 	memcpy(page, &st, sizeof(st));
 	rc = kj_imgdev_pwrite(d, KJ_HEADER_OFF, page, sizeof(page));
-	return rc < 0 ? rc : kj_imgdev_sync(d);
+	return rc < 0 || !flush ? rc : kj_imgdev_sync(d);
 }
 
 int kj_status_read(struct kj_imgdev *d, int *ret_error, uint64_t *ret_time, char *msg, size_t size)

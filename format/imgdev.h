@@ -3,6 +3,7 @@
 /* The device or file that holds a swap area and maybe an image, addressed relative
  * to the swap header page (the image base). */
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -68,9 +69,10 @@ uint64_t kj_swap_area_bytes(const struct kj_swap_info *s, uint64_t dev_size);
 /* Write a fresh v1 swap header (like mkswap) over size bytes; uuid random. */
 int kj_imgdev_mkswap(struct kj_imgdev *d, uint64_t size, const char *label);
 
-/* The status record of a failed save (page 1): write it, read it (1 found, 0 none),
+/* The status record of a failed save (page 1): write it (flushed to the device unless
+ * flush is false: a sync() that follows at once carries it), read it (1 found, 0 none),
  * clear it. */
-int kj_status_write(struct kj_imgdev *d, int error, const char *msg);
+int kj_status_write(struct kj_imgdev *d, int error, const char *msg, bool flush);
 int kj_status_read(struct kj_imgdev *d, int *ret_error, uint64_t *ret_time, char *msg, size_t size);
 int kj_status_clear(struct kj_imgdev *d);
 

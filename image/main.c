@@ -25,7 +25,7 @@
 struct args {
 	const char *cmd, *device, *output;
 	uint64_t offset;
-	int json, blocks, clear;
+	int json, blocks, clear, no_flush;
 	const char *set;
 };
 
@@ -41,7 +41,8 @@ static void usage(FILE *f)
 	      "                         be resumed\n"
 	      "  extract --output FILE  write the saved memory into FILE (offset = address)\n"
 	      "  status [--clear]       why the last hibernation could not save (exit 1: no\n"
-	      "                         failure recorded); --set MSG records one\n"
+	      "                         failure recorded); --set MSG records one (flushed to\n"
+	      "                         the device, unless --no-flush)\n"
 	      "  extents SWAPFILE       print the swap file's device, resume_offset and extent\n"
 	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
@@ -53,12 +54,13 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET };
+	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET, O_NO_FLUSH };
 	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
 					     {"json", no_argument, NULL, O_JSON},
 					     {"blocks", no_argument, NULL, O_BLOCKS},
 					     {"clear", no_argument, NULL, O_CLEAR},
 					     {"set", required_argument, NULL, O_SET},
+					     {"no-flush", no_argument, NULL, O_NO_FLUSH},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"version", no_argument, NULL, KJ_OPT_VERSION},
@@ -77,6 +79,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_BLOCKS: a->blocks = 1; break;
 		case O_CLEAR: a->clear = 1; break;
 		case O_SET: a->set = optarg; break;
+		case O_NO_FLUSH: a->no_flush = 1; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case KJ_OPT_VERSION: kj_print_version(); return 1;
@@ -344,7 +347,7 @@ static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 	int error, rc;
 
 	if (a->set) {
-		if ((rc = kj_status_write(dev, -EIO, a->set)) < 0)
+		if ((rc = kj_status_write(dev, -EIO, a->set, !a->no_flush)) < 0)
 			log_error("%s: cannot record the status: %s", a->device, strerror(-rc));
 		return rc < 0;
 	}

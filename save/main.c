@@ -438,7 +438,7 @@ static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_img
 	char err[512];
 	int rc;
 
-	if (dev->fd >= 0 && (rc = kj_status_write(dev, -EIO, why)) < 0)
+	if (dev->fd >= 0 && (rc = kj_status_write(dev, -EIO, why, true)) < 0)
 		log_warning("cannot leave the failure reason on %s: %s", dev->path,
 			    strerror(-rc));
 	if ((rc = kj_ranges_add(&pages, page, page + KJ_PAGE_SIZE)) < 0 ||
