@@ -57,6 +57,23 @@ make_ready
 check ready 0 "ok: CONFIG_KEXEC_JUMP" "ok: the command line carries the region" \
 	"ok: swap device /dev/vda1 \(2048 MiB" "this machine can hibernate with kjump"
 
+# memory hot-added after the restricted boot has firmware map entries of its own, inside
+# the firmware's RAM: the fitted region does not change
+for r in "memmap=exactmap memmap=636K@0 memmap=127M@1M mem=128M" "memmap=exactmap memmap=636K@0 memmap=255M@1M mem=256M"; do
+	make_ready
+	without=$(KJUMP_ROOT=$R KJUMP_REGION=$r sh "$KH" --resume-cmdline)
+	for e in 2:0x8000000:0xfffffff 3:0x10000000:0x17ffffff; do
+		IFS=: read -r i start end <<<"$e"
+		mkdir -p "$R/sys/firmware/memmap/$i"
+		echo "System RAM" >"$R/sys/firmware/memmap/$i/type"
+		echo "$start" >"$R/sys/firmware/memmap/$i/start"
+		echo "$end" >"$R/sys/firmware/memmap/$i/end"
+	done
+	with=$(KJUMP_ROOT=$R KJUMP_REGION=$r sh "$KH" --resume-cmdline)
+	[ -n "$with" ] && [ "$with" = "$without" ] && pass "hot-added entries leave the fitted region as it is: $with" ||
+		fail "with hot-added entries '$with', without '$without'"
+done
+
 make_ready
 echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 memmap=exactmap memmap=64M@1M resume=/dev/vda1" >"$R/proc/cmdline"
 check "wrong region" 1 "PROBLEM: this kernel's command line lacks the region: .*fix: boot with" \
