@@ -58,21 +58,21 @@ check ready 0 "ok: CONFIG_KEXEC_JUMP" "ok: the command line carries the region" 
 	"ok: swap device /dev/vda1 \(2048 MiB" "this machine can hibernate with kjump"
 
 # memory hot-added after the restricted boot has firmware map entries of its own, inside
-# the firmware's RAM: the fitted region does not change
-for r in "memmap=exactmap memmap=636K@0 memmap=127M@1M mem=128M" "memmap=exactmap memmap=636K@0 memmap=255M@1M mem=256M"; do
-	make_ready
-	without=$(KJUMP_ROOT=$R KJUMP_REGION=$r sh "$KH" --resume-cmdline)
-	for e in 2:0x8000000:0xfffffff 3:0x10000000:0x17ffffff; do
-		IFS=: read -r i start end <<<"$e"
-		mkdir -p "$R/sys/firmware/memmap/$i"
-		echo "System RAM" >"$R/sys/firmware/memmap/$i/type"
-		echo "$start" >"$R/sys/firmware/memmap/$i/start"
-		echo "$end" >"$R/sys/firmware/memmap/$i/end"
-	done
-	with=$(KJUMP_ROOT=$R KJUMP_REGION=$r sh "$KH" --resume-cmdline)
-	[ -n "$with" ] && [ "$with" = "$without" ] && pass "hot-added entries leave the fitted region as it is: $with" ||
-		fail "with hot-added entries '$with', without '$without'"
+# the firmware's RAM: the fitted region does not change (a region larger than the
+# boot's, so that the hot-added entries lie inside it)
+r="memmap=exactmap memmap=636K@0 memmap=255M@1M mem=256M"
+make_ready
+without=$(KJUMP_ROOT=$R KJUMP_REGION=$r sh "$KH" --resume-cmdline)
+for e in 2:0x8000000:0xfffffff 3:0x10000000:0x17ffffff; do
+	IFS=: read -r i start end <<<"$e"
+	mkdir -p "$R/sys/firmware/memmap/$i"
+	echo "System RAM" >"$R/sys/firmware/memmap/$i/type"
+	echo "$start" >"$R/sys/firmware/memmap/$i/start"
+	echo "$end" >"$R/sys/firmware/memmap/$i/end"
 done
+with=$(KJUMP_ROOT=$R KJUMP_REGION=$r sh "$KH" --resume-cmdline)
+[ -n "$with" ] && [ "$with" = "$without" ] && pass "hot-added entries leave the fitted region as it is: $with" ||
+	fail "with hot-added entries '$with', without '$without'"
 
 make_ready
 echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 memmap=exactmap memmap=64M@1M resume=/dev/vda1" >"$R/proc/cmdline"
@@ -116,9 +116,42 @@ if command -v lsinitrd >/dev/null && command -v cpio >/dev/null; then
 	rm "$WORK/c/usr/sbin/kjump-resume" && : >"$WORK/c/usr/sbin/other"
 	(cd "$WORK/c" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
 	check "resume initramfs without kjump" 1 \
-		"PROBLEM: /boot/initrd.img-$rel does not run kjump-resume \(fix: add_dracutmodules"
+		"PROBLEM: /boot/initrd.img-$rel does not run kjump-resume \(fix: dracut --add kjump -f"
 else
 	skip "no lsinitrd (dracut-core) or cpio"
+fi
+
+# B's initramfs by default: the running kernel's from kjump-mkinitrd, else the old name
+make_ready
+out=$(KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \
+	sh "$KH" --check --device /dev/vda1 --kernel /boot/vmlinuz || true)
+grep -q "ok: hibernating initramfs /boot/kjump-save.img" <<<"$out" && pass "default initramfs: /boot/kjump-save.img when there is no per-kernel one" ||
+	fail "default initramfs fallback: $out"
+: >"$R/boot/kjump-save-$rel.img"
+out=$(KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \
+	sh "$KH" --check --device /dev/vda1 --kernel /boot/vmlinuz || true)
+grep -q "ok: hibernating initramfs /boot/kjump-save-$rel.img" <<<"$out" && pass "default initramfs: kjump-mkinitrd's /boot/kjump-save-$rel.img" ||
+	fail "default initramfs: $out"
+
+# the zram swap is no place for an image: the default device is the disk's
+make_ready
+printf 'Filename\tType\tSize\tUsed\tPriority\n/dev/zram0 partition 1000 0 100\n/dev/vda1 partition 2097148 0 -2\n' >"$R/proc/swaps"
+sed -i 's/ resume=\/dev\/vda1//' "$R/proc/cmdline"
+out=$(KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \
+	sh "$KH" --check --kernel /boot/vmlinuz --initrd /boot/kjump-save.img || true)
+grep -q "ok: swap device /dev/vda1" <<<"$out" && pass "default device: the first swap partition that is not zram" ||
+	fail "default device: $out"
+
+# --grub-cmdline: nothing when the resume kernel's initramfs lacks kjump-resume
+if command -v lsinitrd >/dev/null && command -v cpio >/dev/null; then
+	make_ready
+	mkdir -p "$WORK/c2/usr/sbin" && : >"$WORK/c2/usr/sbin/other"
+	(cd "$WORK/c2" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
+	rc=0
+	out=$(KJUMP_ROOT=$R KJUMP_CONF=/nonexistent sh "$KH" --grub-cmdline --device /dev/vda1 2>&1) || rc=$?
+	[ $rc = 2 ] && grep -q "does not run kjump-resume" <<<"$out" &&
+		pass "--grub-cmdline refuses while the initramfs cannot resume (every boot would stay small)" ||
+		fail "--grub-cmdline without kjump-resume: exit $rc: $out"
 fi
 
 make_ready

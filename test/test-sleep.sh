@@ -22,6 +22,9 @@ hook usr/lib/systemd/system-sleep 20-pkg
 hook etc/systemd/system-sleep 20-pkg # the admin's copy hides the package's
 hook usr/lib/systemd/system-sleep 10-first 1 # fails: logged, the rest still runs
 hook usr/local/lib/systemd/system-sleep 30-local
+# a hook that reads its standard input must not eat the list of the hooks after it
+hook usr/lib/systemd/system-sleep 15-reader
+sed -i '2i cat >/dev/null' "$R/usr/lib/systemd/system-sleep/15-reader"
 hook usr/lib/systemd/system-sleep 40-masked
 ln -s /dev/null "$R/run/systemd/system-sleep/40-masked"
 printf '#!/bin/sh\necho noexec >>"%s"\n' "$LOG" >"$R/usr/lib/systemd/system-sleep/50-noexec"
@@ -34,10 +37,12 @@ rc=0
 run hibernate >"$WORK/out" 2>&1 || rc=$?
 [ $rc = 0 ] && pass "hibernated and resumed: exit 0" || fail "exit $rc: $(cat "$WORK/out")"
 expect="usr/lib/systemd/system-sleep:10-first pre hibernate hibernate
+usr/lib/systemd/system-sleep:15-reader pre hibernate hibernate
 etc/systemd/system-sleep:20-pkg pre hibernate hibernate
 usr/local/lib/systemd/system-sleep:30-local pre hibernate hibernate
 kjump-hibernate
 usr/lib/systemd/system-sleep:10-first post hibernate hibernate
+usr/lib/systemd/system-sleep:15-reader post hibernate hibernate
 etc/systemd/system-sleep:20-pkg post hibernate hibernate
 usr/local/lib/systemd/system-sleep:30-local post hibernate hibernate"
 [ "$(cat "$LOG")" = "$expect" ] && pass "hooks in name order, /etc hiding /usr/lib, masked and not-executable ones left out" ||

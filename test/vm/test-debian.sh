@@ -51,6 +51,13 @@ build_system() {
 	grep -q 'usr/sbin/kjump-resume$' "$WORK/c.lsinitrd" &&
 		pass "postinst: the system's initramfs was rebuilt with the kjump module" ||
 		fail "the system's initramfs lacks kjump-resume"
+	# grub-mkconfig sources the GRUB snippet under set -e: a kjump-hibernate that refuses
+	# (here: no /sys/firmware/memmap under KJUMP_ROOT) adds nothing and stops nothing
+	# shellcheck disable=SC2016 # expanded inside the system
+	out=$(in_root "$root" env KJUMP_ROOT=/nonexistent sh -ec \
+		'GRUB_CMDLINE_LINUX=x; . /etc/default/grub.d/kjump.cfg; echo "survived [$GRUB_CMDLINE_LINUX]"' 2>&1) || true
+	[ "$out" = "survived [x]" ] && pass "the GRUB snippet survives set -e when kjump-hibernate refuses" ||
+		fail "the GRUB snippet under set -e: '$out'"
 	upgrade_kernel "$root"
 	remove_package "$root"
 	# the test's own parts: the service with state, the sleep hook, the driver
@@ -99,8 +106,8 @@ remove_package() {
 		fail "systemd pieces left after the removal"
 	# the GRUB snippet is a conffile: kept until purge, but it adds nothing without kjump
 	# shellcheck disable=SC2016 # expanded inside the system
-	[ -z "$(in_root "$copy" sh -c 'GRUB_CMDLINE_LINUX=""; . /etc/default/grub.d/kjump.cfg; echo $GRUB_CMDLINE_LINUX')" ] &&
-		pass "apt-get remove: the GRUB snippet adds nothing" || fail "the GRUB snippet still adds a region"
+	out=$(in_root "$copy" sh -ec 'GRUB_CMDLINE_LINUX=x; . /etc/default/grub.d/kjump.cfg; echo "[$GRUB_CMDLINE_LINUX]"') || out="failed"
+	[ "$out" = "[x]" ] && pass "apt-get remove: the GRUB snippet adds nothing" || fail "the GRUB snippet after removal: '$out'"
 	in_root "$copy" apt-get purge -y kjump >>"$WORK/remove.log" 2>&1 &&
 		[ ! -e "$copy/etc/kjump/hibernate.conf" ] && [ ! -e "$copy/etc/default/grub.d/kjump.cfg" ] &&
 		pass "apt-get purge: the settings file and the GRUB snippet are gone" || fail "purge"

@@ -26,4 +26,10 @@ install() {
 	inst_hook cmdline 95 "$moddir/parse-kjump-save.sh"
 	# pre-mount: after udev and the initqueue found the swap device, before any mount
 	inst_hook pre-mount 01 "$moddir/kjump-save.sh"
+	# A device that never comes: after two thirds of rd.retry (20 s) the initqueue's
+	# timeout hooks run: kjump-save-init then fails to save and jumps back, instead of
+	# dracut's emergency shell losing the hibernated system.
+	inst_hook initqueue/timeout 99 "$moddir/kjump-save.sh"
+	mkdir -p "$initdir/etc/cmdline.d"
+	echo "rd.retry=30" >"$initdir/etc/cmdline.d/90-kjump-save.conf"
 }
