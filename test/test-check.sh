@@ -74,6 +74,22 @@ with=$(KJUMP_ROOT=$R KJUMP_REGION=$r sh "$KH" --resume-cmdline)
 [ -n "$with" ] && [ "$with" = "$without" ] && pass "hot-added entries leave the fitted region as it is: $with" ||
 	fail "with hot-added entries '$with', without '$without'"
 
+# RAM above 2 GiB and 4 GiB (a 6 GiB machine): addresses past 32 bits
+make_ready
+printf '0xbffdffff\n' >"$R/sys/firmware/memmap/1/end"
+mkdir -p "$R/sys/firmware/memmap/2"
+echo "System RAM" >"$R/sys/firmware/memmap/2/type"
+printf '0x100000000\n' >"$R/sys/firmware/memmap/2/start"
+printf '0x1bfffffff\n' >"$R/sys/firmware/memmap/2/end"
+big=$(KJUMP_ROOT=$R sh "$KH" --resume-cmdline)
+[ "$big" = "memmap=exactmap memmap=636K@0x0 memmap=130048K@0x100000 mem=131072K" ] &&
+	pass "6 GiB of RAM: the region is fitted as with 1 GiB" || fail "6 GiB of RAM: '$big'"
+if command -v busybox >/dev/null; then
+	big=$(KJUMP_ROOT=$R busybox sh "$KH" --resume-cmdline)
+	[ "$big" = "memmap=exactmap memmap=636K@0x0 memmap=130048K@0x100000 mem=131072K" ] &&
+		pass "6 GiB of RAM, busybox sh (the tests' A): the same" || fail "6 GiB of RAM, busybox: '$big'"
+fi
+
 make_ready
 echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 memmap=exactmap memmap=64M@1M resume=/dev/vda1" >"$R/proc/cmdline"
 check "wrong region" 1 "PROBLEM: this kernel's command line lacks the region: .*fix: boot with" \
