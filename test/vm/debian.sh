@@ -70,8 +70,19 @@ debian_kernel() {
 	mkdir -p "$root/lib/modules/$DEBIAN_KVER"
 	: >"$root/lib/modules/$DEBIAN_KVER/modules.order"
 	: >"$root/lib/modules/$DEBIAN_KVER/modules.builtin"
-	in_root "$root" depmod "$DEBIAN_KVER" &&
-		in_root "$root" run-parts --report --arg="$DEBIAN_KVER" --arg="/boot/vmlinuz-$DEBIAN_KVER" /etc/kernel/postinst.d
+	in_root "$root" depmod "$DEBIAN_KVER" && debian_kernel_hooks "$root"
+}
+
+# debian_kernel_hooks ROOT: what a kernel package's postinst runs for its kernel
+debian_kernel_hooks() {
+	in_root "$1" run-parts --report --arg="$DEBIAN_KVER" --arg="/boot/vmlinuz-$DEBIAN_KVER" /etc/kernel/postinst.d
+}
+
+# initramfs_has IMAGE PATTERN: lsinitrd lists a file matching PATTERN (a grep -E regex)
+initramfs_has() {
+	local list
+	list=$(lsinitrd "$1" 2>&1) || return 1
+	grep -Eq -- "$2" <<<"$list"
 }
 
 # debian_configure ROOT: what an installer leaves: fstab, host name, the swap area in

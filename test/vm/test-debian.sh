@@ -42,13 +42,12 @@ build_system() {
 		pass "apt-get install kjump" || { fail "apt-get install kjump"; tail -n 30 "$WORK/apt.log" >&2; return 1; }
 	grep -F "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/apt.log" >/dev/null &&
 		pass "postinst: kjump-mkinitrd built B's initramfs" || fail "postinst built no B initramfs"
-	lsinitrd "$root/boot/kjump-save-$DEBIAN_KVER.img" >"$WORK/b.lsinitrd" 2>&1
-	grep -q 'usr/sbin/kjump-save$' "$WORK/b.lsinitrd" && grep -q 'usr/lib/kjump/kjump-save-init$' "$WORK/b.lsinitrd" &&
+	local b=$root/boot/kjump-save-$DEBIAN_KVER.img
+	initramfs_has "$b" 'usr/sbin/kjump-save$' && initramfs_has "$b" 'usr/lib/kjump/kjump-save-init$' &&
 		pass "B's initramfs (dracut) holds kjump-save and its init" || fail "B's initramfs lacks kjump-save"
-	if grep -q 'sbin/kjump-resume$' "$WORK/b.lsinitrd"; then fail "B's initramfs holds kjump-resume"
+	if initramfs_has "$b" 'sbin/kjump-resume$'; then fail "B's initramfs holds kjump-resume"
 	else pass "B's initramfs has no resume module"; fi
-	lsinitrd "$root/boot/initrd.img-$DEBIAN_KVER" >"$WORK/c.lsinitrd" 2>&1
-	grep -q 'usr/sbin/kjump-resume$' "$WORK/c.lsinitrd" &&
+	initramfs_has "$root/boot/initrd.img-$DEBIAN_KVER" 'usr/sbin/kjump-resume$' &&
 		pass "postinst: the system's initramfs was rebuilt with the kjump module" ||
 		fail "the system's initramfs lacks kjump-resume"
 	# grub-mkconfig sources the GRUB snippet under set -e: a kjump-hibernate that refuses
@@ -78,14 +77,12 @@ upgrade_kernel() {
 	local root=$1
 	touch -d '1 minute ago' "$root/boot/kjump-save-$DEBIAN_KVER.img"
 	touch "$root/boot/vmlinuz-$DEBIAN_KVER"
-	in_root "$root" run-parts --report --arg="$DEBIAN_KVER" --arg="/boot/vmlinuz-$DEBIAN_KVER" \
-		/etc/kernel/postinst.d >"$WORK/upgrade.log" 2>&1 || { fail "the kernel hooks failed"; return; }
+	debian_kernel_hooks "$root" >"$WORK/upgrade.log" 2>&1 || { fail "the kernel hooks failed"; return; }
 	grep -q "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/upgrade.log" &&
 		[ "$root/boot/kjump-save-$DEBIAN_KVER.img" -nt "$root/boot/vmlinuz-$DEBIAN_KVER" ] &&
 		pass "a kernel's installation rebuilds B's initramfs (/etc/kernel/postinst.d/kjump)" ||
 		fail "the kernel hooks did not rebuild B's initramfs: $(tail -3 "$WORK/upgrade.log")"
-	lsinitrd "$root/boot/initrd.img-$DEBIAN_KVER" >"$WORK/c2.lsinitrd" 2>&1
-	grep -q 'usr/sbin/kjump-resume$' "$WORK/c2.lsinitrd" &&
+	initramfs_has "$root/boot/initrd.img-$DEBIAN_KVER" 'usr/sbin/kjump-resume$' &&
 		pass "... and dracut's hook puts kjump-resume in the system's initramfs (dracut.conf.d)" ||
 		fail "the system's initramfs from the kernel hook lacks kjump-resume"
 }
@@ -97,8 +94,7 @@ remove_package() {
 	in_root "$copy" apt-get remove -y kjump >"$WORK/remove.log" 2>&1 || { fail "apt-get remove kjump"; return; }
 	ls "$copy"/boot/kjump-save-* >/dev/null 2>&1 && fail "B's initramfs left after the removal" ||
 		pass "apt-get remove: B's initramfs files are gone"
-	lsinitrd "$copy/boot/initrd.img-$DEBIAN_KVER" >"$WORK/c3.lsinitrd" 2>&1
-	grep -q 'sbin/kjump-resume$' "$WORK/c3.lsinitrd" && fail "the system's initramfs still runs kjump-resume" ||
+	initramfs_has "$copy/boot/initrd.img-$DEBIAN_KVER" 'sbin/kjump-resume$' && fail "the system's initramfs still runs kjump-resume" ||
 		pass "apt-get remove: the system's initramfs was rebuilt without kjump"
 	[ ! -e "$copy/usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf" ] &&
 		[ ! -e "$copy/etc/systemd/system/multi-user.target.wants/kjump-load.service" ] &&
