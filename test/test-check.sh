@@ -170,6 +170,40 @@ if command -v lsinitrd >/dev/null && command -v cpio >/dev/null; then
 		fail "--grub-cmdline without kjump-resume: exit $rc: $out"
 fi
 
+# swap on LUKS: B needs its own key slot's key file; LVM (device-mapper, not LUKS) is refused
+luks_root() {
+	make_ready
+	local b=$R/sys/class/block/dm-0
+	mkdir -p "$R/dev/mapper" "$b/dm" "$b/slaves/vda2" "$R/etc/kjump"
+	: >"$R/dev/dm-0"
+	ln -s ../dm-0 "$R/dev/mapper/cryptswap"
+	echo 4194304 >"$b/size"
+	echo "$1" >"$b/dm/uuid"
+	echo cryptswap >"$b/dm/name"
+}
+check_luks() {
+	KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \
+		sh "$KH" --check --device /dev/mapper/cryptswap --kernel /boot/vmlinuz --initrd /boot/kjump-save.img || true
+}
+luks_root CRYPT-LUKS2-0123456789abcdef0123456789abcdef-cryptswap
+out=$(check_luks)
+grep -q "PROBLEM: /dev/mapper/cryptswap is on LUKS and /etc/kjump/swap.key is missing.*kjump-hibernate --add-luks-key" <<<"$out" &&
+	pass "LUKS swap without B's key file: named, with its fix" || fail "LUKS without key: $out"
+(umask 077 && head -c 64 /dev/urandom >"$R/etc/kjump/swap.key")
+chmod 0400 "$R/etc/kjump/swap.key"
+out=$(check_luks)
+if [ "$(id -u)" = 0 ]; then
+	grep -q "ok: LUKS swap: B's key file /etc/kjump/swap.key" <<<"$out" &&
+		pass "LUKS swap with a private key file: ok" || fail "LUKS with key: $out"
+fi
+chmod 0444 "$R/etc/kjump/swap.key"
+out=$(check_luks)
+grep -q "PROBLEM: /dev/mapper/cryptswap is on LUKS and /etc/kjump/swap.key is missing or readable by others" <<<"$out" &&
+	pass "LUKS swap with a key file others can read: a problem" || fail "LUKS with readable key: $out"
+luks_root LVM-abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd
+out=$(check_luks)
+grep -q "PROBLEM: /dev/mapper/cryptswap is device-mapper but not LUKS on one device" <<<"$out" &&
+	pass "swap on LVM: named as unsupported" || fail "LVM swap: $out"
 make_ready
 printf '#!/bin/sh\necho "usage: kexec"\n' >"$WORK/kexec"
 check "old kexec" 1 "PROBLEM: no kexec with --load-preserve-context .*apt install kexec-tools"

@@ -2,10 +2,14 @@
 # Build the kjump test kernel from Debian's linux-source-6.1: x86_64_defconfig +
 # kvm_guest.config + kernel/kjump.config, with the GDT fix for kexec jump.
 # Takes about 15 minutes on 2 cores and ~2 GB of disk. Needs root for apt-get.
-# Usage: build-kernel.sh [OUTPUT]   (default test/vm/cache/bzImage-kjump)
+# Usage: build-kernel.sh [OUTPUT [FRAGMENT...]]   (default test/vm/cache/bzImage-kjump;
+#        FRAGMENTs are merged after kjump.config, e.g. kernel/crypt.config)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/cache/bzImage-kjump}
+shift || true
+frags=()
+for f in "$@"; do frags+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"); done
 echo "build-kernel: building the kjump test kernel (about 15 minutes)..." >&2
 if [ ! -f /usr/src/linux-source-6.1.tar.xz ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
@@ -18,8 +22,14 @@ cd "$work"/linux-source-6.1
 patch -p1 <"$here/kernel/kexec-jump-reload-gdt.patch"
 make x86_64_defconfig >/dev/null
 ./scripts/kconfig/merge_config.sh -m .config kernel/configs/kvm_guest.config \
-	"$here/kernel/kjump.config" >/dev/null
+	"$here/kernel/kjump.config" ${frags[@]+"${frags[@]}"} >/dev/null
 make olddefconfig >/dev/null
+for f in ${frags[@]+"${frags[@]}"}; do
+	# a setting the merge dropped (a missing dependency) is an error, not a quiet "n"
+	grep -E '^CONFIG_[A-Z0-9_]+=y' "$f" | while read -r want; do
+		grep -qx "$want" .config || { echo "build-kernel: $want did not stick" >&2; exit 1; }
+	done
+done
 make -j"$(nproc)" bzImage >/dev/null
 mkdir -p "$(dirname "$out")"
 cp arch/x86/boot/bzImage "$out"

@@ -22,6 +22,12 @@ install() {
 	inst_binary "$(command -v kjump-save)" /usr/sbin/kjump-save
 	inst_script "${KJUMP_SAVE_INIT:-/usr/lib/kjump/kjump-save-init}" /usr/lib/kjump/kjump-save-init
 	inst_multiple -o poweroff sync
+	# swap on LUKS: B opens it itself, with the key file kjump-hibernate hands over
+	# (dracut's crypt module would ask for a passphrase)
+	if command -v cryptsetup >/dev/null 2>&1; then
+		inst_multiple cryptsetup
+		instmods dm_crypt || :
+	fi
 	# after base's 10-parse-root-opts.sh, which sets root from root= (none here)
 	inst_hook cmdline 95 "$moddir/parse-kjump-save.sh"
 	# pre-mount: after udev and the initqueue found the swap device, before any mount

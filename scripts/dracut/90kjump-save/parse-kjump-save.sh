@@ -10,9 +10,11 @@ type wait_for_dev >/dev/null 2>&1 || . /lib/dracut-lib.sh
 
 root=kjump-save
 rootok=1
-KJUMP_DEVICE=''
+KJUMP_DEVICE='' KJUMP_LUKS_DEVICE=''
 [ -r /etc/kjump/save.conf ] && . /etc/kjump/save.conf
-if [ -n "$KJUMP_DEVICE" ] && [ -b "$KJUMP_DEVICE" ]; then
+# on LUKS: the volume's device (kjump-save-init opens it)
+dev=${KJUMP_LUKS_DEVICE:-$KJUMP_DEVICE}
+if [ -n "$dev" ] && [ -b "$dev" ]; then
 	exec /usr/lib/kjump/kjump-save-init
 fi
-[ -n "$KJUMP_DEVICE" ] && wait_for_dev "$KJUMP_DEVICE"
+[ -n "$dev" ] && wait_for_dev "$dev"
