@@ -55,6 +55,38 @@ int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *
 	return 0;
 }
 
+int kj_auth_parse(const void *buf, size_t size, struct kj_auth *ret, char *err, size_t errlen)
+{
+	struct kj_disk_auth d;
+	struct kj_auth a;
+
+	if (size < sizeof(d))
+		return kj_errf(-EBADMSG, err, errlen, "auth record truncated");
+	memcpy(&d, buf, sizeof(d));
+	if (memcmp(d.magic, KJ_AUTH_MAGIC, 8))
+		return kj_errf(-EBADMSG, err, errlen, "no auth record where the header says one is");
+	if (crc32c(0, &d, offsetof(struct kj_disk_auth, crc)) != le32toh(d.crc))
+		return kj_errf(-EBADMSG, err, errlen, "auth record checksum mismatch");
+	a.alg = le32toh(d.alg);
+	if (a.alg != KJ_AUTH_HMAC_SHA256)
+		return kj_errf(-EPROTONOSUPPORT, err, errlen, "image authenticated with unknown "
+			       "algorithm %u", a.alg);
+	memcpy(a.key_id, d.key_id, sizeof(a.key_id));
+	memcpy(a.mac, d.mac, sizeof(a.mac));
+	*ret = a;
+	return 0;
+}
+
+void kj_auth_encode(const struct kj_auth *a, struct kj_disk_auth *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->magic, KJ_AUTH_MAGIC, 8);
+	out->alg = htole32(a->alg);
+	memcpy(out->key_id, a->key_id, sizeof(out->key_id));
+	memcpy(out->mac, a->mac, sizeof(out->mac));
+	out->crc = htole32(crc32c(0, out, offsetof(struct kj_disk_auth, crc)));
+}
+
 /* The fixed-size fields, to host order. */
 static void header_fields(const struct kj_disk_header *d, struct kj_header *ret)
 {

@@ -14,7 +14,8 @@
 #define KJ_BLOCK_MAGIC 0x4b424a4bu /* "KJBK" read as little-endian u32 */
 #define KJ_VERSION_MAJOR 1
 #define KJ_VERSION_MINOR 1
-#define KJ_INCOMPAT_KNOWN 0u
+#define KJ_INCOMPAT_MAC 1u /* authenticated: digest table and auth record after the index */
+#define KJ_INCOMPAT_KNOWN KJ_INCOMPAT_MAC
 #define KJ_COMPAT_EFI_RT 1u /* 1.1: the header holds the EFI runtime map */
 #define KJ_COMPAT_FILTER 2u /* 1.1: the header says what the page filter left out */
 #define KJ_ARCH_X86_64 62u /* EM_X86_64 */
@@ -196,6 +197,31 @@ struct kj_disk_block {
 } __attribute__((packed));
 _Static_assert(sizeof(struct kj_disk_block) == 32, "block header is 32 bytes");
 
+/* Authenticated images (KJ_INCOMPAT_MAC): after the block index, the digest table
+ * (SHA-256 of every block's stored bytes, 32 bytes a block, in block order), then this
+ * record. docs/FORMAT.md says what the MAC covers. */
+#define KJ_AUTH_MAGIC "KJAUTH01"
+#define KJ_AUTH_HMAC_SHA256 1u
+#define KJ_KEY_ID_LEN 16
+#define KJ_MAC_LEN 32
+struct kj_disk_auth {
+	char magic[8];
+	uint32_t alg; /* KJ_AUTH_HMAC_SHA256 */
+	uint32_t reserved;
+	uint8_t key_id[KJ_KEY_ID_LEN]; /* which key: HMAC(key, "kjump image key id"), cut */
+	uint8_t mac[KJ_MAC_LEN];
+	uint8_t reserved2[60];
+	uint32_t crc; /* CRC32C of bytes 0-123: corruption, told apart from forgery */
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_auth) == 128, "auth record is 128 bytes");
+#define KJ_AUTH_MAC_PREFIX offsetof(struct kj_disk_auth, mac) /* what the MAC covers of it */
+
+struct kj_auth {
+	uint32_t alg;
+	uint8_t key_id[KJ_KEY_ID_LEN];
+	uint8_t mac[KJ_MAC_LEN];
+};
+
 /* Left in page 1 by a hibernating kernel that could not save, before it jumps back:
  * tells the hibernated kernel why (kjump-image status). Only where no image is. */
 #define KJ_STATUS_MAGIC "KJSTATUS"
@@ -272,6 +298,10 @@ int kj_range_parse(const void *buf, size_t size, uint64_t *ret_pfn, uint64_t *re
 int kj_extmap_parse(const void *page, size_t size, uint64_t base_page, struct kj_extent *ret,
 		    size_t *ret_n, char *err, size_t errlen);
 void kj_extmap_encode(const struct kj_extent *e, size_t n, void *page);
+
+/* The auth record: -EBADMSG when corrupt, -EPROTONOSUPPORT for another algorithm. */
+int kj_auth_parse(const void *buf, size_t size, struct kj_auth *ret, char *err, size_t errlen);
+void kj_auth_encode(const struct kj_auth *a, struct kj_disk_auth *out);
 
 void kj_header_encode(const struct kj_header *h, struct kj_disk_header *out);
 void kj_commit_encode(const struct kj_commit *c, struct kj_disk_commit *out);

@@ -10,12 +10,39 @@
 #include "err.h"
 #include "macros.h"
 
-static int chunks_init(struct kj_chunk_crcs *c, uint64_t entries, uint64_t per_chunk)
+static int chunks_init(struct kj_chunk_sums *c, uint64_t entries, uint64_t per_chunk)
 {
 	c->n = entries / per_chunk + (entries % per_chunk != 0);
-	c->crc = calloc(c->n ? c->n : 1, sizeof(*c->crc));
+	c->sum = calloc(c->n ? c->n : 1, sizeof(*c->sum));
 	c->seen = calloc(c->n ? c->n : 1, 1);
-	return c->crc && c->seen ? 0 : -ENOMEM;
+	return c->sum && c->seen ? 0 : -ENOMEM;
+}
+
+static void chunks_free(struct kj_chunk_sums *c)
+{
+	free(c->sum);
+	free(c->seen);
+	*c = (struct kj_chunk_sums){0};
+}
+
+/* Where the image ends: after the block index, or after the digest table and the auth
+ * record of an authenticated image (whose offsets it sets). */
+static int image_layout(struct kj_image *img, uint64_t *ret_end)
+{
+	const struct kj_header *h = &img->hdr;
+	uint64_t table = h->nr_blocks * sizeof(struct kj_disk_block), end;
+
+	end = h->index_off + table; /* the header parser checked that this does not overflow */
+	if (!(h->incompat_flags & KJ_INCOMPAT_MAC)) {
+		*ret_end = end;
+		return 0;
+	}
+	img->digest_off = end;
+	if (!kj_add_ok(end, table, &img->auth_off) ||
+	    !kj_add_ok(img->auth_off, sizeof(struct kj_disk_auth), &end))
+		return -EBADMSG;
+	*ret_end = end;
+	return 0;
 }
 
 int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind *ret_kind,
@@ -57,6 +84,7 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 	rc = kj_header_parse(hpage, sizeof(hpage), &img.hdr, err, errlen);
 	if (rc < 0)
 		return rc;
+	memcpy(img.hdr_raw, hpage, sizeof(hpage));
 	if (img.commit.image_id != img.hdr.image_id || img.commit.header_crc != img.hdr.header_crc ||
 	    img.commit.nr_blocks != img.hdr.nr_blocks)
 		return kj_errf(-EBADMSG, err, errlen, "commit record does not match the header");
@@ -64,8 +92,7 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 		return kj_errf(-EBADMSG, err, errlen,
 			    "header expects %llu swap-file extents, page 0 maps %zu",
 			    (unsigned long long)img.hdr.nr_extents, dev->n_ext);
-	table_end = img.hdr.index_off + img.hdr.nr_blocks * sizeof(struct kj_disk_block);
-	if (img.commit.image_end != table_end)
+	if (image_layout(&img, &table_end) < 0 || img.commit.image_end != table_end)
 		return kj_errf(-EBADMSG, err, errlen, "commit record: bad image end");
 	if (img.commit.image_end > dev->size)
 		return kj_errf(-EBADMSG, err, errlen,
@@ -78,7 +105,9 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 			    (unsigned long long)img.commit.image_end, (unsigned long long)area);
 	img.image_end = table_end;
 	if (chunks_init(&img.table, img.hdr.nr_ranges, KJ_TABLE_CHUNK_ENTRIES) < 0 ||
-	    chunks_init(&img.index, img.hdr.nr_blocks, KJ_INDEX_CHUNK_BLOCKS) < 0) {
+	    chunks_init(&img.index, img.hdr.nr_blocks, KJ_INDEX_CHUNK_BLOCKS) < 0 ||
+	    chunks_init(&img.digests, img.digest_off ? img.hdr.nr_blocks : 0,
+			KJ_INDEX_CHUNK_BLOCKS) < 0) {
 		kj_image_close(&img);
 		return kj_errf(-ENOMEM, err, errlen, "out of memory");
 	}
@@ -88,11 +117,9 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 
 void kj_image_close(struct kj_image *img)
 {
-	free(img->table.crc);
-	free(img->table.seen);
-	free(img->index.crc);
-	free(img->index.seen);
-	img->table = img->index = (struct kj_chunk_crcs){0};
+	chunks_free(&img->table);
+	chunks_free(&img->index);
+	chunks_free(&img->digests);
 }
 
 #define CHANGED " changed since it was first read (a failing or hostile device)"
@@ -102,23 +129,23 @@ const char *kj_image_changed_error(const struct kj_image *img, int rc)
 	return rc == -EIO ? img->changed : NULL;
 }
 
-/* Read chunk k (len bytes at off): remember its CRC the first time, compare after;
+/* Read chunk k (len bytes at off): remember its hash the first time, compare after;
  * what: the sentence that says it changed. */
-static int read_chunk(struct kj_image *img, struct kj_chunk_crcs *c, const char *what,
+static int read_chunk(struct kj_image *img, struct kj_chunk_sums *c, const char *what,
 		      uint64_t k, uint64_t off, void *buf, size_t len)
 {
-	uint32_t crc;
+	uint8_t sum[KJ_SHA256_LEN];
 	int rc;
 
 	if (k >= c->n)
 		return -EINVAL;
 	if ((rc = kj_imgdev_pread(img->dev, off, buf, len)) < 0)
 		return rc;
-	crc = crc32c(0, buf, len);
+	kj_sha256(buf, len, sum);
 	if (!c->seen[k]) {
-		c->crc[k] = crc;
+		memcpy(c->sum[k], sum, sizeof(sum));
 		c->seen[k] = 1;
-	} else if (c->crc[k] != crc) {
+	} else if (memcmp(c->sum[k], sum, sizeof(sum))) {
 		img->changed = what;
 		return -EIO;
 	}
@@ -138,6 +165,31 @@ int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
 	rc = read_chunk(img, &img->index, "the block index" CHANGED, first_block / KJ_INDEX_CHUNK_BLOCKS,
 			h->index_off + first_block * sizeof(struct kj_disk_block), buf,
 			n * sizeof(struct kj_disk_block));
+	if (rc == 0)
+		*ret_nblocks = n;
+	return rc;
+}
+
+int kj_image_read_table_chunk(struct kj_image *img, uint64_t k, void *buf, size_t len)
+{
+	const uint64_t chunk = KJ_TABLE_CHUNK_ENTRIES * sizeof(struct kj_disk_range);
+	return read_chunk(img, &img->table, "the range table" CHANGED, k, img->hdr.table_off + k * chunk,
+			  buf, len);
+}
+
+int kj_image_read_digests(struct kj_image *img, uint64_t first_block, void *buf,
+			  size_t *ret_nblocks)
+{
+	const struct kj_header *h = &img->hdr;
+	size_t n;
+	int rc;
+
+	if (!img->digest_off || first_block % KJ_INDEX_CHUNK_BLOCKS || first_block >= h->nr_blocks)
+		return -EINVAL;
+	n = (size_t)MIN(h->nr_blocks - first_block, (uint64_t)KJ_INDEX_CHUNK_BLOCKS);
+	rc = read_chunk(img, &img->digests, "the digest table" CHANGED,
+			first_block / KJ_INDEX_CHUNK_BLOCKS,
+			img->digest_off + first_block * KJ_SHA256_LEN, buf, n * KJ_SHA256_LEN);
 	if (rc == 0)
 		*ret_nblocks = n;
 	return rc;
@@ -168,7 +220,7 @@ int kj_range_cursor_next(struct kj_range_cursor *c, uint64_t *ret_pfn, uint64_t 
 		uint64_t left = (c->img->hdr.nr_ranges - c->next) * esz;
 		size_t want = (size_t)MIN(left, sizeof(c->buf));
 		uint64_t k = (c->read_off - c->img->hdr.table_off) / sizeof(c->buf);
-		rc = read_chunk(c->img, &c->img->table, "the range table" CHANGED, k, c->read_off, c->buf, want);
+		rc = kj_image_read_table_chunk(c->img, k, c->buf, want);
 		if (rc < 0)
 			return rc == -ENODATA ? -EBADMSG : rc;
 		c->crc = crc32c(c->crc, c->buf, want);

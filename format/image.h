@@ -6,16 +6,19 @@
 
 #include "format.h"
 #include "imgdev.h"
+#include "sha256.h"
 
-/* The range table and the block index are read in fixed chunks; each chunk's CRC is
- * recorded on its first read and compared on every later read, so a later pass only
- * ever uses entries that an earlier pass validated (a device that answers differently
- * the second time is an I/O error, not a write somewhere unchecked). */
+/* The range table, the block index and (authenticated images) the digest table are
+ * read in fixed chunks; each chunk's SHA-256 is recorded on its first read and compared
+ * on every later read, so a later pass only ever uses entries that an earlier pass
+ * validated (a device that answers differently the second time is an I/O error, not a
+ * write somewhere unchecked; a hash, not a CRC, so that no crafted second answer
+ * passes for the first, which the MAC covered). */
 #define KJ_TABLE_CHUNK_ENTRIES 2730u /* 65520 bytes of 24-byte entries */
 #define KJ_INDEX_CHUNK_BLOCKS 64u    /* 2 KiB of 32-byte block headers */
 
-struct kj_chunk_crcs {
-	uint32_t *crc;
+struct kj_chunk_sums {
+	uint8_t (*sum)[KJ_SHA256_LEN];
 	uint8_t *seen;
 	uint64_t n;
 };
@@ -26,7 +29,9 @@ struct kj_image {
 	struct kj_header hdr;
 	struct kj_commit commit;
 	uint64_t image_end;
-	struct kj_chunk_crcs table, index;
+	uint8_t hdr_raw[KJ_IMG_PAGE]; /* the header page as parsed: what the MAC covers */
+	uint64_t digest_off, auth_off; /* KJ_INCOMPAT_MAC: the digest table, the auth record */
+	struct kj_chunk_sums table, index, digests;
 	const char *changed; /* set when the table or index read differently twice: why */
 };
 
@@ -43,6 +48,12 @@ void kj_image_close(struct kj_image *img);
  * img->changed set when the chunk differs from its first read. */
 int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
 			size_t *ret_nblocks);
+/* Chunk k of the range table (len bytes: KJ_TABLE_CHUNK_ENTRIES entries, fewer at the
+ * end), as the range cursor reads it. */
+int kj_image_read_table_chunk(struct kj_image *img, uint64_t k, void *buf, size_t len);
+/* The same for the digest table of an authenticated image (32 bytes a block). */
+int kj_image_read_digests(struct kj_image *img, uint64_t first_block, void *buf,
+			  size_t *ret_nblocks);
 /* After a read of the range table or the block index failed with rc: the sentence
  * saying that the device answered differently from its first read, or NULL when that
  * was not the cause. */

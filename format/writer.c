@@ -23,6 +23,7 @@ struct job {
 	int state; /* 0 free, 1 submitted, 2 compressing, 3 done */
 	struct kj_block b;
 	const void *payload;
+	uint8_t digest[KJ_SHA256_LEN]; /* of the stored bytes, when authenticating */
 };
 
 struct wstate {
@@ -46,6 +47,8 @@ struct wstate {
 	size_t table_n, table_cap;
 	struct kj_disk_block *index; /* every block header again, written after the table */
 	size_t index_cap;
+	uint8_t (*digests)[KJ_SHA256_LEN]; /* authenticating: every block's digest */
+	size_t digests_cap;
 	uint64_t run_pfn, run_n;
 	int run_zero;
 	struct kj_write_stats st;
@@ -99,6 +102,8 @@ static void *compressor(void *arg)
 				j->payload = j->comp;
 			}
 		}
+		if (w->o->key)
+			kj_sha256(j->payload, j->b.stored_len, j->digest);
 		pthread_mutex_lock(&w->lock);
 		j->state = 3;
 		pthread_cond_broadcast(&w->cond);
@@ -125,6 +130,11 @@ static int append_head(struct wstate *w)
 	if (KJ_GROW(w->index, w->st.nr_blocks, w->index_cap, 256) < 0)
 		return -ENOMEM;
 	w->index[w->st.nr_blocks] = d;
+	if (w->o->key) {
+		if (KJ_GROW(w->digests, w->st.nr_blocks, w->digests_cap, 256) < 0)
+			return -ENOMEM;
+		memcpy(w->digests[w->st.nr_blocks], j->digest, KJ_SHA256_LEN);
+	}
 	if ((rc = wput(w, &d, sizeof(d))) < 0 || (rc = wput(w, j->payload, j->b.stored_len)) < 0)
 		return rc;
 	w->st.nr_blocks++;
@@ -365,6 +375,8 @@ static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_h
 	h->index_off = h->table_off + w->table_n * sizeof(struct kj_disk_range);
 	snprintf(h->release, sizeof(h->release), "%s", o->release);
 	h->nr_extents = w->dev->n_ext;
+	if (o->key)
+		h->incompat_flags |= KJ_INCOMPAT_MAC;
 	memcpy(h->orig_sig, page0 + KJ_SWAP_SIG_OFF, KJ_SIG_LEN);
 	h->nr_region = o->nr_region;
 	for (uint32_t i = 0; i < o->nr_region; i++) {
@@ -391,6 +403,37 @@ static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_h
 	return 0;
 }
 
+/* Authenticated images: the digest table after the block index, then the auth record
+ * with the MAC over header page, range table, block index, digest table and the
+ * record's own first fields (docs/FORMAT.md). Returns the image's end. */
+static int write_auth(struct wstate *w, const struct kj_disk_header *dh, uint64_t off,
+		      uint64_t *ret_end)
+{
+	uint64_t dbytes = w->st.nr_blocks * (uint64_t)KJ_SHA256_LEN;
+	struct kj_auth a = {.alg = KJ_AUTH_HMAC_SHA256};
+	struct kj_disk_auth da;
+	struct kj_hmac m;
+	int rc;
+
+	if (off + dbytes + sizeof(da) > w->area)
+		return -ENOSPC;
+	memcpy(a.key_id, w->o->key->id, sizeof(a.key_id));
+	kj_auth_encode(&a, &da);
+	kj_auth_mac_start(&m, w->o->key);
+	kj_hmac_update(&m, dh, sizeof(*dh));
+	kj_hmac_update(&m, w->table, w->table_n * sizeof(struct kj_disk_range));
+	kj_hmac_update(&m, w->index, w->st.nr_blocks * sizeof(*w->index));
+	kj_hmac_update(&m, w->digests, dbytes);
+	kj_hmac_update(&m, &da, KJ_AUTH_MAC_PREFIX);
+	kj_hmac_final(&m, a.mac);
+	kj_auth_encode(&a, &da);
+	if ((dbytes && (rc = kj_imgdev_pwrite(w->dev, off, w->digests, dbytes)) < 0) ||
+	    (rc = kj_imgdev_pwrite(w->dev, off + dbytes, &da, sizeof(da))) < 0)
+		return rc;
+	*ret_end = off + dbytes + sizeof(da);
+	return 0;
+}
+
 /* Phase 5: range table, block index and header after the data, and a swap file's
  * extent map (or its zeroed area) in page 0 (the signature still says plain swap), all synced: the commit
  * that follows changes only page 0's last sector, which lands whole or not at all. */
@@ -407,6 +450,9 @@ static int write_metadata(struct wstate *w, const struct kj_header *h, struct kj
 	    (index_bytes && (rc = kj_imgdev_pwrite(w->dev, h->index_off, w->index, index_bytes)) < 0))
 		return rc;
 	kj_header_encode(h, dh);
+	w->st.image_bytes = h->index_off + index_bytes;
+	if (w->o->key && (rc = write_auth(w, dh, w->st.image_bytes, &w->st.image_bytes)) < 0)
+		return rc;
 	if ((rc = kj_imgdev_pwrite(w->dev, KJ_HEADER_OFF, dh, sizeof(*dh))) < 0)
 		return rc;
 	kj_extmap_encode(w->dev->ext, w->dev->n_ext, page0); /* none: the area zeroed */
@@ -451,6 +497,7 @@ static void free_workers(struct wstate *w)
 	free(w->tids);
 	free(w->table);
 	free(w->index);
+	free(w->digests);
 }
 
 int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_read_fn read,
@@ -493,7 +540,6 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 		goto fail;
 	w.st.nr_ranges = w.table_n;
 	w.st.stored_bytes = h.data_bytes;
-	w.st.image_bytes = h.index_off + w.st.nr_blocks * sizeof(*w.index);
 	if (!opts.no_commit && (rc = commit(&w, &h, &dh, page0)) < 0)
 		goto fail;
 	if (ret)

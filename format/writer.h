@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "efirt.h"
 #include "format.h"
 #include "imgdev.h"
@@ -35,6 +36,9 @@ struct kj_write_opts {
 	/* The page filter's outcome (have_filter: record it). */
 	int have_filter;
 	struct kj_filter_record filter;
+	/* Authenticate the image with this key (a digest table and an auth record after
+	 * the block index, KJ_INCOMPAT_MAC); NULL: unauthenticated. */
+	const struct kj_image_key *key;
 	/* Testing: stop before the commit record (as a power loss would). */
 	int no_commit;
 };
@@ -42,7 +46,7 @@ struct kj_write_opts {
 struct kj_write_stats {
 	uint64_t total_pages, zero_pages, data_pages, nr_ranges, nr_blocks;
 	uint64_t stored_bytes; /* data area bytes on disk */
-	uint64_t image_bytes;  /* whole image, header to table end */
+	uint64_t image_bytes;  /* whole image, header to its last record */
 };
 
 /* ranges: page-aligned, normalized. -ENOSPC when the swap area is too small,

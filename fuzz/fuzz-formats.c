@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fuzz target: the on-disk parsers, each on the raw input: swap header, commit
- * record, extent map, kjump header, block header, range entries. */
+ * record, extent map, kjump header, auth record, block header, range entries. */
 #include <stdint.h>
 #include <string.h>
 
@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kj_commit c;
 	struct kj_header h;
 	struct kj_block b;
+	struct kj_auth a;
 	struct kj_extent e[KJ_EXTMAP_MAX];
 	size_t n;
 	char err[128];
@@ -22,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kj_commit_parse(data, size, &c, err, sizeof(err));
 	kj_extmap_parse(data, size, 0, e, &n, err, sizeof(err));
 	kj_header_parse(data, size, &h, err, sizeof(err));
+	kj_auth_parse(data, size, &a, err, sizeof(err));
 	for (size_t o = 0; o + 32 <= size && o < 4096; o += 32)
 		kj_block_parse(data + o, size - o, 64, &b, err, sizeof(err));
 	for (size_t o = 0; o + 24 <= size && o < 4096; o += 24)

@@ -21,9 +21,11 @@
 #include "memmap.h"
 #include "plan.h"
 #include "root.h"
+#include "auth.h"
+#include "err.h"
 
 struct args {
-	const char *cmd, *device, *output;
+	const char *cmd, *device, *output, *mac_key;
 	uint64_t offset;
 	int json, blocks, clear, no_flush;
 	const char *set;
@@ -47,6 +49,9 @@ static void usage(FILE *f)
 	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
 	      "      --offset PAGES     swap header at this page (resume_offset)\n"
+	      "      --mac-key FILE     verify, extract: check the image's MAC with this image\n"
+	      "                         key (an authenticated image is otherwise checked\n"
+	      "                         for corruption only)\n"
 	      "  -h, --help\n"
 	      "Exit status: 0 success, 1 no image or a check failed, 2 usage error.\n",
 	      f);
@@ -54,13 +59,14 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET, O_NO_FLUSH };
+	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET, O_NO_FLUSH, O_MAC_KEY };
 	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
 					     {"json", no_argument, NULL, O_JSON},
 					     {"blocks", no_argument, NULL, O_BLOCKS},
 					     {"clear", no_argument, NULL, O_CLEAR},
 					     {"set", required_argument, NULL, O_SET},
 					     {"no-flush", no_argument, NULL, O_NO_FLUSH},
+					     {"mac-key", required_argument, NULL, O_MAC_KEY},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"version", no_argument, NULL, KJ_OPT_VERSION},
@@ -80,6 +86,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_CLEAR: a->clear = 1; break;
 		case O_SET: a->set = optarg; break;
 		case O_NO_FLUSH: a->no_flush = 1; break;
+		case O_MAC_KEY: a->mac_key = optarg; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case KJ_OPT_VERSION: kj_print_version(); return 1;
@@ -199,6 +206,7 @@ static void info_json_header(const struct kj_image *img)
 			       h->efi_rt[i].phys, h->efi_rt[i].virt, h->efi_rt[i].pages);
 		printf("]}");
 	}
+	printf(",\"authenticated\":%s", img->auth_off ? "true" : "false");
 	printf(",\"ranges\":[");
 }
 
@@ -222,8 +230,40 @@ static void print_filter(const struct kj_header *h, char *esc, size_t size)
 	printf("\n");
 }
 
+/* The auth record, read for info only (verify checks it): which key, or none. */
+static int read_auth(struct kj_image *img, struct kj_auth *ret)
+{
+	uint8_t rec[sizeof(struct kj_disk_auth)];
+	int rc;
+
+	if (!img->auth_off)
+		return -ENOENT;
+	rc = kj_imgdev_pread(img->dev, img->auth_off, rec, sizeof(rec));
+	return rc < 0 ? rc : kj_auth_parse(rec, sizeof(rec), ret, NULL, 0);
+}
+
+static void print_auth(struct kj_image *img)
+{
+	struct kj_auth a;
+	int rc = read_auth(img, &a);
+
+	printf("authenticated:  ");
+	if (rc == -ENOENT) {
+		printf("no\n");
+		return;
+	}
+	if (rc < 0) {
+		printf("yes, but the auth record is unreadable or corrupt\n");
+		return;
+	}
+	printf("HMAC-SHA256, key id ");
+	for (unsigned i = 0; i < sizeof(a.key_id); i++)
+		printf("%02x", a.key_id[i]);
+	printf(" (kjump-image verify --mac-key checks it)\n");
+}
+
 /* info, up to the ranges. */
-static void info_text_header(const struct kj_image *img)
+static void info_text_header(struct kj_image *img)
 {
 	const struct kj_header *h = &img->hdr;
 	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
@@ -255,6 +295,7 @@ static void info_text_header(const struct kj_image *img)
 		printf("firmware map:   0x%" PRIx64 "-0x%" PRIx64 " %s\n", h->memmap[i].start,
 		       h->memmap[i].end, kj_mem_type_to_string(h->memmap[i].type));
 	print_filter(h, esc, sizeof(esc));
+	print_auth(img);
 	if (h->compat_flags & KJ_COMPAT_EFI_RT)
 		printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt,
 		       h->efi_rt_crc);
@@ -372,13 +413,27 @@ static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
 	return rc < 0;
 }
 
-/* Every check a resume makes: the range table (its CRC), then every block. */
-static int verify_all(struct kj_image *img, char *err, size_t errlen)
+/* Every check a resume makes: the MAC (with --mac-key), the range table (its CRC),
+ * then every block. */
+static int verify_all(struct kj_image *img, const struct args *a, char *err, size_t errlen)
 {
 	struct kj_load_opts lo = {.direct_io = 1, .verify_only = 1};
 	struct kj_plan plan = {0};
-	int rc = kj_plan_build(img, NULL, NULL, &plan, err, errlen);
+	struct kj_image_key key;
+	int rc = 0;
 
+	if (a->mac_key && (rc = kj_image_key_read(NULL, a->mac_key, &key)) < 0)
+		return kj_errf(rc, err, errlen, "--mac-key %s: %s", a->mac_key,
+			       rc == -EINVAL ? "not an image key (32 to 256 bytes)" : strerror(-rc));
+	rc = kj_image_check_auth(img, a->mac_key ? &key : NULL, err, errlen);
+	kj_image_key_wipe(&key);
+	if (rc == -ENOKEY) {
+		log_notice("%s: authenticated image: its MAC is not checked without --mac-key",
+			   a->device);
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = kj_plan_build(img, NULL, NULL, &plan, err, errlen);
 	kj_plan_free(&plan);
 	return rc < 0 ? rc : kj_image_load(img, NULL, &lo, err, errlen);
 }
@@ -386,13 +441,14 @@ static int verify_all(struct kj_image *img, char *err, size_t errlen)
 static int cmd_verify(struct kj_image *img, const struct args *a)
 {
 	char err[256] = "";
-	int rc = verify_all(img, err, sizeof(err));
+	int rc = verify_all(img, a, err, sizeof(err));
 
 	if (rc < 0)
 		log_error("%s: verification failed: %s", a->device, err);
 	else
 		log_info("%s: image verified: %" PRIu64 " blocks, %" PRIu64 " ranges, all "
-			 "checksums hold", a->device, img->hdr.nr_blocks, img->hdr.nr_ranges);
+			 "checksums hold%s", a->device, img->hdr.nr_blocks, img->hdr.nr_ranges,
+			 a->mac_key ? ", the MAC matches" : "");
 	return rc < 0;
 }
 
@@ -404,7 +460,7 @@ static int cmd_extract(struct kj_image *img, const struct args *a)
 	struct kj_plan plan = {0};
 	struct kj_backend *be = NULL;
 	char spec[4200], err[256] = "";
-	int rc = verify_all(img, err, sizeof(err));
+	int rc = verify_all(img, a, err, sizeof(err));
 
 	snprintf(spec, sizeof(spec), "file:%s", a->output);
 	if (rc == 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "auth.h"
 #include "backend.h"
 #include "settings.h"
 #include "device.h"
@@ -44,7 +45,7 @@ enum {
 enum verify_mode { VERIFY_AUTO, VERIFY_FIRST, VERIFY_STREAM };
 
 struct args {
-	const char *device, *target, *root, *cmdline;
+	const char *device, *target, *root, *cmdline, *mac_key;
 	uint64_t offset;
 	int have_offset;
 	unsigned threads;
@@ -71,6 +72,9 @@ static void usage(FILE *f)
 	      "                           check every block before writing (default for file\n"
 	      "                           targets), or while writing (default for memory)\n"
 	      "      --keep               keep an unusable image for inspection\n"
+	      "      --mac-key FILE|none  the image key: resume only images it authenticates\n"
+	      "                           (default: kjump.mac_key=, else " KJ_DEFAULT_KEY_PATH "\n"
+	      "                           when it exists; none: no key)\n"
 	      "      --no-hotplug         do not hot-add memory when the boot continues\n"
 	      "      --hotplug-only       only hot-add the rest of RAM (see kjump-memhotplug)\n"
 	      "  -j, --threads N          worker threads, each reading and decoding\n"
@@ -91,7 +95,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_CMDLINE, O_HPONLY,
-	       O_NOHP, O_IO };
+	       O_NOHP, O_IO, O_MAC_KEY };
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, 'd'},
 		{"offset", required_argument, NULL, O_OFFSET},
@@ -104,6 +108,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"hotplug-only", no_argument, NULL, O_HPONLY},
 		{"no-hotplug", no_argument, NULL, O_NOHP},
 		{"io", required_argument, NULL, O_IO},
+		{"mac-key", required_argument, NULL, O_MAC_KEY},
 		{"threads", required_argument, NULL, 'j'},
 		{"root", required_argument, NULL, O_ROOT},
 		KJ_LOG_OPTIONS,
@@ -130,6 +135,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_ROOT: a->root = optarg; break;
 		case O_CMDLINE: a->cmdline = optarg; break;
+		case O_MAC_KEY: a->mac_key = optarg; break;
 		case O_OFFSET:
 			if (kj_parse_u64(optarg, &a->offset) < 0)
 				goto bad;
@@ -449,6 +455,7 @@ struct run {
 	struct resume_cmdline cl;
 	struct kj_imgdev dev;
 	struct kj_image img;
+	struct kj_image_key key; /* held from phase_auth's start to its end only */
 	struct kj_plan plan;
 	struct kj_backend *be;
 	struct kj_load_opts lo;
@@ -487,6 +494,8 @@ static void merge_settings(struct run *r)
 		a->io = cl->io;
 	if (!a->have_offset)
 		a->offset = cl->resume_offset;
+	if (!a->mac_key && !strcmp(cl->mac_key, "none"))
+		a->mac_key = "none";
 	r->is_file = !strncmp(a->target, "file:", 5);
 	r->jumping = !strcmp(a->target, "devmem") && !a->no_jump && !a->dry_run;
 	if (a->verify == VERIFY_AUTO)
@@ -540,6 +549,54 @@ static int phase_open(struct run *r)
 		   h->compression == KJ_COMP_LZO ? "lzo" : "uncompressed", r->a.device);
 	if (check_arch(h, r->err, sizeof(r->err)) < 0)
 		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+	return NEXT;
+}
+
+/* An image's fault (refuse it as unusable), or the system's (an I/O error). */
+static int image_fault(int rc)
+{
+	return rc == -EBADMSG || rc == -EKEYREJECTED ? EXIT_BAD_IMAGE : EXIT_FAILED;
+}
+
+/* The image key, when one is set up: --mac-key (a path), else kjump.mac_key= or the
+ * default path in this root. 1 with the key, 0 without, <0 when a key that is set up
+ * cannot be read. */
+static int read_image_key(struct run *r)
+{
+	const char *cl = r->cl.mac_key[0] ? r->cl.mac_key : NULL;
+	const char *path = r->a.mac_key ? r->a.mac_key : cl ? cl : KJ_DEFAULT_KEY_PATH;
+	int rc;
+
+	if (!strcmp(path, "none"))
+		return 0;
+	rc = kj_image_key_read(r->a.mac_key ? NULL : &r->root, path, &r->key);
+	if (rc == -ENOENT && !r->a.mac_key && !cl)
+		return 0;
+	if (rc < 0)
+		log_error("image key %s: %s", path,
+			  rc == -EINVAL ? "not an image key (32 to 256 bytes)" : strerror(-rc));
+	return rc < 0 ? rc : 1;
+}
+
+/* Authentic: with an image key set up, only an image it authenticates (the MAC over
+ * header and tables here, before anything is written; each block's digest before the
+ * loader uses it); without one, no authenticated image. */
+static int phase_auth(struct run *r)
+{
+	int have = read_image_key(r), rc;
+
+	if (have < 0) {
+		snprintf(r->err, sizeof(r->err), "the image key that is set up cannot be read");
+		return EXIT_FAILED; /* the system's problem: keep the image */
+	}
+	rc = kj_image_check_auth(&r->img, have ? &r->key : NULL, r->err, sizeof(r->err));
+	kj_image_key_wipe(&r->key);
+	if (rc == -ENOKEY)
+		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+	if (rc < 0)
+		return refuse(r, image_fault(rc), rc == -EKEYREJECTED ? "refused" : "unusable image");
+	if (have)
+		log_notice("image authenticated (HMAC-SHA256): header, tables and block digests");
 	return NEXT;
 }
 
@@ -611,13 +668,13 @@ static int phase_verify(struct run *r)
 	/* Streaming writes memory as it reads: refuse a malformed data area first. */
 	if (r->a.verify == VERIFY_STREAM && !r->a.dry_run &&
 	    (rc = kj_image_check_blocks(&r->img, r->err, sizeof(r->err))) < 0)
-		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED, "unusable image");
+		return refuse(r, image_fault(rc), "unusable image");
 	if (!r->a.dry_run && r->a.verify != VERIFY_FIRST)
 		return NEXT;
 	lo->verify_only = 1;
 	kj_progress_start(&r->pc.p, "verifying");
 	if ((rc = kj_image_load(&r->img, NULL, lo, r->err, sizeof(r->err))) < 0)
-		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED, "unusable image");
+		return refuse(r, image_fault(rc), "unusable image");
 	lo->verify_only = 0;
 	if (!r->a.dry_run)
 		return NEXT;
@@ -665,7 +722,7 @@ static int phase_load(struct run *r)
 
 	kj_progress_start(&r->pc.p, "loading");
 	if ((rc = kj_image_load(&r->img, &r->plan, &r->lo, r->err, sizeof(r->err))) < 0)
-		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE : EXIT_FAILED, "loading failed");
+		return refuse(r, image_fault(rc), "loading failed");
 	if ((rc = r->be->ops->sync(r->be)) < 0) {
 		log_error("cannot sync the target: %s", strerror(-rc));
 		return EXIT_FAILED;
@@ -703,7 +760,7 @@ static int phase_jump(struct run *r)
 int main(int argc, char **argv)
 {
 	static int (*const phases[])(struct run *) = {
-		phase_find, phase_open, phase_fits, phase_plan,
+		phase_find, phase_open, phase_auth, phase_fits, phase_plan,
 		phase_verify, phase_target, phase_load, phase_jump,
 	};
 	struct run *r = calloc(1, sizeof(*r));

@@ -31,7 +31,7 @@
 
 struct args {
 	const char *memory, *elf, *output, *root, *label, *release;
-	const char *ranges, *region, *extents, *vmcoreinfo;
+	const char *ranges, *region, *extents, *vmcoreinfo, *mac_key;
 	uint64_t entry, offset, create;
 	int have_entry, abort_jump;
 	uint32_t compression, block_pages;
@@ -65,6 +65,8 @@ static void usage(FILE *f)
 		"                           System RAM in /proc/iomem)\n"
 		"      --release STR        A's kernel release to record (default: kjump.release=\n"
 		"                           from /proc/cmdline, else uname -r)\n"
+		"      --mac-key FILE       authenticate the image with the image key in FILE\n"
+		"                           (docs/SECURITY.md; the resume kernel needs the same key)\n"
 		"      --abort-jump         when saving fails, leave the reason on the swap area\n"
 		"      --vmcoreinfo ADDR@SIZE  the hibernated kernel's VMCOREINFO note (default\n"
 		"                           kjump.vmcoreinfo=): leave out its free pages\n"
@@ -82,7 +84,8 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
-	       O_RELEASE, O_ROOT, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT, O_VMCI };
+	       O_RELEASE, O_ROOT, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT, O_VMCI,
+	       O_MAC_KEY };
 	static const struct option opts[] = {
 		{"memory", required_argument, NULL, O_MEMORY},
 		{"elf", required_argument, NULL, O_ELF},
@@ -90,6 +93,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"extents", required_argument, NULL, O_EXTENTS},
 		{"abort-jump", no_argument, NULL, O_ABORT},
 		{"vmcoreinfo", required_argument, NULL, O_VMCI},
+		{"mac-key", required_argument, NULL, O_MAC_KEY},
 		{"output", required_argument, NULL, 'o'},
 		{"offset", required_argument, NULL, O_OFFSET},
 		{"create", required_argument, NULL, O_CREATE},
@@ -115,6 +119,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_EXTENTS: a->extents = optarg; break;
 		case O_ABORT: a->abort_jump = 1; break;
 		case O_VMCI: a->vmcoreinfo = optarg; break;
+		case O_MAC_KEY: a->mac_key = optarg; break;
 		case 'o': a->output = optarg; break;
 		case O_LABEL: a->label = optarg; break;
 		case O_REGION: a->region = optarg; break;
@@ -550,8 +555,9 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	double t0, dt;
 	int rc;
 
-	log_notice("saving %llu MiB in %zu ranges to %s (%s)", (unsigned long long)(s->total >> 20),
-		 ranges->n, a->output, a->compression == KJ_COMP_LZO ? "lzo" : "uncompressed");
+	log_notice("saving %llu MiB in %zu ranges to %s (%s%s)", (unsigned long long)(s->total >> 20),
+		 ranges->n, a->output, a->compression == KJ_COMP_LZO ? "lzo" : "uncompressed",
+		 wo->key ? ", authenticated" : "");
 	kj_progress_start(&s->prog, "saving");
 	t0 = kj_now();
 	rc = kj_image_write(dev, wo, src_read, s, ranges, &st, err, sizeof(err));
@@ -569,8 +575,22 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	return 0;
 }
 
+/* The image key for --mac-key, read before anything is written. */
+static int read_key(const struct args *a, struct kj_image_key *key)
+{
+	int rc = kj_image_key_read(NULL, a->mac_key, key);
+
+	if (rc == -EINVAL)
+		log_error("--mac-key %s: an image key is %u to %u bytes", a->mac_key, KJ_KEY_MIN,
+			  KJ_KEY_MAX);
+	else if (rc < 0)
+		log_error("--mac-key %s: %s", a->mac_key, strerror(-rc));
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	struct kj_image_key key;
 	struct args a = {0};
 	struct kj_root root;
 	struct kj_write_opts *wo = NULL;
@@ -604,6 +624,11 @@ int main(int argc, char **argv)
 	}
 	if (check_source(&a, wo, &s, &ranges) < 0)
 		goto out;
+	if (a.mac_key) {
+		if (read_key(&a, &key) < 0)
+			goto out;
+		wo->key = &key;
+	}
 	if (s.be && (rc = apply_filter(&sys, &a, wo, &s, &ranges, &filter)) < 0)
 		goto out;
 	if (open_output(&a, &dev) < 0 || (a.extents && set_extents(&a, &dev) < 0) ||
@@ -620,5 +645,6 @@ out:
 	save_filter_free(&filter);
 	save_system_free(&sys);
 	free(wo);
+	kj_image_key_wipe(&key);
 	return ret;
 }

@@ -42,6 +42,7 @@ enum job_kind { JOB_DATA, JOB_ZERO };
 struct blockjob {
 	struct kj_block blk;
 	uint8_t hdr[HDR_SIZE]; /* the block index's copy of the block's header */
+	uint8_t digest[KJ_SHA256_LEN]; /* authenticated images: of its stored bytes */
 	uint64_t index;        /* block number */
 	uint64_t off;          /* its header, from the start of the data area */
 	uint32_t run0, nruns;  /* its pages: these runs of the job's list */
@@ -147,6 +148,17 @@ static int decode_block(struct pipeline *pl, const struct slot *sl, const struct
 		set_error(pl, -EBADMSG, "data block %llu: %s", (unsigned long long)b->index, why);
 		return -EBADMSG;
 	}
+	if (pl->img->digest_off) {
+		/* Authenticated: the stored bytes are the ones the MAC'd digest names, before
+		 * anything is made of them. */
+		uint8_t d[KJ_SHA256_LEN];
+		kj_sha256(data, b->blk.stored_len, d);
+		if (memcmp(d, b->digest, sizeof(d))) {
+			set_error(pl, -EKEYREJECTED, "data block %llu: does not match its authenticated "
+				  "digest (modified or replaced)", (unsigned long long)b->index);
+			return -EKEYREJECTED;
+		}
+	}
 	if (b->blk.flags & KJ_BLOCK_LZO) {
 		lzo_uint outlen = b->blk.raw_len;
 		int r = lzo1x_decompress_safe(data, b->blk.stored_len, out, &outlen, NULL);
@@ -192,7 +204,7 @@ static int data_job(struct pipeline *pl, const struct slot *sl, uint8_t *out)
 			rc = -EAGAIN; /* and the next one alone too */
 		}
 		if (decode_block(pl, sl, b, bp, out) < 0)
-			return -EBADMSG;
+			return -EBADMSG; /* pl->rc says what */
 	}
 	return 0;
 }
@@ -281,6 +293,7 @@ static int pipeline_failed(struct pipeline *pl)
 struct walker {
 	struct kj_range_cursor cur;
 	uint8_t index[KJ_INDEX_CHUNK_BLOCKS * HDR_SIZE]; /* block index, read ahead */
+	uint8_t digests[KJ_INDEX_CHUNK_BLOCKS * KJ_SHA256_LEN]; /* and its digests (MAC) */
 	uint64_t index_first, index_n;
 	uint64_t pfn, left; /* current stored run */
 	uint64_t zero_bytes;
@@ -473,6 +486,8 @@ static int next_block(struct pipeline *pl, struct walker *w, uint64_t i, uint64_
 		size_t got = 0;
 		w->index_first = i;
 		rc = kj_image_read_index(pl->img, i, w->index, &got);
+		if (rc == 0 && pl->img->digest_off)
+			rc = kj_image_read_digests(pl->img, i, w->digests, &got);
 		w->index_n = rc < 0 ? 0 : got;
 		if (rc < 0 && kj_image_changed_error(pl->img, rc))
 			snprintf(why, sizeof(why), "%s", kj_image_changed_error(pl->img, rc));
@@ -482,6 +497,7 @@ static int next_block(struct pipeline *pl, struct walker *w, uint64_t i, uint64_
 	}
 	if (rc == 0) {
 		memcpy(b.hdr, w->index + (i - w->index_first) * HDR_SIZE, HDR_SIZE);
+		memcpy(b.digest, w->digests + (i - w->index_first) * KJ_SHA256_LEN, KJ_SHA256_LEN);
 		rc = kj_block_parse(b.hdr, HDR_SIZE, h->block_pages, &b.blk, why, sizeof(why));
 	}
 	if (rc == 0 && (b.blk.first_page != first || b.blk.raw_len != pages << KJ_PAGE_SHIFT)) {
