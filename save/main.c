@@ -9,11 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "elfcore.h"
 #include "format.h"
 #include "imgdev.h"
+#include "io.h"
 #include "jump.h"
 #include "plan.h"
 #include "exitcode.h"
@@ -33,7 +35,7 @@ struct args {
 	const char *memory, *elf, *output, *root, *label, *release;
 	const char *ranges, *region, *extents, *vmcoreinfo, *mac_key;
 	uint64_t entry, offset, create;
-	int have_entry, abort_jump;
+	int have_entry, abort_jump, wipe_mac_key;
 	uint32_t compression, block_pages;
 	enum kj_log_target log;
 };
@@ -67,6 +69,8 @@ static void usage(FILE *f)
 		"                           from /proc/cmdline, else uname -r)\n"
 		"      --mac-key FILE       authenticate the image with the image key in FILE\n"
 		"                           (docs/SECURITY.md; the resume kernel needs the same key)\n"
+		"      --wipe-mac-key       overwrite the key file with zeros and remove it once\n"
+		"                           read (the hibernating kernel's only copy in memory)\n"
 		"      --abort-jump         when saving fails, leave the reason on the swap area\n"
 		"      --vmcoreinfo ADDR@SIZE  the hibernated kernel's VMCOREINFO note (default\n"
 		"                           kjump.vmcoreinfo=): leave out its free pages\n"
@@ -85,7 +89,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
 	       O_RELEASE, O_ROOT, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT, O_VMCI,
-	       O_MAC_KEY };
+	       O_MAC_KEY, O_WIPE_KEY };
 	static const struct option opts[] = {
 		{"memory", required_argument, NULL, O_MEMORY},
 		{"elf", required_argument, NULL, O_ELF},
@@ -94,6 +98,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"abort-jump", no_argument, NULL, O_ABORT},
 		{"vmcoreinfo", required_argument, NULL, O_VMCI},
 		{"mac-key", required_argument, NULL, O_MAC_KEY},
+		{"wipe-mac-key", no_argument, NULL, O_WIPE_KEY},
 		{"output", required_argument, NULL, 'o'},
 		{"offset", required_argument, NULL, O_OFFSET},
 		{"create", required_argument, NULL, O_CREATE},
@@ -120,6 +125,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_ABORT: a->abort_jump = 1; break;
 		case O_VMCI: a->vmcoreinfo = optarg; break;
 		case O_MAC_KEY: a->mac_key = optarg; break;
+		case O_WIPE_KEY: a->wipe_mac_key = 1; break;
 		case 'o': a->output = optarg; break;
 		case O_LABEL: a->label = optarg; break;
 		case O_REGION: a->region = optarg; break;
@@ -575,11 +581,37 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	return 0;
 }
 
+/* Zeros over a key file, then gone: in the hibernating kernel's RAM-backed initramfs
+ * that leaves no copy behind, even when saving fails and the jump back hands this
+ * kernel's memory to the hibernated one. */
+static int wipe_file(const char *path)
+{
+	static const uint8_t zero[512];
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	for (off_t off = 0; rc == 0 && off < st.st_size; off += (off_t)sizeof(zero))
+		rc = kj_loop_pwrite(fd, zero, (size_t)MIN((off_t)sizeof(zero), st.st_size - off),
+				    (uint64_t)off);
+	if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && unlink(path) < 0)
+		rc = -errno;
+	return rc;
+}
+
 /* The image key for --mac-key, read before anything is written. */
 static int read_key(const struct args *a, struct kj_image_key *key)
 {
-	int rc = kj_image_key_read(NULL, a->mac_key, key);
+	int rc = kj_image_key_read(NULL, a->mac_key, key), wrc;
 
+	if (a->wipe_mac_key && (wrc = wipe_file(a->mac_key)) < 0)
+		log_warning("--wipe-mac-key %s: %s", a->mac_key, strerror(-wrc));
 	if (rc == -EINVAL)
 		log_error("--mac-key %s: an image key is %u to %u bytes", a->mac_key, KJ_KEY_MIN,
 			  KJ_KEY_MAX);
@@ -636,6 +668,7 @@ int main(int argc, char **argv)
 		goto out;
 	ret = KJ_EXIT_OK;
 out:
+	kj_image_key_wipe(&key); /* before a jump back hands this memory over */
 	if (ret != KJ_EXIT_OK && a.abort_jump && wo && wo->entry)
 		abort_jump(&root, wo->entry, &dev,
 			   kj_log_last_error()[0] ? kj_log_last_error() : "kjump-save failed");
@@ -645,6 +678,5 @@ out:
 	save_filter_free(&filter);
 	save_system_free(&sys);
 	free(wo);
-	kj_image_key_wipe(&key);
 	return ret;
 }

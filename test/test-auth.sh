@@ -71,6 +71,14 @@ expect_rc 0 "resume with the key named by kjump.mac_key=" resume "$WORK/img" --r
 cp "$WORK/plain" "$WORK/img"
 expect_rc 0 "no key set up: a plain image resumes as before" resume "$WORK/img" --root "$WORK/nokey"
 
+# --wipe-mac-key (B's init): the key file is overwritten (a second link to it reads
+# zeros) and removed once read; the image is authenticated all the same.
+cp "$WORK/key" "$WORK/bkey" && ln "$WORK/bkey" "$WORK/bkey-link"
+expect_rc 0 "kjump-save --wipe-mac-key" save "$WORK/mem" "$WORK/img" --mac-key "$WORK/bkey" --wipe-mac-key
+[ ! -e "$WORK/bkey" ] && [ "$(tr -d '\0' <"$WORK/bkey-link" | wc -c)" = 0 ] &&
+	pass "--wipe-mac-key: the key file is gone and its bytes are zeros" || fail "--wipe-mac-key left the key"
+expect_rc 0 "the image saved with --wipe-mac-key verifies" "$IMAGE" verify --mac-key "$WORK/key" "$WORK/img"
+
 # --- keys that do not fit ---
 cp "$WORK/good" "$WORK/img"
 expect_rc 4 "no key set up: an authenticated image is refused" resume "$WORK/img" --root "$WORK/nokey"
