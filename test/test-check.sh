@@ -137,6 +137,25 @@ else
 	skip "no lsinitrd (dracut-core) or cpio"
 fi
 
+# image authentication: the image key private, and in the resume kernel's initramfs
+# (else every authenticated image would be refused)
+if command -v lsinitrd >/dev/null && command -v cpio >/dev/null; then
+	make_ready
+	mkdir -p "$WORK/c3/usr/sbin" "$WORK/c3/etc/kjump" "$R/etc/kjump" && : >"$WORK/c3/usr/sbin/kjump-resume"
+	(cd "$WORK/c3" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
+	(umask 077 && head -c 32 /dev/urandom >"$R/etc/kjump/image.key")
+	check "image key, not in the resume initramfs" 1 \
+		"PROBLEM: the resume kernel's initramfs /boot/initrd.img-$rel lacks etc/kjump/image.key \(fix: dracut -f"
+	cp "$R/etc/kjump/image.key" "$WORK/c3/etc/kjump/image.key"
+	(cd "$WORK/c3" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
+	if [ "$(id -u)" = 0 ]; then
+		check "image key in the resume initramfs" 0 "ok: image key /etc/kjump/image.key" \
+			"ok: the resume kernel's initramfs /boot/initrd.img-$rel has etc/kjump/image.key"
+	fi
+	chmod 0444 "$R/etc/kjump/image.key"
+	check "image key readable by others" 1 "PROBLEM: /etc/kjump/image.key is readable by others"
+fi
+
 # B's initramfs by default: the running kernel's from kjump-mkinitrd, else the old name
 make_ready
 out=$(KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \

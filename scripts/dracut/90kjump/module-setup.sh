@@ -22,6 +22,8 @@ install() {
 	inst_binary "$(command -v kjump-resume)" /usr/sbin/kjump-resume
 	# The fallback for kernels without a memory probe interface (kjump.fallback_kernel=).
 	inst_multiple -o kexec
+	# Image authentication: the image key (dracut writes the initramfs 0600).
+	[ -e /etc/kjump/image.key ] && inst_simple /etc/kjump/image.key
 	if dracut_module_included "systemd"; then
 		inst_simple "$moddir/kjump-resume.service" "$systemdsystemunitdir/kjump-resume.service"
 		$SYSTEMCTL -q --root "$initdir" enable kjump-resume.service
