@@ -153,7 +153,25 @@ def main():
                                                         str(base)]).stdout)
             # (4) peak RSS
             r["rss_kib"] = rss_of(resume + ["--device", lzo])
-            for f in (memfile, stored, lzo):  # --create keeps an existing swap file's size
+            # (6) image authentication: an authenticated image (SHA-256 of every block's
+            # stored bytes, HMAC over the tables) saved and loaded against the same image
+            # without, warm cache, all cores
+            key = os.path.join(work, "key")
+            with open(key, "wb") as f:
+                f.write(os.urandom(32))
+            mac = os.path.join(work, "img-mac")
+            t_plain, t_mac = paired(
+                lambda: timed([B + "/kjump-save", "--memory", "file:" + memfile, "--ranges", ranges,
+                               "--entry", hex(base), "--output", lzo, "--root", root, "-q"])[0],
+                lambda: timed([B + "/kjump-save", "--memory", "file:" + memfile, "--ranges", ranges,
+                               "--entry", hex(base), "--output", mac, "--create", "%dM" % (mib + 64),
+                               "--mac-key", key, "--root", root, "-q"])[0], 3)
+            r["save_plain_mbps"], r["save_mac_mbps"] = mib * 1.048576 / t_plain, mib * 1.048576 / t_mac
+            subprocess.run(["cat", lzo, mac], stdout=subprocess.DEVNULL)
+            t_plain, t_mac = paired(lambda: timed(resume + ["--device", lzo, "--mac-key", "none"])[0],
+                                    lambda: timed(resume + ["--device", mac, "--mac-key", key])[0])
+            r["load_plain_mbps"], r["load_mac_mbps"] = mib * 1.048576 / t_plain, mib * 1.048576 / t_mac
+            for f in (memfile, stored, lzo, mac):  # --create keeps an existing swap file's size
                 os.unlink(f)
             results["sizes"][str(mib)] = r
             rows.append((mib, r))
@@ -189,6 +207,8 @@ def main():
         allok &= ok
         print("  %-44s %9d KiB (target <= 8192 KiB) %s" % ("(4) peak RSS of kjump-resume", r["rss_kib"], "ok" if ok else "ABOVE"))
         allok &= line("kjump-save lzo vs 1-thread compress x cores", r["save_lzo_mbps"], r["lzo_compress_1thread_mbps"] * ncpu, 0.8)
+        allok &= line("(6) load authenticated vs not (warm)", r["load_mac_mbps"], r["load_plain_mbps"], 0.5)
+        allok &= line("(6) save authenticated vs not", r["save_mac_mbps"], r["save_plain_mbps"], 0.7)
     ok = results["no_image_ms"] <= 10
     allok &= ok
     print("(5) no image, start to 'continue': %.2f ms (target <= 10 ms) %s" % (results["no_image_ms"], "ok" if ok else "ABOVE"))

@@ -3,6 +3,12 @@
 
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define KJ_SHA_NI 1
+#endif
+
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
 	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
@@ -23,8 +29,8 @@ static inline uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* One 64-byte block into the state. */
-static void compress(uint32_t h[8], const uint8_t *p)
+/* One 64-byte block into the state, in plain C. */
+static void compress_generic(uint32_t h[8], const uint8_t *p)
 {
 	uint32_t w[64], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6],
 			k = h[7];
@@ -56,6 +62,86 @@ static void compress(uint32_t h[8], const uint8_t *p)
 	h[5] += f;
 	h[6] += g;
 	h[7] += k;
+}
+
+#ifdef KJ_SHA_NI
+/* The same with the x86 SHA extensions (SHA-NI): about ten times as fast. The rounds
+ * instruction keeps the state as two vectors, lanes 3..0 = (A,B,E,F) and (C,D,G,H);
+ * each sha256rnds2 does two rounds and returns the new (A,B,E,F), the old one becoming
+ * (C,D,G,H). The message schedule runs four words ahead in four vectors. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void compress_ni(uint32_t h[8], const uint8_t *p)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+	__m128i abcd = _mm_loadu_si128((const __m128i *)(const void *)h);
+	__m128i efgh = _mm_loadu_si128((const __m128i *)(const void *)(h + 4));
+	__m128i t = _mm_shuffle_epi32(abcd, 0xB1);   /* (C,D,A,B) from lane 3 down */
+	__m128i s1 = _mm_shuffle_epi32(efgh, 0x1B);  /* (E,F,G,H) */
+	__m128i s0 = _mm_alignr_epi8(t, s1, 8);      /* (A,B,E,F) */
+	__m128i m[4], save0, save1;
+
+	s1 = _mm_blend_epi16(s1, t, 0xF0);           /* (C,D,G,H) */
+	save0 = s0;
+	save1 = s1;
+	for (int i = 0; i < 4; i++)
+		m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), bswap);
+	for (int i = 0; i < 16; i++) {
+		__m128i wk = _mm_add_epi32(m[i % 4], _mm_loadu_si128((const __m128i *)(const void *)&K[4 * i]));
+		s1 = _mm_sha256rnds2_epu32(s1, s0, wk);
+		/* two more: the (A,B,E,F) of two rounds ago is now (C,D,G,H) */
+		s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(wk, 0x0E));
+		if (i < 12) {
+			/* W[t..t+3] = sigma1 terms (msg2) + W[t-7..t-4] + sigma0 terms + W[t-16..] (msg1) */
+			__m128i x = _mm_sha256msg1_epu32(m[i % 4], m[(i + 1) % 4]);
+			x = _mm_add_epi32(x, _mm_alignr_epi8(m[(i + 3) % 4], m[(i + 2) % 4], 4));
+			m[i % 4] = _mm_sha256msg2_epu32(x, m[(i + 3) % 4]);
+		}
+	}
+	s0 = _mm_add_epi32(s0, save0);
+	s1 = _mm_add_epi32(s1, save1);
+	t = _mm_shuffle_epi32(s0, 0x1B);             /* (F,E,B,A) */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);            /* (G,H,C,D) */
+	abcd = _mm_blend_epi16(t, s1, 0xF0);
+	efgh = _mm_alignr_epi8(s1, t, 8);
+	_mm_storeu_si128((__m128i *)(void *)h, abcd);
+	_mm_storeu_si128((__m128i *)(void *)(h + 4), efgh);
+}
+
+static int cpu_has_sha_ni(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
+		return 0; /* SSSE3, SSE4.1 */
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+#endif
+
+static int use_accel = -1; /* -1: not decided yet */
+
+int kj_sha256_accel(int want)
+{
+#ifdef KJ_SHA_NI
+	int have = cpu_has_sha_ni();
+#else
+	int have = 0;
+#endif
+	__atomic_store_n(&use_accel, want < 0 ? have : want && have, __ATOMIC_RELAXED);
+	return __atomic_load_n(&use_accel, __ATOMIC_RELAXED);
+}
+
+static void compress(uint32_t h[8], const uint8_t *p)
+{
+	int accel = __atomic_load_n(&use_accel, __ATOMIC_RELAXED);
+
+	if (accel < 0)
+		accel = kj_sha256_accel(-1);
+#ifdef KJ_SHA_NI
+	if (accel) {
+		compress_ni(h, p);
+		return;
+	}
+#endif
+	compress_generic(h, p);
 }
 
 void kj_sha256_init(struct kj_sha256 *s)

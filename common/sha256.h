@@ -31,5 +31,9 @@ void kj_hmac_update(struct kj_hmac *m, const void *data, size_t len);
 /* Writes the MAC and wipes the state (and with it every trace of the key). */
 void kj_hmac_final(struct kj_hmac *m, uint8_t out[KJ_SHA256_LEN]);
 
+/* Which implementation: want 1 the CPU's SHA extensions when it has them, 0 plain C,
+ * -1 decide by the CPU (the default). Returns 1 when the extensions are used. */
+int kj_sha256_accel(int want);
+
 /* 1 when the n bytes are equal; the time taken does not depend on where they differ. */
 int kj_equal_ct(const void *a, const void *b, size_t n);

@@ -116,9 +116,17 @@ static void test_equal(void)
 
 int main(void)
 {
-	test_sha256();
-	test_splits();
-	test_hmac();
+	/* plain C, then the CPU's SHA extensions where it has them: the same answers */
+	for (int accel = 0; accel <= 1; accel++) {
+		if (kj_sha256_accel(accel) != accel) {
+			printf("unit-sha256: no SHA extensions on this CPU: plain C only\n");
+			break;
+		}
+		printf("unit-sha256: %s\n", accel ? "SHA extensions" : "plain C");
+		test_sha256();
+		test_splits();
+		test_hmac();
+	}
 	test_equal();
 	return kj_test_result("unit-sha256");
 }
