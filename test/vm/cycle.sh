@@ -22,6 +22,11 @@ cycle_prepare() {
 	# A: the workload, kexec-tools, kjump-hibernate, B's kernel and initramfs
 	cat >"$WORK/a.scen" <<'SCEN'
 cycles=$(sed -n 's/.*kjtest.cycles=\([0-9]*\).*/\1/p' /proc/cmdline)
+if grep -q "kjtest.auth" /proc/cmdline; then
+	# image authentication: kjump-hibernate hands B the key, B authenticates the image
+	cp /etc/kjump/test.key /etc/kjump/image.key && chmod 0400 /etc/kjump/image.key
+	echo "KJTEST: image key set up"
+fi
 swapdev=$(sed -n 's/.*kjtest.swap=\([^ ]*\).*/\1/p' /proc/cmdline)
 hog=$(sed -n 's/.*kjtest.hog=\([0-9]*\).*/\1/p' /proc/cmdline)
 head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
@@ -138,7 +143,8 @@ while [ "$c" -le "${cycles:-1}" ]; do
 done
 echo "KJTEST: workload done at $(date +%s)"
 SCEN
-	vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \
+	head -c 32 /dev/urandom >"$WORK/test.key"
+	vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" "$WORK/test.key:/etc/kjump/test.key" \
 		"$KJ_SRC/scripts/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
 		"$KJ_BIN/test/memhog:/usr/bin/memhog" \
 		"$WORK/b.cpio.gz:/boot/kjump-save.img"
@@ -150,7 +156,8 @@ kjump-resume
 echo "KJTEST: kjump-resume returned $? (normal boot goes on)"
 echo "KJTEST: MemTotal $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
 SCEN
-	vm_initramfs "$WORK/c.cpio.gz" "$WORK/c.scen"
+	# (the key where kjump.mac_key= names it: only the auth variant sets it up)
+	vm_initramfs "$WORK/c.cpio.gz" "$WORK/c.scen" "$WORK/test.key:/etc/kjump/test.key"
 }
 
 # cycle_qemu LOG MEM APPEND INITRD DISK: one QEMU process, console to LOG

@@ -2,7 +2,10 @@
 # The whole cycle on a real kernel: A runs a workload (a counter and a token in tmpfs)
 # and hibernates; its QEMU process ends; a new QEMU process boots C on the same disk and
 # kjump-resume jumps back: the counter goes on, the token is unchanged, the disk works.
-# Usage: test-cycle.sh [cycle|second|stale|abort|1g ...]
+# auth: the image authenticated by B with the image key kjump-hibernate hands it, checked
+# by C (kjump.mac_key=); then one bit of a data block flipped on the host: refused by its
+# digest on the real kernel, streaming into /dev/mem, and the boot goes on.
+# Usage: test-cycle.sh [cycle|second|stale|abort|1g|auth ...]
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +73,27 @@ kjtest.hibernate_append=kjtest.current" "$WORK/a.cpio.gz" "$WORK/$v.disk"
 		vm_expect "$WORK/$v.log" "KJTEST: workload done" "abort: A finished its work"
 		a=$(sed -n '/KJTEST: hibernating cycle 1/,$p' "$WORK/$v.log" | grep -c "KJTEST: counter")
 		[ "$a" -ge 2 ] && pass "abort: the counter kept going ($a more)" || fail "abort: counter stopped"
+		;;
+	auth)
+		vm_gpt_disk "$WORK/$v.disk" 512
+		cycle_qemu "$WORK/$v.1.log" 512M "kjtest.cycles=2 kjtest.auth" "$WORK/a.cpio.gz" "$WORK/$v.disk"
+		TOKEN=$(token_of "$WORK/$v.1.log")
+		keyed="$REGION resume=/dev/vda1 kjump.mac_key=/etc/kjump/test.key"
+		cycle_qemu "$WORK/$v.2.log" 512M "$keyed" "$WORK/c.cpio.gz" "$WORK/$v.disk"
+		check_resumed "$v" "$WORK/$v.1.log" "$WORK/$v.2.log" 1
+		vm_expect "$WORK/$v.1.log" "kjump-save: saving .*\(lzo, authenticated\)" "auth: B authenticated the image"
+		vm_expect "$WORK/$v.2.log" "kjump-resume: image authenticated \(HMAC-SHA256\)" "auth: C checked the MAC"
+		# A hibernated again; one bit of data block 3 flipped on the host, every CRC as it was
+		dd if="$WORK/$v.disk" of="$WORK/p1" bs=1M skip=1 count=512 status=none
+		python3 "$KJ_SRC/test/craft-auth.py" "$WORK/p1" "$WORK/p1" data-bit:3 &&
+			dd if="$WORK/p1" of="$WORK/$v.disk" bs=1M seek=1 conv=notrunc status=none
+		rm -f "$WORK/p1"
+		cycle_qemu "$WORK/$v.3.log" 512M "$keyed" "$WORK/c.cpio.gz" "$WORK/$v.disk"
+		vm_expect "$WORK/$v.3.log" "data block 3: does not match its authenticated digest" \
+			"auth: a flipped bit refused by the block's digest on a real kernel"
+		vm_reject "$WORK/$v.3.log" "jumping back into the hibernated kernel" "auth: no jump into the tampered image"
+		vm_expect "$WORK/$v.3.log" "KJTEST: kjump-resume returned 3" "auth: the boot continues"
+		vm_expect "$WORK/$v.3.log" "memory: added 256 MiB" "auth: the rest of RAM hot-added"
 		;;
 	*) fail "unknown variant $v" ;;
 	esac
