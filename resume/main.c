@@ -498,6 +498,8 @@ static void merge_settings(struct run *r)
 		a->mac_key = "none";
 	r->is_file = !strncmp(a->target, "file:", 5);
 	r->jumping = !strcmp(a->target, "devmem") && !a->no_jump && !a->dry_run;
+	if (a->verify == VERIFY_AUTO && cl->verify)
+		a->verify = cl->verify == 1 ? VERIFY_FIRST : VERIFY_STREAM;
 	if (a->verify == VERIFY_AUTO)
 		a->verify = r->is_file ? VERIFY_FIRST : VERIFY_STREAM;
 }

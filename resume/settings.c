@@ -115,6 +115,10 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 		if (!val || (val[0] != '/' && strcmp(val, "none")) || strlen(val) >= sizeof(c->mac_key))
 			return -EINVAL;
 		strcpy(c->mac_key, val);
+	} else if (kj_cmdline_key_eq(key, "kjump.verify")) {
+		if (!val || (strcmp(val, "first") && strcmp(val, "stream")))
+			return -EINVAL;
+		c->verify = val[0] == 'f' ? 1 : 2;
 	} else if (kj_cmdline_key_eq(key, "kjump.io")) {
 		if (!val || resume_parse_io(val, &c->io) < 0)
 			return -EINVAL;

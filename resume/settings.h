@@ -25,6 +25,7 @@ struct resume_cmdline {
 	char fallback_kernel[256]; /* kjump.fallback_kernel=: kexec into it without probe */
 	char fallback_initrd[256]; /* kjump.fallback_initrd= */
 	char mac_key[256];         /* kjump.mac_key=: the image key's path ("none": no key) */
+	int verify;                /* kjump.verify=first|stream: 1, 2; 0 unset */
 };
 
 #define RESUME_DEFAULT_TIMEOUT_MS 5000

@@ -143,6 +143,13 @@ for a in data-bit block-data; do
 	attack "$WORK/good-none" "$a:5" 3 "data block 5: does not match its authenticated digest" --verify first
 	nothing_written "$a (block 5, --verify first)"
 done
+# kjump.verify=first on the command line: the same as --verify first (resume() passes
+# --verify stream, which the option would override: call it without)
+python3 "$KJ_SRC/test/craft-auth.py" "$WORK/good-none" "$WORK/bad" data-bit:5
+rm -f "$WORK/target"
+expect_rc 3 "kjump.verify=first: refused" "$RESUME" --device "$WORK/bad" --target "file:$WORK/target" \
+	--root "$WORK/root" --cmdline "kjump.verify=first"
+nothing_written "kjump.verify=first"
 attack "$WORK/good-none" data-bit:5 3 "data block 5: does not match its authenticated digest"
 only_authentic 5 "data-bit (block 5, streaming): block 5 never written, nothing but saved bytes"
 python3 "$KJ_SRC/test/craft-auth.py" "$WORK/good-none" "$WORK/bad" data-bit:5

@@ -96,8 +96,11 @@ int main(void)
 	CHECK_EQ(c.timeout_ms, RESUME_DEFAULT_TIMEOUT_MS);
 
 	c = parse("\"resume=LABEL=my swap\" kjump.timeout=2.5 kjump.keep kjump.hotplug=off "
-		  "kjump.zone=movable kjump.threads=3 kjump.debug=1 kjump.io=buffered", &bad);
+		  "kjump.zone=movable kjump.threads=3 kjump.debug=1 kjump.io=buffered "
+		  "kjump.verify=first kjump.mac_key=/etc/kjump/other.key", &bad);
 	CHECK_EQ(bad, 0);
+	CHECK_EQ(c.verify, 1);
+	CHECK(!strcmp(c.mac_key, "/etc/kjump/other.key"));
 	CHECK(!strcmp(c.resume, "LABEL=my swap"));
 	CHECK_EQ(c.timeout_ms, 2500);
 	CHECK(c.keep);
@@ -113,8 +116,11 @@ int main(void)
 	/* Malformed values: each rejected, the rest still parsed, nothing crashes. */
 	c = parse("resume= resume_offset=-1 resume_offset=0x10 resumedelay=abc noresume=1 "
 		  "kjump.timeout=-3 kjump.timeout=nan kjump.keep=maybe kjump.zone=dma "
-		  "kjump.threads=0 kjump.hotplug=2 resumewait=yes kjump.io=fast resume=/dev/vdb1", &bad);
-	CHECK_EQ(bad, 13);
+		  "kjump.threads=0 kjump.hotplug=2 resumewait=yes kjump.io=fast resume=/dev/vdb1 "
+		  "kjump.verify=later kjump.mac_key=relative/key kjump.mac_key", &bad);
+	CHECK_EQ(bad, 16);
+	CHECK_EQ(c.verify, 0);
+	CHECK(!c.mac_key[0]);
 	CHECK_EQ(c.io, -1);
 	CHECK(!strcmp(c.resume, "/dev/vdb1"));
 	CHECK_EQ(c.resume_offset, 0);
