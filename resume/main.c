@@ -674,6 +674,8 @@ static int phase_verify(struct run *r)
 	if (!r->a.dry_run && r->a.verify != VERIFY_FIRST)
 		return NEXT;
 	lo->verify_only = 1;
+	if (!r->a.dry_run)
+		log_info("checking every block before writing anything (verify first)");
 	kj_progress_start(&r->pc.p, "verifying");
 	if ((rc = kj_image_load(&r->img, NULL, lo, r->err, sizeof(r->err))) < 0)
 		return refuse(r, image_fault(rc), "unusable image");

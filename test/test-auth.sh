@@ -143,13 +143,18 @@ for a in data-bit block-data; do
 	attack "$WORK/good-none" "$a:5" 3 "data block 5: does not match its authenticated digest" --verify first
 	nothing_written "$a (block 5, --verify first)"
 done
-# kjump.verify=first on the command line: the same as --verify first (resume() passes
-# --verify stream, which the option would override: call it without)
+# kjump.verify=first on the command line: into memory (here: the null target, which
+# streams by default) every block checked before any write
 python3 "$KJ_SRC/test/craft-auth.py" "$WORK/good-none" "$WORK/bad" data-bit:5
-rm -f "$WORK/target"
-expect_rc 3 "kjump.verify=first: refused" "$RESUME" --device "$WORK/bad" --target "file:$WORK/target" \
-	--root "$WORK/root" --cmdline "kjump.verify=first"
-nothing_written "kjump.verify=first"
+expect_rc 3 "kjump.verify=first: refused" "$RESUME" --device "$WORK/bad" --target null \
+	--root "$WORK/root" --cmdline "kjump.verify=first" --log stderr -v
+expect_log "checking every block before writing anything" "kjump.verify=first: checks before writing"
+python3 "$KJ_SRC/test/craft-auth.py" "$WORK/good-none" "$WORK/bad" data-bit:5
+expect_rc 3 "null target: refused" "$RESUME" --device "$WORK/bad" --target null --root "$WORK/root" \
+	--log stderr -v
+if grep -q "checking every block before writing anything" "$WORK/out.log"; then
+	fail "the null target verified first without kjump.verify=first"
+else pass "without kjump.verify=first memory targets stream"; fi
 attack "$WORK/good-none" data-bit:5 3 "data block 5: does not match its authenticated digest"
 only_authentic 5 "data-bit (block 5, streaming): block 5 never written, nothing but saved bytes"
 python3 "$KJ_SRC/test/craft-auth.py" "$WORK/good-none" "$WORK/bad" data-bit:5
