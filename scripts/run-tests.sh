@@ -1,9 +1,10 @@
 #!/bin/bash
 # Install dependencies, build, and run every test: the normal build and an ASan/UBSan
 # build (all tests in both, the QEMU ones run the sanitized binaries too; valgrind only
-# the plain ones), a ThreadSanitizer build running the tests that drive the threaded
-# save and load pipelines (a fixed selection, no QEMU; any race fails), and each
-# libFuzzer target for a bounded time (KJUMP_FUZZ_SECONDS, default 30; 0 skips).
+# the plain ones; vm-crypt's kernel is built in the background meanwhile), a
+# ThreadSanitizer build running the tests that drive the threaded save and load
+# pipelines (a fixed selection, no QEMU; any race fails), and each libFuzzer target for
+# a bounded time (KJUMP_FUZZ_SECONDS, default 30; 0 skips).
 # Usage: scripts/run-tests.sh [--no-install] [--no-asan] [--no-tsan] [ctest args...]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,22 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ $install = 1 ] && "$src/scripts/install-deps.sh"
+# vm-crypt's kernel (dm-crypt, which the shared test kernels lack) is built from the start,
+# in the background and niced (about 15 minutes of both cores; the QEMU tests keep their
+# speed), into $KJUMP_CACHE_DIR under a name keyed by its inputs, unless it is there
+# already or KJUMP_CRYPT_KERNEL names one; vm-crypt, late in the plain pass, waits for it.
+kbuild=
+if [ -z "${KJUMP_CRYPT_KERNEL:-}" ]; then
+	crypt_kernel=$("$src/test/vm/build-kernel.sh" --name "$src/test/vm/kernel/crypt.config")
+	if [ ! -f "$crypt_kernel" ]; then
+		mkdir -p "$(dirname "$crypt_kernel")"
+		echo "run-tests: building vm-crypt's kernel in the background (log: $crypt_kernel.log)"
+		setsid nice -n 10 "$src/test/vm/build-kernel.sh" --cached "$src/test/vm/kernel/crypt.config" \
+			>"$crypt_kernel.log" 2>&1 </dev/null &
+		kbuild=$!
+		trap '[ -z "$kbuild" ] || kill -- -"$kbuild" 2>/dev/null || true' EXIT
+	fi
+fi
 "$src/scripts/build.sh" "$src/build"
 rc=0
 (cd "$src/build" && ctest --output-on-failure --timeout 600 "$@") || rc=1
@@ -43,6 +60,10 @@ if [ $tsan = 1 ]; then
 		cat "$f" >&2
 		rc=1
 	done
+fi
+if [ -n "$kbuild" ]; then
+	wait "$kbuild" || { echo "run-tests: building vm-crypt's kernel failed (see $crypt_kernel.log)" >&2; rc=1; }
+	kbuild=
 fi
 secs=${KJUMP_FUZZ_SECONDS:-30}
 if [ "$secs" != 0 ]; then

@@ -4,8 +4,31 @@
 # Takes about 15 minutes on 2 cores and ~2 GB of disk. Needs root for apt-get.
 # Usage: build-kernel.sh [OUTPUT [FRAGMENT...]]   (default test/vm/cache/bzImage-kjump;
 #        FRAGMENTs are merged after kjump.config, e.g. kernel/crypt.config)
+#        build-kernel.sh --name FRAGMENT...     print where --cached keeps that kernel
+#        build-kernel.sh --cached FRAGMENT...   build it there unless it is there already
+#                                               (then print its path)
+# --cached keeps the kernel in $KJUMP_CACHE_DIR (default /var/cache/kjump-test) under a
+# name keyed by this script, the patch and the configuration fragments: a changed one
+# builds anew. While it builds, $name.lock is locked (flock): a test waits on it.
+# The configuration goes beside the kernel (config-NAME for bzImage-NAME).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+mode=build
+case ${1:-} in --name | --cached) mode=${1#--} && shift ;; esac
+if [ "$mode" != build ]; then
+	key=$(cat "$0" "$here/kernel/kexec-jump-reload-gdt.patch" "$here/kernel/kjump.config" "$@" |
+		sha256sum | cut -c1-12)
+	name=plain
+	[ $# = 0 ] || name=$(basename "${!#}" .config)
+	out=${KJUMP_CACHE_DIR:-/var/cache/kjump-test}/bzImage-kjump-$name-$key
+	[ "$mode" = name ] && { echo "$out"; exit 0; }
+	mkdir -p "$(dirname "$out")"
+	exec {lock}>"$out.lock"
+	flock "$lock"
+	[ -f "$out" ] || "$0" "$out" "$@" >&2
+	echo "$out"
+	exit 0
+fi
 out=${1:-$here/cache/bzImage-kjump}
 shift || true
 frags=()
@@ -32,5 +55,8 @@ for f in ${frags[@]+"${frags[@]}"}; do
 done
 make -j"$(nproc)" bzImage >/dev/null
 mkdir -p "$(dirname "$out")"
-cp arch/x86/boot/bzImage "$out"
+# the configuration first: the kernel's appearance is what a waiting test looks for
+base=$(basename "$out")
+cp .config "$(dirname "$out")/config-${base#bzImage-}"
+cp arch/x86/boot/bzImage "$out.new" && mv "$out.new" "$out"
 echo "build-kernel: $out" >&2

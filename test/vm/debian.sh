@@ -4,6 +4,8 @@
 # package runs, then the kjump package installed with apt; the disk holds its root
 # file system (vda1) and a swap partition (vda2). Sourced by test-debian.sh after lib.sh.
 # shellcheck disable=SC2034 # a library: DEBIAN_* are for the scripts that source it
+# shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
+# shellcheck disable=SC2153 # KERNEL, APPEND, T: set by the test that sources this
 
 DEBIAN_SUITE=bookworm
 # the mirrors this machine's apt uses (a file is pasted into the new sources.list),
@@ -22,10 +24,11 @@ DEBIAN_SWAP_MIB=1024
 DEBIAN_ROOT_MIB=1536
 DEBIAN_SWAP_UUID=6b6a756d-7377-6170-2d64-656269616e31
 
-# debian_base: path of the base system's tarball, made once and kept between runs
+# debian_base [PACKAGES]: path of the base system's tarball, made once and kept between
+# runs; PACKAGES (comma-separated) more than DEBIAN_PACKAGES, each set its own tarball
 debian_base() {
-	local key tar
-	key=$(printf '%s\n' "$DEBIAN_SUITE" "$DEBIAN_PACKAGES" | md5sum | cut -c1-12)
+	local key tar pkgs=$DEBIAN_PACKAGES${1:+,$1}
+	key=$(printf '%s\n' "$DEBIAN_SUITE" "$pkgs" | md5sum | cut -c1-12)
 	tar=$DEBIAN_CACHE/debian12-$key.tar
 	if [ ! -f "$tar" ]; then
 		mkdir -p "$DEBIAN_CACHE" || return 1
@@ -35,7 +38,7 @@ debian_base() {
 		for f in /etc/apt/apt.conf.d/*; do
 			[ -f "$f" ] && grep -qi 'proxy' "$f" && opts+=(--aptopt="$f")
 		done
-		mmdebstrap --quiet --variant=minbase --include="$DEBIAN_PACKAGES" "${opts[@]}" \
+		mmdebstrap --quiet --variant=minbase --include="$pkgs" "${opts[@]}" \
 			"$DEBIAN_SUITE" "$tar.new.tar" "$DEBIAN_MIRROR" >"$WORK/mmdebstrap.log" 2>&1 ||
 			{ tail -n 20 "$WORK/mmdebstrap.log" >&2; rm -f "$tar.new.tar"; return 1; }
 		mv "$tar.new.tar" "$tar"
@@ -85,13 +88,14 @@ initramfs_has() {
 	grep -Eq -- "$2" <<<"$list"
 }
 
-# debian_configure ROOT: what an installer leaves: fstab, host name, the swap area in
-# use, a generic dracut (the chroot's hardware is not the VM's)
+# debian_configure ROOT [SWAP]: what an installer leaves: fstab, host name, the swap
+# area in use (SWAP, default /dev/vda2), a generic dracut (the chroot's hardware is not
+# the VM's)
 debian_configure() {
 	local root=$1
 	cat >"$root/etc/fstab" <<-EOF
 		/dev/vda1 / ext4 rw,errors=remount-ro 0 1
-		/dev/vda2 none swap sw 0 0
+		${2:-/dev/vda2} none swap sw 0 0
 	EOF
 	echo kjtest >"$root/etc/hostname"
 	echo "LOAD_KEXEC=false" >"$root/etc/default/kexec"
@@ -101,9 +105,10 @@ debian_configure() {
 	in_root "$root" systemctl mask serial-getty@ttyS0.service getty@tty1.service >/dev/null 2>&1
 }
 
-# debian_disk OUT ROOT: vda1 ext4 with ROOT's files, vda2 swap
+# debian_disk OUT ROOT [SWAP_IMG]: vda1 ext4 with ROOT's files, vda2 swap (or SWAP_IMG's
+# contents, DEBIAN_SWAP_MIB, moved there)
 debian_disk() {
-	local out=$1 root=$2
+	local out=$1 root=$2 swap=${3:-}
 	truncate -s $((DEBIAN_ROOT_MIB + DEBIAN_SWAP_MIB + 2))M "$out"
 	sfdisk -q "$out" >/dev/null <<-SF || return 1
 		label: gpt
@@ -113,8 +118,119 @@ debian_disk() {
 	truncate -s "${DEBIAN_ROOT_MIB}M" "$WORK/root.img"
 	mkfs.ext4 -q -F -b 4096 -L root -d "$root" "$WORK/root.img" || return 1
 	dd if="$WORK/root.img" of="$out" bs=1M seek=1 conv=notrunc,sparse status=none
-	truncate -s "${DEBIAN_SWAP_MIB}M" "$WORK/swap.img"
-	mkswap -q -L swap -U "$DEBIAN_SWAP_UUID" "$WORK/swap.img" || return 1
-	dd if="$WORK/swap.img" of="$out" bs=1M seek=$((DEBIAN_ROOT_MIB + 1)) conv=notrunc status=none
-	rm -f "$WORK/root.img" "$WORK/swap.img"
+	if [ -z "$swap" ]; then
+		swap=$WORK/swap.img
+		truncate -s "${DEBIAN_SWAP_MIB}M" "$swap"
+		mkswap -q -L swap -U "$DEBIAN_SWAP_UUID" "$swap" || return 1
+	fi
+	dd if="$swap" of="$out" bs=1M seek=$((DEBIAN_ROOT_MIB + 1)) conv=notrunc status=none
+	rm -f "$WORK/root.img" "$swap"
+}
+
+# debian_install ROOT [PACKAGES [SWAP]]: the system as a user's is: kjump's package built
+# (scripts/build-deb.sh), Debian's packages (the base and PACKAGES), what an installer
+# leaves (debian_configure, SWAP in fstab), the test kernel with its hooks, then kjump
+# installed with apt (its postinst builds B's initramfs)
+debian_install() {
+	local root=$1 deb base
+	deb=$("$KJ_SRC/scripts/build-deb.sh" "$WORK/deb-build") || { fail "the kjump package did not build"; return 1; }
+	pass "scripts/build-deb.sh built $(basename "$deb")"
+	base=$(debian_base "${2:-}") || { fail "mmdebstrap could not make the Debian 12 system"; return 1; }
+	mkdir -p "$root" && tar -C "$root" -xf "$base" || { fail "cannot unpack $base"; return 1; }
+	debian_configure "$root" "${3:-}"
+	debian_kernel "$root" "$KERNEL" >"$WORK/kernel-hooks.log" 2>&1 ||
+		{ fail "the kernel hooks failed"; tail "$WORK/kernel-hooks.log" >&2; return 1; }
+	[ -s "$root/boot/initrd.img-$DEBIAN_KVER" ] && pass "the kernel hooks: dracut built the system's initramfs" ||
+		{ fail "no /boot/initrd.img-$DEBIAN_KVER"; return 1; }
+	cp "$deb" "$root/tmp/"
+	in_root "$root" apt-get install -y "/tmp/$(basename "$deb")" >"$WORK/apt.log" 2>&1 &&
+		pass "apt-get install kjump" || { fail "apt-get install kjump"; tail -n 30 "$WORK/apt.log" >&2; return 1; }
+	grep -F "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/apt.log" >/dev/null &&
+		pass "postinst: kjump-mkinitrd built B's initramfs" || fail "postinst built no B initramfs"
+}
+
+# debian_test_parts ROOT [FILE...]: the test's own parts: the service with state, the
+# sleep hook, the driver, and FILEs (a test's kjtest-extra-* steps) to /usr/local/sbin
+debian_test_parts() {
+	local root=$1 d=$KJ_SRC/test/vm/debian
+	shift
+	install -m 755 "$KJ_BIN/test/memhog" "$d/kjtest-state" "$d/kjtest-drive" "$@" "$root/usr/local/sbin/"
+	install -m 644 "$d/kjtest-state.service" "$d/kjtest-drive.service" "$root/etc/systemd/system/"
+	install -m 755 "$d/kjtest-hook" "$root/usr/lib/systemd/system-sleep/kjtest"
+	in_root "$root" systemctl enable kjtest-state.service kjtest-drive.service >/dev/null 2>&1
+}
+
+# boot LOG [PROMPT ANSWER]...: the machine ($WORK/disk.img), with the system's own
+# kernel ($KERNEL) and initramfs ($WORK/initrd.img), command line $APPEND, at most $T
+# seconds. Each time a console line matching PROMPT (a grep -E regex) appears, ANSWER and
+# a newline are typed on the console (QEMU's standard input, a FIFO), $BOOT_DELAY seconds
+# later (a user typing slowly).
+boot() {
+	local log=$1 rc=0 in=/dev/null fd qemu i n
+	shift
+	local prompts=("$@") answered=()
+	if [ $# -gt 0 ]; then
+		in=$WORK/console.in
+		rm -f "$in" && mkfifo -m 600 "$in"
+		exec {fd}<>"$in" # a writer held open: QEMU's open does not wait, nor sees EOF
+	fi
+	: >"$log.raw"
+	timeout --foreground -k 5 "$T" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
+		-m 1G -smp 2 -kernel "$KERNEL" -initrd "$WORK/initrd.img" -append "$APPEND" \
+		-drive "file=$WORK/disk.img,format=raw,if=virtio" <"$in" >"$log.raw" 2>&1 &
+	qemu=$!
+	while [ $# -gt 0 ] && kill -0 "$qemu" 2>/dev/null; do
+		for ((i = 0; i < ${#prompts[@]}; i += 2)); do
+			n=$(grep -Eac -- "${prompts[i]}" "$log.raw") || true
+			[ "$n" -gt "${answered[i]:-0}" ] || continue
+			sleep "${BOOT_DELAY:-0}"
+			printf '%s\n' "${prompts[i + 1]}" >&"$fd"
+			answered[i]=$n
+		done
+		sleep 1
+	done
+	wait "$qemu" || rc=$?
+	[ -z "${fd:-}" ] || { exec {fd}>&-; rm -f "$in"; }
+	tr -d '\r' <"$log.raw" >"$log" && rm -f "$log.raw"
+	[ "$rc" = 124 ] && echo "boot: timed out after $T s" >>"$log"
+	return 0
+}
+
+# show LOG TITLE: for the demo (KJUMP_DEMO=1), what the console said that matters
+show() {
+	[ "${KJUMP_DEMO:-}" = 1 ] || return 0
+	echo "== $2"
+	grep -aE "KJTEST: |kjump-resume: |kjump-save: |kjump: |kjump-hibernate: " "$1" |
+		grep -v "KJTEST: journal: kjtest-state" | sed 's/^/   /'
+}
+
+# line LOG PREFIX: the rest of the first "KJTEST: PREFIX" line
+line() { sed -n "s/^.*KJTEST: $2//p" "$1" | head -1; }
+
+# debian_expect_hibernated LOG: A's console: systemctl hibernate, B saved and powered off
+debian_expect_hibernated() {
+	vm_expect "$1" "KJTEST: hibernating" "A: systemctl hibernate"
+	vm_reject "$1" "KJTEST: systemctl hibernate failed" "A: logind took the hibernation"
+	vm_expect "$1" "kjump-save: .*saved|image saved; powering off" "B: kjump-save saved the image and powered off"
+	grep -q "KJTEST: state after" "$1" && fail "A never left: systemctl hibernate returned in the same boot"
+	grep -q "boot: timed out" "$1" && fail "A's QEMU process did not end within $T s"
+	return 0
+}
+
+# debian_expect_resumed A_LOG C_LOG: C jumped back into A, whose service went on with
+# its state (process, token, counter, patterned memory)
+debian_expect_resumed() {
+	local before after pid0 tok0 n0 pid1 tok1 n1
+	vm_expect "$2" "kjump-resume: .*jump" "C: kjump-resume jumped back into A"
+	vm_reject "$2" "KJTEST: a normal boot again" "C did not boot on normally"
+	before=$(line "$1" "state before: ")
+	after=$(line "$2" "state after: ")
+	read -r pid0 tok0 n0 <<<"$before"
+	read -r pid1 tok1 n1 <<<"$after"
+	[ -n "$tok0" ] && [ "$pid0 $tok0" = "$pid1 $tok1" ] &&
+		pass "the service's process and token are the same after the resume: $pid1 $tok1" ||
+		fail "the service's state: before '$before', after '$after'"
+	[ -n "$n1" ] && [ "$n1" -ge "$n0" ] && [ "$n1" -le $((n0 + 120)) ] &&
+		pass "the service's counter went on from $n0 to $n1 (not from zero)" || fail "counter $n0 -> '$n1'"
+	vm_expect "$2" "KJTEST: memhog: KJTEST: memhog intact 192 MiB" "the service's 192 MiB of patterned memory is intact"
 }

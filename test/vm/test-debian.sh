@@ -27,21 +27,8 @@ T=${KJUMP_DEBIAN_TIMEOUT:-600}
 
 # --- the system, as a user's is ---
 build_system() {
-	local root=$WORK/root deb base
-	deb=$("$KJ_SRC/scripts/build-deb.sh" "$WORK/deb-build") || { fail "the kjump package did not build"; return 1; }
-	pass "scripts/build-deb.sh built $(basename "$deb")"
-	base=$(debian_base) || { fail "mmdebstrap could not make the Debian 12 system"; return 1; }
-	mkdir -p "$root" && tar -C "$root" -xf "$base" || { fail "cannot unpack $base"; return 1; }
-	debian_configure "$root"
-	debian_kernel "$root" "$KERNEL" >"$WORK/kernel-hooks.log" 2>&1 ||
-		{ fail "the kernel hooks failed"; tail "$WORK/kernel-hooks.log" >&2; return 1; }
-	[ -s "$root/boot/initrd.img-$DEBIAN_KVER" ] && pass "the kernel hooks: dracut built the system's initramfs" ||
-		{ fail "no /boot/initrd.img-$DEBIAN_KVER"; return 1; }
-	cp "$deb" "$root/tmp/"
-	in_root "$root" apt-get install -y "/tmp/$(basename "$deb")" >"$WORK/apt.log" 2>&1 &&
-		pass "apt-get install kjump" || { fail "apt-get install kjump"; tail -n 30 "$WORK/apt.log" >&2; return 1; }
-	grep -F "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/apt.log" >/dev/null &&
-		pass "postinst: kjump-mkinitrd built B's initramfs" || fail "postinst built no B initramfs"
+	local root=$WORK/root
+	debian_install "$root" || return 1
 	local b=$root/boot/kjump-save-$DEBIAN_KVER.img
 	initramfs_has "$b" 'usr/sbin/kjump-save$' && initramfs_has "$b" 'usr/lib/kjump/kjump-save-init$' &&
 		pass "B's initramfs (dracut) holds kjump-save and its init" || fail "B's initramfs lacks kjump-save"
@@ -59,12 +46,7 @@ build_system() {
 		fail "the GRUB snippet under set -e: '$out'"
 	upgrade_kernel "$root"
 	remove_package "$root"
-	# the test's own parts: the service with state, the sleep hook, the driver
-	local d=$KJ_SRC/test/vm/debian
-	install -m 755 "$KJ_BIN/test/memhog" "$d/kjtest-state" "$d/kjtest-drive" "$root/usr/local/sbin/"
-	install -m 644 "$d/kjtest-state.service" "$d/kjtest-drive.service" "$root/etc/systemd/system/"
-	install -m 755 "$d/kjtest-hook" "$root/usr/lib/systemd/system-sleep/kjtest"
-	in_root "$root" systemctl enable kjtest-state.service kjtest-drive.service >/dev/null 2>&1
+	debian_test_parts "$root"
 	cp "$root/boot/initrd.img-$DEBIAN_KVER" "$WORK/initrd.img"
 	debian_disk "$WORK/disk.img" "$root" || { fail "the disk image"; return 1; }
 	rm -rf "$root"
@@ -110,28 +92,6 @@ remove_package() {
 	rm -rf "$copy"
 }
 
-# boot LOG: the machine, with the system's own kernel and initramfs
-boot() {
-	local rc=0
-	timeout --foreground -k 5 "$T" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
-		-m 1G -smp 2 -kernel "$KERNEL" -initrd "$WORK/initrd.img" -append "$APPEND" \
-		-drive "file=$WORK/disk.img,format=raw,if=virtio" </dev/null >"$1.raw" 2>&1 || rc=$?
-	tr -d '\r' <"$1.raw" >"$1" && rm -f "$1.raw"
-	[ "$rc" = 124 ] && echo "boot: timed out after $T s" >>"$1"
-	return 0
-}
-
-# show LOG TITLE: for the demo (KJUMP_DEMO=1), what the console said that matters
-show() {
-	[ "${KJUMP_DEMO:-}" = 1 ] || return 0
-	echo "== $2"
-	grep -aE "KJTEST: |kjump-resume: |kjump-save: |kjump: |kjump-hibernate: " "$1" |
-		grep -v "KJTEST: journal: kjtest-state" | sed 's/^/   /'
-}
-
-# line LOG PREFIX: the rest of the first "KJTEST: PREFIX" line
-line() { sed -n "s/^.*KJTEST: $2//p" "$1" | head -1; }
-
 if ! build_system; then
 	fail "the Debian system could not be built: no QEMU boot"
 	finish
@@ -161,28 +121,13 @@ grub=$(line "$a" "grub adds: ")
 [ "$grub" = " $REGION resume=UUID=$DEBIAN_SWAP_UUID" ] &&
 	pass "A: the GRUB snippet gives the resume kernel's command line: $grub" ||
 	fail "A: the GRUB snippet gives '$grub', the resume kernel runs with '$REGION resume=UUID=$DEBIAN_SWAP_UUID'"
-before=$(line "$a" "state before: ")
-vm_expect "$a" "KJTEST: hibernating" "A: systemctl hibernate"
-vm_reject "$a" "KJTEST: systemctl hibernate failed" "A: logind took the hibernation"
-vm_expect "$a" "kjump-save: .*saved|image saved; powering off" "B: kjump-save saved the image and powered off"
-grep -q "KJTEST: state after" "$a" && fail "A never left: systemctl hibernate returned in the same boot"
-grep -q "boot: timed out" "$a" && fail "A's QEMU process did not end within $T s"
+debian_expect_hibernated "$a"
 
 # --- C: a new QEMU process boots the same disk ---
 boot "$WORK/c.log"
 c=$WORK/c.log
 show "$c" "the new QEMU process's console (the resume kernel C, then A again)"
-vm_expect "$c" "kjump-resume: .*jump" "C: kjump-resume jumped back into A"
-vm_reject "$c" "KJTEST: a normal boot again" "C did not boot on normally"
-after=$(line "$c" "state after: ")
-read -r pid0 tok0 n0 <<<"$before"
-read -r pid1 tok1 n1 <<<"$after"
-[ -n "$tok0" ] && [ "$pid0 $tok0" = "$pid1 $tok1" ] &&
-	pass "the service's process and token are the same after the resume: $pid1 $tok1" ||
-	fail "the service's state: before '$before', after '$after'"
-[ -n "$n1" ] && [ "$n1" -ge "$n0" ] && [ "$n1" -le $((n0 + 120)) ] &&
-	pass "the service's counter went on from $n0 to $n1 (not from zero)" || fail "counter $n0 -> '$n1'"
-vm_expect "$c" "KJTEST: memhog: KJTEST: memhog intact 192 MiB" "the service's 192 MiB of patterned memory is intact"
+debian_expect_resumed "$a" "$c"
 vm_expect "$c" "KJTEST: hooks: pre hibernate,post hibernate," "the sleep hooks ran with pre, then post"
 vm_expect "$c" "KJTEST: journal: kjtest hook: pre hibernate \(SYSTEMD_SLEEP_ACTION=hibernate\)" \
 	"the journal shows the hook's pre run"
