@@ -46,14 +46,14 @@ fi
 if [ $tsan = 1 ]; then
 	# The writer's compression threads (roundtrip, cli-roundtrip) and the loader's
 	# dispatcher and 1-4 workers (roundtrip), also on its error paths (corruption,
-	# reread). A report stops the program (exit 66) and is kept in tsan-logs/: either
+	# reread), with the block digests of authenticated images hashed in both (auth). A report stops the program (exit 66) and is kept in tsan-logs/: either
 	# fails the run, whatever the test made of the exit status.
 	"$src/scripts/build.sh" "$src/build-tsan" -DKJUMP_TSAN=ON
 	logs=$src/build-tsan/tsan-logs
 	rm -rf "$logs" && mkdir -p "$logs"
 	(cd "$src/build-tsan" && TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$logs/tsan" \
 		ctest --output-on-failure --timeout 600 --no-tests=error -LE vm \
-		-R '^(roundtrip|cli-roundtrip|corruption|reread)$') || rc=1
+		-R '^(roundtrip|cli-roundtrip|corruption|reread|auth)$') || rc=1
 	for f in "$logs"/tsan.*; do
 		[ -e "$f" ] || continue
 		echo "ThreadSanitizer report ($f):" >&2

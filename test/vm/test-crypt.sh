@@ -10,6 +10,10 @@
 # own 5 s wait for a device: it must be ordered after the mapping), C unlocks, kjump-resume
 # resumes, the service goes on. (Before A, a boot with init= makes the swap area in the
 # volume, as an installer would: the host cannot open the volume.)
+# Image authentication too (the strongest setup, docs/SECURITY.md): the user makes the
+# image key (kjump-hibernate --add-image-key) and the kernel hooks rebuild the initramfs:
+# C's holds the key, B's does not; B authenticates the image, C checks it before writing.
+# The image key is nowhere but its file and C's initramfs (by design).
 # No key material in plain text: the key file (read back from the disk afterwards) is
 # looked for, whole, in 16-byte pieces and written out (hex, base64), in the raw swap
 # partition (ciphertext), B's and C's initramfs on disk (also unpacked), the consoles
@@ -64,6 +68,17 @@ build_system() {
 	# a persistent journal (on the disk the test reads)
 	mkdir -p "$root/var/log/journal"
 	local b=$root/boot/kjump-save-$DEBIAN_KVER.img c=$root/boot/initrd.img-$DEBIAN_KVER
+	# image authentication, as a user sets it up: the key, then the initramfs again
+	in_root "$root" kjump-hibernate --add-image-key >"$WORK/image-key.log" 2>&1 &&
+		debian_kernel_hooks "$root" >>"$WORK/image-key.log" 2>&1 &&
+		pass "kjump-hibernate --add-image-key, then the kernel hooks rebuilt the initramfs" ||
+		{ fail "the image key: $(tail -3 "$WORK/image-key.log")"; return 1; }
+	initramfs_has "$c" 'etc/kjump/image.key$' && pass "the system's initramfs (C) holds the image key" ||
+		fail "the system's initramfs lacks the image key"
+	initramfs_has "$b" 'etc/kjump/image.key$' && fail "B's initramfs on disk holds the image key" ||
+		pass "B's initramfs on disk has no image key (B gets it in memory)"
+	[ "$(stat -c %a "$c")" = 600 ] && pass "the initramfs holding the key is root's alone (0600)" ||
+		fail "the initramfs holding the image key is mode $(stat -c %a "$c")"
 	initramfs_has "$b" 'bin/cryptsetup$' && pass "B's initramfs (dracut) holds cryptsetup" ||
 		fail "B's initramfs lacks cryptsetup"
 	initramfs_has "$c" 'systemd-cryptsetup$' && initramfs_has "$c" 'systemd-cryptsetup-generator$' &&
@@ -155,6 +170,9 @@ failed=$(line "$a" "failed units: ")
 vm_expect "$a" "KJTEST: check: kjump-hibernate: ok: LUKS swap: B's key file /etc/kjump/swap.key" \
 	"A: --check: the swap is on LUKS, B's key file is in place"
 vm_reject "$a" "KJTEST: check: kjump-hibernate: PROBLEM" "A: --check names no problem"
+vm_expect "$a" "KJTEST: check: kjump-hibernate: ok: the resume kernel's initramfs .* has etc/kjump/image.key" \
+	"A: --check: the resume initramfs holds the image key"
+vm_expect "$a" "kjump-save: saving .*\(lzo, authenticated\)" "B: authenticated the image with the key it was handed"
 vm_expect "$a" "KJTEST: dry-run: kjump-hibernate: would run: .*--append=" "A: kjump-hibernate's kexec command line is on the console"
 debian_expect_hibernated "$a"
 vm_expect "$a" "kjump: opened LUKS volume $LUKS_UUID as /dev/mapper/cryptswap" "B: opened the volume with its key file"
@@ -171,6 +189,7 @@ vm_expect "$c" "$PROMPT_BOOT" "C: the initramfs asked for the swap volume's pass
 vm_expect "$c" "Kernel command line: .*rd.luks.name=$LUKS_UUID=cryptswap resume=/dev/mapper/cryptswap" \
 	"C's command line is on the console"
 debian_expect_resumed "$a" "$c"
+vm_expect "$c" "kjump-resume: image authenticated \(HMAC-SHA256\)" "C: checked the image's MAC before writing"
 vm_expect "$c" "KJTEST: root file system: written after the resume [0-9]+ \(rw\)" "the root file system is writable"
 vm_expect "$c" "KJTEST: swap in use after: /dev/dm-0" "the swap in the LUKS volume is in use again"
 vm_expect "$c" "KJTEST: B loaded again: 1 " "after the resume B was loaded again (kjump-reload.service)"
@@ -215,6 +234,23 @@ none "$key" "the key" "$p" "$a" "$c"
 n=$(hits "$key" "$rootp")
 [ "$n" = "1 49 0" ] && pass "the root file system holds the key once: its file" ||
 	fail "the root file system holds the key elsewhere than its file: whole, pieces, written out: $n"
+# the image key: in its file and in C's initramfs (by design), nowhere else
+ikey=$(debugfs -R "cat /etc/kjump/image.key" "$rootp" 2>/dev/null | od -An -v -tx1 | tr -d ' \n')
+if [ ${#ikey} = 64 ]; then
+	pass "read the image key back from the disk: 32 bytes"
+	read -r iw ip <<<"$(line "$c" "decrypted swap, image key: ")"
+	[ "$iw $ip" = "0 0" ] && pass "A: the image key is not in the decrypted swap (the image)" ||
+		fail "A: the image key is in the decrypted swap: whole $iw, 16-byte pieces $ip"
+	read -r jw jp <<<"$(line "$c" "journal: image.key")"
+	[ "$jw $jp" = "0 0" ] && pass "A: the image key is not in the journal" || fail "A: the image key is in the journal: $jw $jp"
+	none "$ikey" "the image key" "$swapp" "$WORK/kjump-save-$DEBIAN_KVER.img" \
+		"$WORK/kjump-save-$DEBIAN_KVER.img.cpio" "$p" "$a" "$c"
+	n=$(hits "$ikey" "$WORK/initrd.img-$DEBIAN_KVER.cpio")
+	[ "${n%% *}" -ge 1 ] && pass "C's initramfs holds the image key (its place by design)" ||
+		fail "the image key is not in C's initramfs: $n"
+else
+	fail "the image key /etc/kjump/image.key is not on the disk (read ${#ikey} hex digits)"
+fi
 # the passphrase typed four times was never echoed
 n=$(cat "$p" "$a" "$c" | grep -c -F -- "$PASS") || true
 [ "$n" = 0 ] && pass "the passphrase is not on the consoles (not echoed)" || fail "the passphrase is on the consoles $n times"
