@@ -108,6 +108,23 @@ static int mac_tables(struct kj_image *img, struct kj_hmac *m, char *err, size_t
 	return 0;
 }
 
+int kj_image_read_auth(struct kj_image *img, struct kj_auth *ret, void *ret_raw, char *err,
+		       size_t errlen)
+{
+	uint8_t rec[sizeof(struct kj_disk_auth)];
+	int rc;
+
+	if (!img->auth_off)
+		return -ENOENT;
+	rc = kj_imgdev_pread(img->dev, img->auth_off, rec, sizeof(rec));
+	if (rc < 0)
+		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "cannot read the auth "
+			       "record: %s", rc == -ENODATA ? "image truncated" : strerror(-rc));
+	if ((rc = kj_auth_parse(rec, sizeof(rec), ret, err, errlen)) == 0 && ret_raw)
+		memcpy(ret_raw, rec, sizeof(rec));
+	return rc;
+}
+
 int kj_image_check_auth(struct kj_image *img, const struct kj_image_key *key, char *err,
 			size_t errlen)
 {
@@ -122,11 +139,7 @@ int kj_image_check_auth(struct kj_image *img, const struct kj_image_key *key, ch
 	if (!key)
 		return kj_errf(-ENOKEY, err, errlen, "the image is authenticated, and no image key "
 			       "is set up here (%s) to check it", KJ_DEFAULT_KEY_PATH);
-	rc = kj_imgdev_pread(img->dev, img->auth_off, rec, sizeof(rec));
-	if (rc < 0)
-		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "cannot read the auth "
-			       "record: %s", rc == -ENODATA ? "image truncated" : strerror(-rc));
-	if ((rc = kj_auth_parse(rec, sizeof(rec), &a, err, errlen)) < 0)
+	if ((rc = kj_image_read_auth(img, &a, rec, err, errlen)) < 0)
 		return rc;
 	if (!kj_equal_ct(a.key_id, key->id, sizeof(a.key_id)))
 		return kj_errf(-EKEYREJECTED, err, errlen, "the image was authenticated with another "

@@ -34,6 +34,12 @@ void kj_image_key_wipe(struct kj_image_key *k);
  * auth record up to its mac field. */
 void kj_auth_mac_start(struct kj_hmac *m, const struct kj_image_key *k);
 
+/* The auth record of an authenticated image, parsed (and as read, into ret_raw when
+ * not NULL: sizeof(struct kj_disk_auth) bytes): -ENOENT when the image has none,
+ * -EBADMSG corrupt or truncated, -errno. */
+int kj_image_read_auth(struct kj_image *img, struct kj_auth *ret, void *ret_raw, char *err,
+		       size_t errlen);
+
 /* Before anything is written. With key NULL: 0 for an unauthenticated image,
  * -ENOKEY for an authenticated one (nothing here can check it). With a key: -EKEYREJECTED
  * for an unauthenticated image, one made with another key, or a MAC that does not match

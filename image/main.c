@@ -230,22 +230,10 @@ static void print_filter(const struct kj_header *h, char *esc, size_t size)
 	printf("\n");
 }
 
-/* The auth record, read for info only (verify checks it): which key, or none. */
-static int read_auth(struct kj_image *img, struct kj_auth *ret)
-{
-	uint8_t rec[sizeof(struct kj_disk_auth)];
-	int rc;
-
-	if (!img->auth_off)
-		return -ENOENT;
-	rc = kj_imgdev_pread(img->dev, img->auth_off, rec, sizeof(rec));
-	return rc < 0 ? rc : kj_auth_parse(rec, sizeof(rec), ret, NULL, 0);
-}
-
 static void print_auth(struct kj_image *img)
 {
 	struct kj_auth a;
-	int rc = read_auth(img, &a);
+	int rc = kj_image_read_auth(img, &a, NULL, NULL, 0); /* info only: verify checks it */
 
 	printf("authenticated:  ");
 	if (rc == -ENOENT) {

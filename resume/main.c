@@ -494,8 +494,6 @@ static void merge_settings(struct run *r)
 		a->io = cl->io;
 	if (!a->have_offset)
 		a->offset = cl->resume_offset;
-	if (!a->mac_key && !strcmp(cl->mac_key, "none"))
-		a->mac_key = "none";
 	r->is_file = !strncmp(a->target, "file:", 5);
 	r->jumping = !strcmp(a->target, "devmem") && !a->no_jump && !a->dry_run;
 	if (a->verify == VERIFY_AUTO && cl->verify)
