@@ -1,5 +1,5 @@
 #!/bin/bash
-# ShellCheck is clean on every shell script in scripts/, .ci/run and the tests.
+# ShellCheck is clean on every shell script in scripts/, fuzz/, .ci/run and the tests.
 . "$(dirname "$0")/lib.sh"
 command -v shellcheck >/dev/null || skip "shellcheck not installed"
 cd "$KJ_SRC"
@@ -7,7 +7,7 @@ for f in scripts/*.sh scripts/kjump-hibernate scripts/kjump-mkinitrd scripts/ini
 	scripts/dracut/*/*.sh scripts/mkinitcpio/install/* scripts/mkinitcpio/hooks/* \
 	scripts/systemd/kjump-sleep scripts/kernel/* scripts/config/grub-kjump.cfg package/deb/*inst \
 	package/deb/*rm test/vm/debian/kjtest-drive test/vm/debian/kjtest-state test/vm/debian/kjtest-hook \
-	test/vm/debian/kjtest-extra-crypt .ci/run; do
+	test/vm/debian/kjtest-extra-crypt fuzz/*.sh .ci/run; do
 	case $f in
 	scripts/mkinitcpio/install/* | scripts/dracut/*/module-setup.sh | *.sh | .ci/run) shell=bash ;;
 	*) shell="sh" ;;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The whole cycle on a distribution-like kernel (bzImage-6.1-kjump-distro: KASLR,
 # RANDOMIZE_MEMORY, IO_STRICT_DEVMEM, the EFI stub), as users run it.
-#   kaslr  BIOS, 1 GiB: five hibernations in a row (five B boots, five C boots with the
-#          documented resume command line), printing where each kernel landed; then
+#   kaslr  BIOS, 1 GiB: KJUMP_KASLR_CYCLES (default 3; 5 with run-tests.sh --long)
+#          hibernations in a row (as many B boots and C boots with the documented
+#          resume command line), printing where each kernel landed; then
 #          C booted without mem= (KASLR may put it outside its region): every boot
 #          either resumes or refuses before writing and boots on, keeping the image
 #          (kjump.keep), until a C with mem= resumes it intact.
@@ -57,7 +58,7 @@ variants=${*:-kaslr ovmf big}
 for v in $variants; do
 	case $v in
 	kaslr)
-		resume_chain kaslr 5 1G
+		resume_chain kaslr "${KJUMP_KASLR_CYCLES:-3}" 1G
 		# C without mem=: KASLR picks from all of RAM
 		vm_gpt_disk "$WORK/refuse.disk" 512
 		cycle_qemu "$WORK/refuse.0.log" 1G "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/refuse.disk"
