@@ -28,16 +28,17 @@ jobs=${KJUMP_TEST_JOBS:-$(nproc)}
 [ "$jobs" -le 4 ] || jobs=4
 [ $install = 1 ] && "$src/scripts/install-deps.sh"
 # vm-crypt's kernel (dm-crypt, which the shared test kernels lack) is built from the start,
-# in the background and niced (about 15 minutes of both cores; the QEMU tests keep their
-# speed), into $KJUMP_CACHE_DIR under a name keyed by its inputs, unless it is there
-# already or KJUMP_CRYPT_KERNEL names one; vm-crypt runs last and waits for it.
+# in the background at the lowest priority (about 15 minutes of both cores: it takes
+# what the tests leave, and they keep their speed and their timeouts), into
+# $KJUMP_CACHE_DIR under a name keyed by its inputs, unless it is there already or
+# KJUMP_CRYPT_KERNEL names one; vm-crypt runs last and waits for it.
 kbuild=
 if [ -z "${KJUMP_CRYPT_KERNEL:-}" ]; then
 	crypt_kernel=$("$src/test/vm/build-kernel.sh" --name "$src/test/vm/kernel/crypt.config")
 	if [ ! -f "$crypt_kernel" ]; then
 		mkdir -p "$(dirname "$crypt_kernel")"
 		echo "run-tests: building vm-crypt's kernel in the background (log: $crypt_kernel.log)"
-		setsid nice -n 10 "$src/test/vm/build-kernel.sh" --cached "$src/test/vm/kernel/crypt.config" \
+		setsid nice -n 19 "$src/test/vm/build-kernel.sh" --cached "$src/test/vm/kernel/crypt.config" \
 			>"$crypt_kernel.log" 2>&1 </dev/null &
 		kbuild=$!
 		trap '[ -z "$kbuild" ] || kill -- -"$kbuild" 2>/dev/null || true' EXIT
