@@ -38,7 +38,11 @@ if [ -z "${KJUMP_CRYPT_KERNEL:-}" ]; then
 	if [ ! -f "$crypt_kernel" ]; then
 		mkdir -p "$(dirname "$crypt_kernel")"
 		echo "run-tests: building vm-crypt's kernel in the background (log: $crypt_kernel.log)"
-		setsid nice -n 19 "$src/test/vm/build-kernel.sh" --cached "$src/test/vm/kernel/crypt.config" \
+		# setsid makes it a session (killed as a group on exit), and so, with
+		# CONFIG_SCHED_AUTOGROUP, a scheduling group of its own that competes with the
+		# tests' as an equal whatever its nice value: the group's own nice value too
+		setsid sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 "$@"' sh \
+			"$src/test/vm/build-kernel.sh" --cached "$src/test/vm/kernel/crypt.config" \
 			>"$crypt_kernel.log" 2>&1 </dev/null &
 		kbuild=$!
 		trap '[ -z "$kbuild" ] || kill -- -"$kbuild" 2>/dev/null || true' EXIT
