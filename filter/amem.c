@@ -28,8 +28,11 @@ static int push(struct kj_amem *m, uint64_t dst, uint64_t src)
 	return 0;
 }
 
-/* Walk the list as relocate_kernel's swap_pages does. */
-static int walk_list(struct kj_amem *m, uint64_t head, char *err, size_t errlen)
+/* Walk the list as relocate_kernel's swap_pages does. Its pages are A's, outside B's
+ * RAM (A allocated them away from every destination): the walk reads nothing else, so a
+ * wrong head never makes it read device memory. */
+static int walk_list(struct kj_amem *m, uint64_t head, const struct kj_ranges *a_ram, char *err,
+		     size_t errlen)
 {
 	uint64_t entry = head, ind = 0, dst = 0;
 	unsigned slot = 0;
@@ -45,6 +48,11 @@ static int walk_list(struct kj_amem *m, uint64_t head, char *err, size_t errlen)
 			dst = addr;
 			have_dst = 1;
 		} else if (flags == IND_INDIRECTION) {
+			if (!kj_ranges_contains(a_ram, addr, addr + KJ_PAGE_SIZE) ||
+			    kj_ranges_contains(&m->b_ram, addr, addr + 1))
+				return kj_errf(-EBADMSG, err, errlen, "kexec list: indirection page 0x%llx "
+					       "outside the hibernated kernel's RAM or inside this kernel's",
+					       (unsigned long long)addr);
 			ind = addr;
 			slot = 0;
 		} else if (flags == IND_SOURCE) {
@@ -155,7 +163,7 @@ int kj_amem_init(struct kj_amem *m, kj_phys_read_fn read, void *ctx, uint64_t he
 {
 	int rc = kj_amem_init_direct(m, read, ctx, b_ram);
 
-	if (rc == 0 && (rc = walk_list(m, head, err, errlen)) == 0)
+	if (rc == 0 && (rc = walk_list(m, head, a_ram, err, errlen)) == 0)
 		rc = check_map(m, a_ram, err, errlen);
 	if (rc < 0)
 		kj_amem_free(m);

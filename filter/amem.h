@@ -4,16 +4,12 @@
  * kernel B. With --load-preserve-context, relocate_kernel swapped every page of B's
  * region (a kexec destination D) with a source page S outside it: A's content of D now
  * lives in S. A's kexec indirection list says which: its head is saved in A's control
- * page (the jump-back entry's page) at KJ_KEXEC_BACKUP_MAP_OFF. Reads of B's own RAM
- * that no source page stands for are refused: that is B's memory, not A's. */
+ * page (the jump-back entry's page; ctlpage.h finds where). Reads of B's own RAM that no
+ * source page stands for are refused: that is B's memory, not A's. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ranges.h"
-
-/* relocate_kernel_64.S (6.1 up to the 6.14 rework): CP_PA_BACKUP_PAGES_MAP in the
- * control page's data area. */
-#define KJ_KEXEC_BACKUP_MAP_OFF 0x830
 
 typedef int (*kj_phys_read_fn)(void *ctx, uint64_t pa, void *buf, size_t len);
 

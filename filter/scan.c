@@ -61,6 +61,21 @@ static int need_s(struct scan *s, const char *key, int64_t *ret)
 	return key_result(s, key, kj_vmci_s64(s->v, key, ret));
 }
 
+/* A page type as VMCOREINFO spells it: 6.1's ~PG_buddy (-129), or from 6.12 on the
+ * type in the top byte (PGTY_buddy << 24, printed as a negative int or, by another
+ * build, as its unsigned value). A value that is no page type is none of these. */
+static int page_type_value(int64_t v)
+{
+	return (v < 0 && v >= INT32_MIN) || (v >= 0x80000000ll && v <= 0xffffffffll);
+}
+
+/* The page's type word is the type: exactly (6.1), or its top byte when the type lives
+ * there (6.12 on, where the owner may use the low 24 bits). */
+static int is_type(uint32_t word, uint32_t type)
+{
+	return (type & 0xffffff) ? word == type : (word & 0xff000000u) == type;
+}
+
 /* The keys the scan cannot do without, and the optional ones. */
 static int read_layout(struct scan *s)
 {
@@ -94,12 +109,13 @@ static int read_layout(struct scan *s)
 	    l->section_bits < 15 || l->section_bits > 40 || l->ms_roots == 0 || l->ms_roots > (1u << 20) ||
 	    l->page_size < 32 || l->page_size > 256 || l->off_flags + 8 > l->page_size ||
 	    l->off_mapcount + 4 > l->page_size || l->off_private + 8 > l->page_size ||
-	    l->max_order == 0 || l->max_order > 20 || buddy >= 0 || buddy < INT32_MIN)
+	    l->max_order == 0 || l->max_order > 20 || !page_type_value(buddy) ||
+	    (l->has_offline && !page_type_value(offline)))
 		return kj_errf(-EBADMSG, s->why, s->whylen,
 			       "VMCOREINFO: a layout this filter does not know (page size, paging "
 			       "mode, memory encryption or struct sizes)");
-	l->buddy = (uint32_t)(int32_t)buddy;
-	l->offline = l->has_offline ? (uint32_t)(int32_t)offline : 0;
+	l->buddy = (uint32_t)buddy;
+	l->offline = l->has_offline ? (uint32_t)offline : 0;
 	return 0;
 }
 
@@ -206,14 +222,14 @@ static int64_t classify(struct scan *s, const uint8_t *pg, uint64_t pfn, uint64_
 	type = le32toh(type);
 	flags = le64toh(flags);
 	order = le64toh(order);
-	if (type == s->l.buddy) {
+	if (is_type(type, s->l.buddy)) {
 		if (order >= s->l.max_order || (pfn & ((1ull << order) - 1)))
 			return kj_errf(-EBADMSG, s->why, s->whylen, "free block of order %llu at pfn "
 				       "0x%llx: impossible", (unsigned long long)order, (unsigned long long)pfn);
 		n = MIN(1ull << order, end - pfn);
 		return exclude(s, pfn, n, &s->st.free) < 0 ? -ENOMEM : (int64_t)n;
 	}
-	if (s->l.has_offline && type == s->l.offline)
+	if (s->l.has_offline && is_type(type, s->l.offline))
 		return exclude(s, pfn, 1, &s->st.offline) < 0 ? -ENOMEM : 1;
 	if (s->l.has_poison && (flags & (1ull << s->l.pg_hwpoison)))
 		return exclude(s, pfn, 1, &s->st.poison) < 0 ? -ENOMEM : 1;

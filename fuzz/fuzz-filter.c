@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fuzz target: the page filter on arbitrary input. The input is a VMCOREINFO note (its
  * length in the first two bytes) and a physical memory (the rest): the note parser, the
- * page-table walk from a root inside that memory, and the whole scan must never crash,
- * and whatever the scan excludes must lie inside the ranges it was given. */
+ * page-table walk from a root inside that memory, the control-page decoder (memory's
+ * first page as A's control page, every entry offset) and the list walk from it, and
+ * the whole scan must never crash; whatever the scan excludes must lie inside the
+ * ranges it was given, and a decoded list head must be a qword of the page. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "amem.h"
+#include "ctlpage.h"
 #include "scan.h"
 #include "vmcoreinfo.h"
 #include "x86walk.h"
@@ -44,6 +47,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nl = size - 2;
 	m.p = data + 2 + nl;
 	m.n = size - 2 - nl;
+	if (m.n >= 4096) {
+		struct kj_ranges a_ram = {0}, b_ram = {0};
+		enum kj_head_how how;
+		size_t off;
+		for (size_t e = 0; e < 4096; e++)
+			if (kj_ctlpage_decode_head(m.p, 4096, e, &off) == 0 && (off % 8 || off > 4088))
+				abort();
+		kj_ranges_add(&a_ram, 0, m.n & ~4095ull);
+		kj_ranges_add(&b_ram, 1ull << 41, (1ull << 41) + 4096);
+		if (kj_ctlpage_open_amem(&am, mem_read, &m, m.p[4] | (m.p[5] & 0xf) << 8, &b_ram, &a_ram,
+					 &how, why, sizeof(why)) == 0)
+			kj_amem_free(&am);
+		kj_ranges_free(&a_ram);
+		kj_ranges_free(&b_ram);
+	}
 	kj_amem_init_direct(&am, mem_read, &m, NULL);
 	for (int l5 = 0; l5 <= 1; l5++) { /* walk from a root at 0 */
 		uint64_t va = 0, pa, left;

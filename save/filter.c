@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "amem.h"
+#include "ctlpage.h"
 #include "log.h"
 #include "macros.h"
 #include "scan.h"
@@ -69,7 +70,7 @@ static int scan(const struct save_system *sys, struct kj_backend *mem, uint64_t 
 	struct kj_vmci *v = calloc(1, sizeof(*v));
 	struct kj_amem am = {0};
 	uint8_t *note = malloc(set->note_size);
-	uint64_t head;
+	enum kj_head_how how;
 	int rc;
 
 	if (!v || !note) {
@@ -81,12 +82,10 @@ static int scan(const struct save_system *sys, struct kj_backend *mem, uint64_t 
 		goto out;
 	}
 	kj_ranges_page_align(&own, KJ_PAGE_SIZE);
-	if ((rc = mem->ops->read(mem, ALIGN_DOWN(entry, KJ_PAGE_SIZE) + KJ_KEXEC_BACKUP_MAP_OFF, &head, 8)) < 0) {
-		snprintf(why, whylen, "cannot read the hibernated kernel's control page");
+	if ((rc = kj_ctlpage_open_amem(&am, mem_read, mem, entry, &own, &fw, &how, why, whylen)) < 0)
 		goto out;
-	}
-	if ((rc = kj_amem_init(&am, mem_read, mem, head, &own, &fw, why, whylen)) < 0)
-		goto out;
+	log_notice("page filter: the hibernated kernel's kexec list %s", how == KJ_HEAD_DECODED ?
+		 "found by decoding its jump-back code" : "found by a scan of its control page");
 	if ((rc = kj_amem_read(&am, set->note_pa, note, set->note_size)) < 0 ||
 	    (rc = kj_vmci_parse_note(note, set->note_size, v)) < 0) {
 		snprintf(why, whylen, "no VMCOREINFO note at 0x%llx", (unsigned long long)set->note_pa);

@@ -202,8 +202,8 @@ int sa_build(struct sa_a *a, const struct sa_opts *o)
 	       "OFFSET(page._mapcount)=%d\nOFFSET(page.private)=%d\nOFFSET(pglist_data.node_zones)=64\n"
 	       "OFFSET(pglist_data.nr_zones)=8\nOFFSET(zone.vm_stat)=256\nLENGTH(zone.free_area)=11\n"
 	       "NUMBER(NR_FREE_PAGES)=0\nNUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\n"
-	       "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\nNUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n",
-	    SPAGE, OFF_FLAGS, OFF_MAPCOUNT, OFF_PRIVATE);
+	       "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d\nNUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%d\n",
+	    SPAGE, OFF_FLAGS, OFF_MAPCOUNT, OFF_PRIVATE, (int)sa_type(o, 0), (int)sa_type(o, 1));
 	add(a, "NUMBER(phys_base)=%lld\nSYMBOL(init_top_pgt)=%llx\nNUMBER(pgtable_l5_enabled)=%d\n"
 	       "SYMBOL(node_data)=%llx\nLENGTH(node_data)=1\nKERNELOFFSET=%llx\nNUMBER(sme_mask)=0\n",
 	    (long long)a->phys_base, (unsigned long long)kva(a, a->top_pa), o->l5,
@@ -225,13 +225,21 @@ static uint64_t page_pa(struct sa_a *a, uint64_t pfn)
 	return pa;
 }
 
+uint32_t sa_type(const struct sa_opts *o, int offline)
+{
+	if (o->pgty) /* PGTY_buddy 0xf0, PGTY_offline 0xf1 (6.12 include/linux/page-flags.h) */
+		return (offline ? 0xf1u : 0xf0u) << 24;
+	return offline ? 0xfffffeffu : BUDDY; /* ~PG_buddy, ~PG_offline (6.1) */
+}
+
 void sa_set_type(struct sa_a *a, uint64_t pfn, uint32_t type) { sa_write(&a->m, page_pa(a, pfn) + OFF_MAPCOUNT, &type, 4); }
 void sa_set_flags(struct sa_a *a, uint64_t pfn, uint64_t flags) { sa_write(&a->m, page_pa(a, pfn) + OFF_FLAGS, &flags, 8); }
 
 void sa_set_free(struct sa_a *a, uint64_t pfn, unsigned order)
 {
 	uint64_t o = order;
-	sa_set_type(a, pfn, BUDDY);
+	/* from 6.12 on the owner may use the low 24 bits: the filter must look past them */
+	sa_set_type(a, pfn, sa_type(&a->o, 0) | (a->o.pgty ? (uint32_t)(pfn & 0xff) : 0));
 	sa_write(&a->m, page_pa(a, pfn) + OFF_PRIVATE, &o, 8);
 	a->free_pages += 1ull << order;
 }

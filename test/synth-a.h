@@ -27,6 +27,7 @@ struct sa_opts {
 	int direct_1g;        /* direct map with 1 GiB pages (else 2 MiB) */
 	int vmemmap_4k;       /* part of vmemmap mapped with 4 KiB pages */
 	uint64_t region_end;  /* B's region [1 MiB, region_end), swapped out; 0: none */
+	int pgty;             /* page types as 6.12 on: PGTY_* << 24 (the owner's low bits set) */
 };
 
 struct sa_a {
@@ -49,6 +50,8 @@ void sa_free_mem(struct sa_mem *m);
 int sa_build(struct sa_a *a, const struct sa_opts *o);
 /* Mark pages: a free block of 2^order pages at pfn (its head), offline, hwpoisoned. */
 void sa_set_free(struct sa_a *a, uint64_t pfn, unsigned order);
+/* The buddy (offline=0) or offline type word as A writes it. */
+uint32_t sa_type(const struct sa_opts *o, int offline);
 void sa_set_type(struct sa_a *a, uint64_t pfn, uint32_t type);
 void sa_set_flags(struct sa_a *a, uint64_t pfn, uint64_t flags);
 /* Counters, the note, and the region swap with its kexec list. */

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "amem.h"
+#include "ctlpage.h"
+#include "macros.h"
 #include "scan.h"
 #include "synth-a.h"
 #include "tap.h"
@@ -118,7 +120,9 @@ static void scan_case(const char *name, const struct sa_opts *o)
 		sa_set_free(a, d, 4);
 		kj_ranges_add(&want, src * 4096, (src + 16) * 4096);
 	}
-	sa_set_type(a, base + 30000, 0xfffffeffu); /* offline */
+	sa_set_type(a, base + 30000, sa_type(o, 1)); /* offline */
+	if (o->pgty) /* a page table (PGTY_table): typed, but neither free nor offline */
+		sa_set_type(a, base + 30003, 0xf2000000u);
 	sa_set_flags(a, base + 30001, 1ull << 23); /* hwpoison */
 	kj_ranges_add(&want, (base + 30000) * 4096, (base + 30002) * 4096);
 	if (o->ram_end > 4 * GiB) { /* a block above 4 GiB */
@@ -313,9 +317,144 @@ static void test_real_note(void)
 	kj_ranges_free(&r);
 }
 
+/* The bytes at the jump-back entry (from the `call *%rdx` before it) of three real
+ * kernels, read from their vmlinux: the lab 6.1, Debian's 6.12.117 and 7.3.4 with
+ * KEXEC_JUMP (shared/testkernel). The list head: 0x830, 0x830 and 0x558 in their pages. */
+static const struct real_entry {
+	const char *name;
+	size_t entry, head;
+	uint8_t code[30];
+} real_entries[] = {
+	{"6.1-kjump", 0xfb, 0x830,
+	 {0xff, 0xd2, 0x48, 0x8b, 0x2c, 0x24, 0x4c, 0x8d, 0x05, 0xfa, 0xfe, 0xff, 0xff, 0x4d, 0x8b,
+	  0x90, 0x28, 0x08, 0x00, 0x00, 0x49, 0x8b, 0xb8, 0x30, 0x08, 0x00, 0x00, 0x49, 0x8b, 0x80}},
+	{"6.12.117-kjump", 0xf2, 0x830,
+	 {0xff, 0xd2, 0x48, 0x8b, 0x2c, 0x24, 0x4c, 0x8d, 0x05, 0x03, 0xff, 0xff, 0xff, 0x4d, 0x8b,
+	  0x90, 0x28, 0x08, 0x00, 0x00, 0x49, 0x8b, 0xb8, 0x30, 0x08, 0x00, 0x00, 0x49, 0x8b, 0x80}},
+	{"7.3.4-kjump", 0x12d, 0x558,
+	 {0xff, 0xd2, 0x5d, 0x4c, 0x8b, 0x15, 0x1b, 0x04, 0x00, 0x00, 0x48, 0x8b, 0x3d, 0x1c, 0x04,
+	  0x00, 0x00, 0x48, 0x8b, 0x05, 0x05, 0x04, 0x00, 0x00, 0x0f, 0x22, 0xd8, 0x4c, 0x8d, 0x05}},
+};
+
+static void put_code(uint8_t *page, const struct real_entry *e)
+{
+	memset(page, 0, KJ_PAGE_SIZE);
+	memcpy(page + e->entry - 2, e->code, sizeof(e->code));
+}
+
+static void test_ctlpage_decode(void)
+{
+	static uint8_t page[KJ_PAGE_SIZE];
+	size_t off = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(real_entries); i++) {
+		const struct real_entry *e = &real_entries[i];
+		put_code(page, e);
+		off = 0;
+		CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), e->entry, &off), 0);
+		CHECK_EQ(off, e->head);
+		if (off != e->head)
+			fprintf(stderr, "%s: head 0x%zx, not 0x%zx\n", e->name, off, e->head);
+		/* one byte off the entry, or the call before it gone: not decoded */
+		CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), e->entry + 1, &off), -ENOEXEC);
+		page[e->entry - 1] = 0x90;
+		CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), e->entry, &off), -ENOEXEC);
+		/* an instruction this decoder does not know between the entry and the load */
+		put_code(page, e);
+		page[e->entry] = 0x90;
+		CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), e->entry, &off), -ENOEXEC);
+		/* the code near the end of the page: cut off, never read past it */
+		CHECK_EQ(kj_ctlpage_decode_head(page + KJ_PAGE_SIZE - 20, 20, 2, &off), -ENOEXEC);
+	}
+	/* 7.3's rip-relative load followed wherever it points (the layout moves with the
+	 * build: 0x548 in Debian's stock 7.3.4), but never off the page or unaligned */
+	put_code(page, &real_entries[2]);
+	page[0x12d + 11] = 0x0c; /* rel32 0x40c: 0x12d + 15 + 0x40c = 0x548 */
+	CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), 0x12d, &off), 0);
+	CHECK_EQ(off, 0x548);
+	page[0x12d + 11] = 0x0d;
+	CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), 0x12d, &off), -ENOEXEC);
+	page[0x12d + 11] = 0x1c;
+	page[0x12d + 13] = 0x40; /* 0x401c past the instruction: off the page */
+	CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), 0x12d, &off), -ENOEXEC);
+	/* 6.1's %r8-relative load needs %r8 set first */
+	put_code(page, &real_entries[0]);
+	memset(page + 0xfb + 4, 0x5d, 7); /* the lea replaced by pops */
+	CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), 0xfb, &off), -ENOEXEC);
+	CHECK_EQ(kj_ctlpage_decode_head(NULL, sizeof(page), 0xfb, &off), -EINVAL);
+	CHECK_EQ(kj_ctlpage_decode_head(page, sizeof(page), 0, &off), -ENOEXEC);
+}
+
+/* A's list opened from a control page in its memory: decoded, scanned when the code is
+ * unknown (a decoy entry beside it), refused when a decoded head is wrong. */
+static void test_ctlpage_open(void)
+{
+	struct sa_a *a = calloc(1, sizeof(*a));
+	struct sa_opts o = {.kphys = 16 * MiB, .page_offset = 0xffff888000000000ull,
+			    .vmemmap = 0xffffea0000000000ull, .ram_end = 512 * MiB, .direct_1g = 1,
+			    .region_end = 128 * MiB};
+	static uint8_t page[KJ_PAGE_SIZE];
+	struct kj_ranges b = {0}, ar = {0};
+	uint64_t cp = 500 * MiB, decoy = (200 * MiB) | 2, bad = (300 * MiB) | 2;
+	enum kj_head_how how = 0;
+	struct kj_amem m = {0};
+	char err[256] = "";
+
+	CHECK_EQ(sa_build(a, &o), 0);
+	sa_finish(a);
+	kj_ranges_add(&b, MiB, o.region_end);
+	kj_ranges_add(&ar, 0, o.ram_end);
+	put_code(page, &real_entries[2]);
+	memcpy(page + 0x558, &a->kexec_head, 8);
+	memcpy(page + 0x800, &decoy, 8);
+	sa_write(&a->m, cp, page, sizeof(page));
+	CHECK_EQ(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)), 0);
+	CHECK_EQ(how, KJ_HEAD_DECODED);
+	CHECK(m.n > 0);
+	kj_amem_free(&m);
+	/* the code unknown: the one list in the page that passes the checks */
+	page[0x12d] = 0x90;
+	sa_write(&a->m, cp, page, sizeof(page));
+	CHECK_EQ(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)), 0);
+	CHECK_EQ(how, KJ_HEAD_SCANNED);
+	kj_amem_free(&m);
+	/* no list passes: the filter is off, with the reason */
+	memset(page + 0x558, 0, 8);
+	sa_write(&a->m, cp, page, sizeof(page));
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "no kexec list") != NULL);
+	/* the code says where the head is: a wrong one there is refused, nothing scanned */
+	page[0x12d] = 0x5d;
+	memcpy(page + 0x558, &bad, 8);
+	memcpy(page + 0x560, &a->kexec_head, 8);
+	sa_write(&a->m, cp, page, sizeof(page));
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "kexec list") != NULL);
+	/* a head pointing into B's own RAM or outside A's: never followed */
+	bad = (64 * MiB) | 2;
+	memcpy(page + 0x558, &bad, 8);
+	sa_write(&a->m, cp, page, sizeof(page));
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "indirection page") != NULL);
+	bad = 0xfee00000ull | 2; /* the local APIC, say */
+	memcpy(page + 0x558, &bad, 8);
+	sa_write(&a->m, cp, page, sizeof(page));
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "indirection page") != NULL);
+	/* the entry itself in B's RAM */
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, 64 * MiB + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "jump-back entry") != NULL);
+	kj_ranges_free(&b);
+	kj_ranges_free(&ar);
+	sa_free_mem(&a->m);
+	free(a);
+}
+
 int main(void)
 {
 	test_note();
+	test_ctlpage_decode();
+	test_ctlpage_open();
 	test_real_note();
 	/* the lab kernel's shape: no KASLR, the kernel inside B's region */
 	scan_case("4-level, kernel in B's region, 1 GiB direct map",
@@ -331,6 +470,11 @@ int main(void)
 		  &(struct sa_opts){.l5 = 1, .kphys = 32 * MiB, .kaslr = 0x3c000000,
 				    .page_offset = 0xff11000000000000ull, .vmemmap = 0xffd4000000000000ull,
 				    .ram_end = 1 * GiB, .direct_1g = 1, .region_end = 128 * MiB});
+	/* 6.12 and 7.3: page types in the top byte, KASLR */
+	scan_case("6.12 page types (PGTY << 24), KASLR, 2 MiB direct map",
+		  &(struct sa_opts){.kphys = 0x2a000000, .kaslr = 0x1e000000, .pgty = 1,
+				    .page_offset = 0xffff9b8d40000000ull, .vmemmap = 0xffffd3e540000000ull,
+				    .ram_end = 1 * GiB, .region_end = 128 * MiB});
 	scan_case("no region (the filter over a core)",
 		  &(struct sa_opts){.kphys = 0x40000000, .page_offset = 0xffff888000000000ull,
 				    .vmemmap = 0xffffea0000000000ull, .ram_end = 2 * GiB});
@@ -338,6 +482,7 @@ int main(void)
 	refuse_case("5-level tables claimed for 4", "NUMBER(pgtable_l5_enabled)=1", NULL);
 	refuse_case("memory encryption", "NUMBER(sme_mask)=140737488355328", NULL);
 	refuse_case("an unknown page size", "PAGESIZE=65536", NULL);
+	refuse_case("a buddy value that is no page type", "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=5", NULL);
 	refuse_case("a wrong phys_base", "NUMBER(phys_base)=2097152", NULL);
 	refuse_case("the release does not match", "OSRELEASE=6.1.0-other", wrong_release);
 	refuse_case("an impossible order", NULL, bad_order);

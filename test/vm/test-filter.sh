@@ -39,6 +39,8 @@ filter_cycle() {
 	rm -f "$WORK/$v.ram"
 	check_resumed "$v" "$WORK/$v.1.log" "$WORK/$v.2.log" 1
 	vm_expect "$WORK/$v.2.log" "KJTEST: memhog intact" "$v: the patterned process's memory is intact"
+	vm_expect "$WORK/$v.1.log" "page filter: the hibernated kernel's kexec list found by decoding its jump-back code" \
+		"$v: B found A's kexec list by decoding A's jump-back code"
 	vm_expect "$WORK/$v.2.log" "KJTEST: zero check [0-9]+ MiB: ok" "$v: memory allocated after the resume reads zero"
 	sed -n 's/.*\(kjump-save: \(page filter.*\|saved .*\)\)/  \1/p' "$WORK/$v.1.log"
 }
