@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/reboot.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -10,6 +11,13 @@ static int real_kexec_load(unsigned long entry, unsigned long nr, struct kexec_s
 			   unsigned long flags)
 {
 	return syscall(SYS_kexec_load, entry, nr, segs, flags) < 0 ? -errno : 0;
+}
+
+static int real_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline,
+				unsigned long flags)
+{
+	unsigned long len = cmdline ? strlen(cmdline) + 1 : 0;
+	return syscall(SYS_kexec_file_load, kernel_fd, initrd_fd, len, cmdline, flags) < 0 ? -errno : 0;
 }
 
 static int real_reboot(int cmd)
@@ -23,6 +31,7 @@ static void real_sync(void) { sync(); }
 
 static const struct kj_sys_ops real_ops = {
 	.kexec_load = real_kexec_load,
+	.kexec_file_load = real_kexec_file_load,
 	.reboot = real_reboot,
 	.sync = real_sync,
 };

@@ -9,6 +9,9 @@ struct kj_sys_ops {
 	/* kexec_load(2): 0 or -errno. */
 	int (*kexec_load)(unsigned long entry, unsigned long nr_segments,
 			  struct kexec_segment *segments, unsigned long flags);
+	/* kexec_file_load(2) (initrd_fd -1 with KEXEC_FILE_NO_INITRAMFS): 0 or -errno. */
+	int (*kexec_file_load)(int kernel_fd, int initrd_fd, const char *cmdline,
+			       unsigned long flags);
 	/* reboot(2) with LINUX_REBOOT_CMD_*: 0 or -errno. */
 	int (*reboot)(int cmd);
 	void (*sync)(void);

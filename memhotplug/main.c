@@ -20,8 +20,9 @@ static void usage(FILE *f)
 	      "  -z, --zone kernel|movable|auto\n"
 	      "                           online_kernel (default), online_movable, or online\n"
 	      "      --fallback-kernel K  without a probe interface, kexec into kernel K with all\n"
-	      "      --fallback-initrd I  memory (and initrd I)\n"
-	      "      --kexec PATH         kexec-tools binary (default kexec)\n"
+	      "                           memory (default " MEMHP_FALLBACK_KERNEL " if there)\n"
+	      "      --fallback-initrd I  with initrd I (default this boot's, if kept:\n"
+	      "                           " MEMHP_RETAINED_INITRD ")\n"
 	      "      --cmdline STRING     this boot's command line (default /proc/cmdline)\n"
 	      "      --root DIR           use /proc and /sys below DIR\n"
 	      "      --log auto|stderr|kmsg\n"
@@ -32,13 +33,12 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { O_FK = 256, O_FI, O_KEXEC, O_CMDLINE, O_ROOT };
+	enum { O_FK = 256, O_FI, O_CMDLINE, O_ROOT };
 	static const struct option opts[] = {
 		{"dry-run", no_argument, NULL, 'n'},
 		{"zone", required_argument, NULL, 'z'},
 		{"fallback-kernel", required_argument, NULL, O_FK},
 		{"fallback-initrd", required_argument, NULL, O_FI},
-		{"kexec", required_argument, NULL, O_KEXEC},
 		{"cmdline", required_argument, NULL, O_CMDLINE},
 		{"root", required_argument, NULL, O_ROOT},
 		KJ_LOG_OPTIONS,
@@ -67,7 +67,6 @@ int main(int argc, char **argv)
 			break;
 		case O_FK: o.fallback_kernel = optarg; break;
 		case O_FI: o.fallback_initrd = optarg; break;
-		case O_KEXEC: o.kexec = optarg; break;
 		case O_CMDLINE: o.cmdline = optarg; break;
 		case O_ROOT: rootdir = optarg; break;
 		case 'h': usage(stdout); return KJ_EXIT_OK;

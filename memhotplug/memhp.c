@@ -2,6 +2,7 @@
 #include "memhp.h"
 
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,20 +269,43 @@ int memhp_apply(const struct kj_root *root, const struct memhp_plan *p, enum mem
 	return r.failed ? -EIO : 0;
 }
 
-int memhp_memtotal(const struct kj_root *root, uint64_t *ret)
+int memhp_meminfo(const struct kj_root *root, const char *field, uint64_t *ret)
 {
-	char *buf = NULL, *p;
+	_cleanup_free_ char *buf = NULL;
+	size_t n = strlen(field);
 	unsigned long long kb;
 	int rc = kj_root_read_file(root, "/proc/meminfo", 1 << 16, &buf, NULL);
 
 	if (rc < 0)
 		return rc;
-	p = strstr(buf, "MemTotal:");
-	rc = p && sscanf(p, "MemTotal: %llu kB", &kb) == 1 ? 0 : -EBADMSG;
-	if (rc == 0)
-		*ret = (uint64_t)kb << 10;
-	free(buf);
-	return rc;
+	for (const char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, field, n) && l[n] == ':') {
+			if (sscanf(l + n + 1, " %llu kB", &kb) != 1)
+				return -EBADMSG;
+			*ret = (uint64_t)kb << 10;
+			return 0;
+		}
+	return -EBADMSG;
+}
+
+int memhp_bzimage_init_size(const uint8_t *buf, size_t size, uint64_t *ret)
+{
+	uint32_t v;
+	uint16_t version;
+
+	if (!buf || size < 0x264 || memcmp(buf + 0x202, "HdrS", 4))
+		return -EINVAL;
+	memcpy(&version, buf + 0x206, 2);
+	if (le16toh(version) < 0x20a)
+		return -EINVAL;
+	memcpy(&v, buf + 0x260, 4);
+	*ret = le32toh(v);
+	return 0;
+}
+
+int memhp_memtotal(const struct kj_root *root, uint64_t *ret)
+{
+	return memhp_meminfo(root, "MemTotal", ret);
 }
 
 /* v * new / old, capped at what the file accepts: threads-max at FUTEX_TID_MASK, the

@@ -72,6 +72,12 @@ int memhp_apply(const struct kj_root *root, const struct memhp_plan *p, enum mem
 
 /* MemTotal from /proc/meminfo, in bytes. */
 int memhp_memtotal(const struct kj_root *root, uint64_t *ret);
+/* A bzImage's init_size: the memory its kernel segment takes when kexec loads it
+ * (x86 boot protocol 2.10+: "HdrS" at 0x202, init_size at 0x260). buf: the file's
+ * start (0x264 bytes at least). -EINVAL when it is not such a bzImage. */
+int memhp_bzimage_init_size(const uint8_t *buf, size_t size, uint64_t *ret);
+/* Any /proc/meminfo field ("MemAvailable"), in bytes. */
+int memhp_meminfo(const struct kj_root *root, const char *field, uint64_t *ret);
 
 /* Boot-sized limits raised in proportion to the memory growth (old -> new MemTotal):
  * kernel.threads-max, fs.file-max, /sys/power/image_size; capped at what each accepts, and

@@ -2,16 +2,19 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/reboot.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmdline.h"
 #include "exitcode.h"
 #include "log.h"
 #include "macros.h"
+#include "sys.h"
 
 static void on_step(const struct memhp_step_result *r, void *ud)
 {
@@ -47,7 +50,8 @@ int memhp_unrestricted_cmdline(const char *in, char *out, size_t size)
 	size_t o = 0, pos = 0, len = strlen(in);
 
 	while (kj_cmdline_next(in, len, &pos, &p) > 0) {
-		if (is_restriction(&p) || kj_cmdline_key_eq(p.key, "kjump.fallback"))
+		if (is_restriction(&p) || kj_cmdline_key_eq(p.key, "kjump.fallback") ||
+		    kj_cmdline_key_eq(p.key, "retain_initrd"))
 			continue;
 		if (o + p.raw_len + 2 > size)
 			return -E2BIG;
@@ -63,36 +67,144 @@ int memhp_unrestricted_cmdline(const char *in, char *out, size_t size)
 	return 0;
 }
 
-static int run_cmd(char *const argv[])
-{
-	pid_t pid = fork();
-	int st;
+/* What the full-memory boot is made of: a kernel and an initrd, open and measured. */
+struct fallback_files {
+	const char *kernel, *initrd;
+	int kfd, ifd;
+	uint64_t bytes;     /* both files */
+	uint64_t seg_bytes; /* the kexec image: the kernel's init_size and the initrd */
+};
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+static void fallback_files_close(struct fallback_files *f)
+{
+	if (f->kfd >= 0)
+		close(f->kfd);
+	if (f->ifd >= 0)
+		close(f->ifd);
 }
 
+static int open_measured(const struct kj_root *root, const char *path, int *ret_fd, uint64_t *bytes)
+{
+	struct stat st;
+	int fd = kj_root_open(root, path, O_RDONLY), rc;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	*bytes += (uint64_t)st.st_size;
+	*ret_fd = fd;
+	return 0;
+}
+
+/* The kexec image's size: the kernel as it unpacks (init_size), and the initrd. */
+static int measure_image(struct fallback_files *f, uint64_t ibytes)
+{
+	uint8_t hdr[0x264];
+	uint64_t init_size;
+	ssize_t n = pread(f->kfd, hdr, sizeof(hdr), 0);
+
+	if (n < 0)
+		return -errno;
+	if (memhp_bzimage_init_size(hdr, (size_t)n, &init_size) < 0)
+		return -ENOEXEC;
+	f->seg_bytes = MAX(init_size, f->bytes - ibytes) + ibytes;
+	return 0;
+}
+
+/* The kernel and initrd: given, or the defaults when they are there. 0, or 1 with the
+ * reason logged when there is none to boot. */
+static int open_files(const struct kj_root *root, const struct memhp_run_opts *o,
+		      uint64_t missing, struct fallback_files *f)
+{
+	uint64_t ibytes = 0;
+	int rc;
+
+	f->kernel = o->fallback_kernel;
+	if (!f->kernel && kj_root_exists(root, MEMHP_FALLBACK_KERNEL) > 0)
+		f->kernel = MEMHP_FALLBACK_KERNEL;
+	f->initrd = o->fallback_initrd;
+	if (!f->initrd && kj_root_exists(root, MEMHP_RETAINED_INITRD) > 0)
+		f->initrd = MEMHP_RETAINED_INITRD;
+	if (!f->kernel) {
+		log_warning("this kernel has no memory probe interface (CONFIG_ARCH_MEMORY_PROBE) and "
+			    "this initramfs no kernel to boot with all memory (%s, kjump.fallback_kernel=): "
+			    "%llu MiB of RAM stay unused until the next full boot",
+			    MEMHP_FALLBACK_KERNEL, (unsigned long long)(missing >> 20));
+		return 1;
+	}
+	if (!f->initrd) {
+		log_warning("no memory probe interface, and this boot's initrd was not kept for the "
+			    "boot with all memory (retain_initrd, as kjump-hibernate --resume-cmdline "
+			    "prints it): %llu MiB of RAM stay unused until the next full boot",
+			    (unsigned long long)(missing >> 20));
+		return 1;
+	}
+	if ((rc = open_measured(root, f->kernel, &f->kfd, &f->bytes)) < 0 ||
+	    (rc = open_measured(root, f->initrd, &f->ifd, &ibytes)) < 0) {
+		log_error("cannot open %s: %s; continuing with the memory present",
+			  f->kfd < 0 ? f->kernel : f->initrd, strerror(-rc));
+		return 1;
+	}
+	f->bytes += ibytes;
+	if ((rc = measure_image(f, ibytes)) < 0) {
+		log_error("%s: %s; continuing with the memory present", f->kernel,
+			  rc == -ENOEXEC ? "not a bzImage kexec can boot" : strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* The kernel takes at most half of RAM for a kexec image, and while loading it holds
+ * the files and the image at once: 1 with the reason logged when this boot cannot. */
+static int too_big(const struct kj_root *root, const struct fallback_files *f)
+{
+	uint64_t total = 0, avail = 0, need = f->seg_bytes + f->bytes + (16ull << 20);
+
+	if (memhp_memtotal(root, &total) < 0 || memhp_meminfo(root, "MemAvailable", &avail) < 0)
+		return 0; /* the kernel will say */
+	if (f->seg_bytes <= total / 2 && need <= avail)
+		return 0;
+	log_error("the boot with all memory does not fit in this one: %s and %s take %llu MiB "
+		  "(at most half of RAM, %llu MiB) and %llu MiB while loading (%llu MiB "
+		  "available): make the resume region larger or the initramfs smaller; "
+		  "continuing with the memory present",
+		  f->kernel, f->initrd, (unsigned long long)(f->seg_bytes >> 20),
+		  (unsigned long long)(total >> 21), (unsigned long long)(need >> 20),
+		  (unsigned long long)(avail >> 20));
+	return 1;
+}
+
+/* What a failed kexec_file_load most likely means, after its errno. */
+static const char *kexec_file_hint(int rc)
+{
+	switch (rc) {
+	case -ENOSYS:
+		return " (no CONFIG_KEXEC_FILE)";
+	case -EPERM:
+	case -EKEYREJECTED:
+	case -EBADMSG:
+		return " (the kernel's signature: lockdown or KEXEC_SIG)";
+	case -ENOMEM:
+	case -EADDRNOTAVAIL:
+		return " (not enough memory in this boot)";
+	default:
+		return "";
+	}
+}
+
+/* Boot the full-memory kernel: kexec_file_load, then reboot into it. Returns only when
+ * that failed. */
 static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, uint64_t missing)
 {
-	char *cl = NULL, newcl[4096], appendarg[4200], initrdarg[4200], val[16];
-	const char *kexec = o->kexec ? o->kexec : "kexec";
-	char *argv[8];
-	int n = 0, rc;
+	struct fallback_files f = {.kfd = -1, .ifd = -1};
+	_cleanup_free_ char *cl = NULL;
+	char newcl[4096], val[16];
+	int rc = KJ_EXIT_FAILURE, r;
 
-	if (!o->fallback_kernel) {
-		log_warning("this kernel has no memory probe interface (CONFIG_ARCH_MEMORY_PROBE): "
-			    "%llu MiB of RAM stay unused until the next full boot. Configure a "
-			    "fallback kernel (kjump.fallback_kernel=) to boot with all memory.",
-			    (unsigned long long)(missing >> 20));
-		return KJ_EXIT_OK;
-	}
 	if (o->cmdline)
 		cl = strdup(o->cmdline);
 	else if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, NULL) < 0)
@@ -102,42 +214,36 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 	if (kj_cmdline_get(cl, strlen(cl), "kjump.fallback", val, sizeof(val)) && !strcmp(val, "done")) {
 		log_error("already booted through the fallback kernel and memory is still missing; "
 			  "continuing with what is there");
-		free(cl);
 		return KJ_EXIT_FAILURE;
 	}
-	rc = memhp_unrestricted_cmdline(cl, newcl, sizeof(newcl));
-	free(cl);
-	if (rc < 0) {
+	if (memhp_unrestricted_cmdline(cl, newcl, sizeof(newcl)) < 0) {
 		log_error("kernel command line too long for the fallback kernel");
 		return KJ_EXIT_FAILURE;
 	}
-	log_notice("no memory probe interface: booting %s with all memory (kexec, no firmware)",
-		   o->fallback_kernel);
+	if ((r = open_files(root, o, missing, &f)) != 0 || too_big(root, &f)) {
+		rc = r == 1 && !f.kernel ? KJ_EXIT_OK : KJ_EXIT_FAILURE;
+		goto out;
+	}
+	log_notice("no memory probe interface: booting %s with all memory (%llu MiB more; kexec, "
+		   "no firmware)", f.kernel, (unsigned long long)(missing >> 20));
 	if (o->dry_run) {
-		log_info("dry run: would kexec %s with: %s", o->fallback_kernel, newcl);
-		return KJ_EXIT_OK;
+		log_info("dry run: would kexec %s with %s and: %s", f.kernel, f.initrd, newcl);
+		rc = KJ_EXIT_OK;
+		goto out;
 	}
-	snprintf(appendarg, sizeof(appendarg), "--append=%s", newcl);
-	argv[n++] = (char *)kexec;
-	argv[n++] = (char *)"-l";
-	argv[n++] = (char *)o->fallback_kernel;
-	if (o->fallback_initrd) {
-		snprintf(initrdarg, sizeof(initrdarg), "--initrd=%s", o->fallback_initrd);
-		argv[n++] = initrdarg;
+	if ((r = kj_sys()->kexec_file_load(f.kfd, f.ifd, newcl, 0)) < 0) {
+		log_error("cannot load %s for the boot with all memory: %s%s; continuing with the "
+			  "memory present", f.kernel, strerror(-r), kexec_file_hint(r));
+		goto out;
 	}
-	argv[n++] = appendarg;
-	argv[n] = NULL;
-	rc = run_cmd(argv);
-	if (rc != 0) {
-		log_error("kexec -l %s failed (status %d); continuing with the memory present",
-			  o->fallback_kernel, rc);
-		return KJ_EXIT_FAILURE;
-	}
-	argv[1] = (char *)"-e";
-	argv[2] = NULL;
-	rc = run_cmd(argv);
-	log_error("kexec -e failed (status %d); continuing with the memory present", rc);
-	return KJ_EXIT_FAILURE;
+	kj_sys()->sync();
+	r = kj_sys()->reboot(LINUX_REBOOT_CMD_KEXEC);
+	log_error("the kexec into %s failed: %s; continuing with the memory present", f.kernel,
+		  strerror(-r));
+	kj_sys()->kexec_file_load(-1, -1, NULL, KEXEC_FILE_UNLOAD);
+out:
+	fallback_files_close(&f);
+	return rc;
 }
 
 int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)

@@ -7,15 +7,21 @@
 struct memhp_run_opts {
 	enum memhp_zone zone;
 	int dry_run;
-	const char *fallback_kernel; /* kexec into it when there is no probe interface */
-	const char *fallback_initrd;
-	const char *kexec;           /* kexec-tools binary (default "kexec") */
+	/* Without a probe interface: kexec (kexec_file_load) into this kernel with all
+	 * memory; NULL: MEMHP_FALLBACK_KERNEL when it is there (kjump's initramfs hooks put
+	 * it there for a kernel without the probe interface) */
+	const char *fallback_kernel;
+	const char *fallback_initrd; /* NULL: this boot's own, if kept (retain_initrd) */
 	const char *cmdline;         /* this boot's command line (NULL: /proc/cmdline) */
 	const struct memhp_ops *ops; /* NULL: write sysfs for real */
 };
 
+#define MEMHP_FALLBACK_KERNEL "/usr/lib/kjump/vmlinuz"
+#define MEMHP_RETAINED_INITRD "/sys/firmware/initrd"
+
 /* Exit status in chmem's style: 0 done (or nothing to do), 1 failure, 64 partial. */
 int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o);
 
-/* The command line for a full-memory boot: mem= and RAM-defining memmap= removed. */
+/* The command line for a full-memory boot: mem=, RAM-defining memmap= and
+ * retain_initrd removed, kjump.fallback=done added. */
 int memhp_unrestricted_cmdline(const char *in, char *out, size_t size);

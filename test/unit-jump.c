@@ -44,7 +44,8 @@ static int rec_reboot(int cmd)
 	return rec.reboot_rc;
 }
 static void rec_sync(void) { rec.syncs++; }
-static const struct kj_sys_ops recorder = {rec_load, rec_reboot, rec_sync};
+static const struct kj_sys_ops recorder = {
+	.kexec_load = rec_load, .reboot = rec_reboot, .sync = rec_sync};
 
 static struct kj_plan make_plan(void)
 {

@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/reboot.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "memhp.h"
 #include "run.h"
 #include "log.h"
+#include "sys.h"
 #include "tap.h"
 
 struct emu {
@@ -248,6 +251,139 @@ static void test_cmdline(void)
 	CHECK_EQ(memhp_unrestricted_cmdline("a b c", out, 8), -E2BIG);
 }
 
+/* The boot with all memory through the syscall seam: what is loaded, in which order. */
+static struct {
+	int loads, unloads, syncs, reboots, load_rc, reboot_rc, synced_before_reboot;
+	char kernel[32], initrd[32], cmdline[512];
+	unsigned long flags;
+} fb;
+
+static void fd_text(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+}
+
+static int fb_file_load(int kfd, int ifd, const char *cmdline, unsigned long flags)
+{
+	if (flags & KEXEC_FILE_UNLOAD) {
+		fb.unloads++;
+		return 0;
+	}
+	fb.loads++;
+	fd_text(kfd, fb.kernel, sizeof(fb.kernel));
+	fd_text(ifd, fb.initrd, sizeof(fb.initrd));
+	snprintf(fb.cmdline, sizeof(fb.cmdline), "%s", cmdline ? cmdline : "(null)");
+	fb.flags = flags;
+	return fb.load_rc;
+}
+static int fb_reboot(int cmd)
+{
+	fb.reboots += cmd == LINUX_REBOOT_CMD_KEXEC;
+	fb.synced_before_reboot = fb.syncs > 0;
+	return fb.reboot_rc;
+}
+static void fb_sync(void) { fb.syncs++; }
+static const struct kj_sys_ops fb_ops = {
+	.kexec_file_load = fb_file_load, .reboot = fb_reboot, .sync = fb_sync};
+
+/* A file that looks like a bzImage to the fallback: text at 0, the boot header's
+ * magic, version and init_size where the x86 boot protocol has them. */
+static void put_bzimage(const char *dir, const char *rel, const char *text, uint32_t init_size)
+{
+	uint8_t img[0x300] = {0};
+	uint16_t version = 0x20f;
+	char p[1024];
+	FILE *f;
+
+	memcpy(img, text, strlen(text));
+	memcpy(img + 0x202, "HdrS", 4);
+	memcpy(img + 0x206, &version, 2);
+	memcpy(img + 0x260, &init_size, 4);
+	snprintf(p, sizeof(p), "%.255s%.700s", dir, rel);
+	f = fopen(p, "w");
+	if (f) {
+		fwrite(img, 1, sizeof(img), f);
+		fclose(f);
+	}
+}
+
+static void test_bzimage(void)
+{
+	uint8_t img[0x300] = {0};
+	uint16_t version = 0x20a;
+	uint32_t init = 0x3638000; /* 7.3.4's */
+	uint64_t v = 0;
+
+	memcpy(img + 0x202, "HdrS", 4);
+	memcpy(img + 0x206, &version, 2);
+	memcpy(img + 0x260, &init, 4);
+	CHECK_EQ(memhp_bzimage_init_size(img, sizeof(img), &v), 0);
+	CHECK_EQ(v, 0x3638000);
+	CHECK_EQ(memhp_bzimage_init_size(img, 0x263, &v), -EINVAL); /* cut short */
+	version = 0x209; /* no init_size before 2.10 */
+	memcpy(img + 0x206, &version, 2);
+	CHECK_EQ(memhp_bzimage_init_size(img, sizeof(img), &v), -EINVAL);
+	img[0x202] = 'X';
+	CHECK_EQ(memhp_bzimage_init_size(img, sizeof(img), &v), -EINVAL);
+	CHECK_EQ(memhp_bzimage_init_size(NULL, 0, &v), -EINVAL);
+}
+
+static void test_fallback(void)
+{
+	struct emu e = {0};
+	struct kj_root r = tree(&e, "q1g-exactmap16");
+	struct memhp_run_opts o = {
+		.cmdline = "root=/dev/vda2 memmap=exactmap memmap=640K@0 memmap=240M@16M mem=256M "
+			   "retain_initrd quiet"};
+	char p[1024];
+
+	snprintf(p, sizeof(p), "%s/sys/devices/system/memory/probe", e.dir);
+	CHECK_EQ(unlink(p), 0);
+	snprintf(p, sizeof(p), "mkdir -p %s/usr/lib/kjump %s/sys/firmware", e.dir, e.dir);
+	CHECK_EQ(system(p), 0);
+	put_bzimage(e.dir, MEMHP_FALLBACK_KERNEL, "the kernel", 8u << 20);
+	kj_test_put(e.dir, MEMHP_RETAINED_INITRD, "the initrd");
+	kj_sys_set(&fb_ops);
+	/* loaded, synced, rebooted into; a reboot that returns is a failure, unloaded */
+	fb.reboot_rc = -EPERM;
+	CHECK_EQ(memhp_run(&r, &o), 1);
+	CHECK_EQ(fb.loads, 1);
+	CHECK(!strcmp(fb.kernel, "the kernel"));
+	CHECK(!strcmp(fb.initrd, "the initrd"));
+	CHECK(!strcmp(fb.cmdline, "root=/dev/vda2 quiet kjump.fallback=done"));
+	CHECK_EQ(fb.flags, 0);
+	CHECK_EQ(fb.reboots, 1);
+	CHECK(fb.synced_before_reboot);
+	CHECK_EQ(fb.unloads, 1);
+	/* the load refused (lockdown, an unsigned kernel): no reboot */
+	memset(&fb, 0, sizeof(fb));
+	fb.load_rc = -EKEYREJECTED;
+	CHECK_EQ(memhp_run(&r, &o), 1);
+	CHECK_EQ(fb.loads, 1);
+	CHECK_EQ(fb.reboots, 0);
+	/* a dry run and a boot through the fallback already: nothing */
+	memset(&fb, 0, sizeof(fb));
+	o.dry_run = 1;
+	CHECK_EQ(memhp_run(&r, &o), 0);
+	o.dry_run = 0;
+	o.cmdline = "root=/dev/vda2 kjump.fallback=done";
+	CHECK_EQ(memhp_run(&r, &o), 1);
+	CHECK_EQ(fb.loads + fb.reboots, 0);
+	/* a kernel that unpacks to more than half of this boot's RAM (214 MiB): not tried */
+	memset(&fb, 0, sizeof(fb));
+	o.cmdline = "root=/dev/vda2 mem=256M";
+	put_bzimage(e.dir, MEMHP_FALLBACK_KERNEL, "the kernel", 120u << 20);
+	CHECK_EQ(memhp_run(&r, &o), 1);
+	CHECK_EQ(fb.loads, 0);
+	memset(&fb, 0, sizeof(fb));
+	kj_test_put(e.dir, MEMHP_FALLBACK_KERNEL, "not a bzImage");
+	CHECK_EQ(memhp_run(&r, &o), 1);
+	CHECK_EQ(fb.loads, 0);
+	kj_sys_set(NULL);
+	cleanup(&e);
+}
+
 int main(void)
 {
 	kj_log_open("unit-memhp", KJ_LOG_STDERR, NULL);
@@ -258,5 +394,7 @@ int main(void)
 	test_failures();
 	test_already_online();
 	test_cmdline();
+	test_bzimage();
+	test_fallback();
 	return kj_test_result("unit-memhp");
 }
