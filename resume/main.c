@@ -21,6 +21,7 @@
 #include "image.h"
 #include "imgdev.h"
 #include "load.h"
+#include "lockdown.h"
 #include "log.h"
 #include "macros.h"
 #include "memmap.h"
@@ -604,6 +605,7 @@ static int phase_auth(struct run *r)
 static int phase_fits(struct run *r)
 {
 	_cleanup_memmap_ struct kj_memmap mm = {0};
+	enum kj_lockdown lock;
 	char mnt[300];
 	int rc;
 
@@ -619,6 +621,12 @@ static int phase_fits(struct run *r)
 		log_error("no firmware memory map (/sys/firmware/memmap): cannot check that the "
 			  "image fits this machine; the kernel needs CONFIG_FIRMWARE_MEMMAP");
 		return EXIT_MISMATCH;
+	}
+	if (r->jumping && kj_lockdown_read(&r->root, &lock) == 0 && lock != KJ_LOCKDOWN_NONE) {
+		log_error("this kernel is locked down (%s, Secure Boot?): it refuses kexec_load and "
+			  "/dev/mem, so no image can be resumed; the image is kept, continuing the "
+			  "normal boot (see kjump(7), \"Secure Boot\")", kj_lockdown_name(lock));
+		return EXIT_FAILED;
 	}
 	if ((r->have_fw && check_memmap(&r->img.hdr, &r->fw_ram, r->err, sizeof(r->err)) < 0) ||
 	    check_efi_rt(&r->root, &r->img.hdr, r->err, sizeof(r->err)) < 0)
@@ -738,22 +746,26 @@ static int phase_load(struct run *r)
 	return r->jumping ? NEXT : EXIT_OK;
 }
 
-/* Jump: the image invalidated first (never resumed twice), then kexec. */
+/* Jump: the jump loaded (the kernel may refuse it: then the image is kept), the image
+ * invalidated (never resumed twice), then the jump. */
 static int phase_jump(struct run *r)
 {
-	int rc = kj_image_invalidate(&r->dev);
+	int rc = kj_jump_load(&r->plan, r->err, sizeof(r->err));
 
 	if (rc < 0) {
+		log_error("%s", r->err);
+		log_error("cannot jump: the image is kept, continuing the normal boot");
+		return EXIT_FAILED;
+	}
+	if ((rc = kj_image_invalidate(&r->dev)) < 0) {
+		kj_jump_unload();
 		log_error("cannot invalidate the image before the jump (%s): not jumping",
 			  strerror(-rc));
 		return EXIT_FAILED;
 	}
-	rc = kj_jump_load(&r->plan, r->err, sizeof(r->err));
-	if (rc == 0) {
-		log_notice("jumping back into the hibernated kernel at 0x%llx",
-			   (unsigned long long)r->plan.entry);
-		kj_jump_go(r->err, sizeof(r->err));
-	}
+	log_notice("jumping back into the hibernated kernel at 0x%llx",
+		   (unsigned long long)r->plan.entry);
+	kj_jump_go(r->err, sizeof(r->err));
 	log_error("%s", r->err);
 	log_error("resume failed; the image was invalidated, continuing the normal boot");
 	return EXIT_FAILED;

@@ -31,13 +31,19 @@ int kj_jump_load(const struct kj_plan *plan, char *err, size_t errlen)
 			     rc == -EPERM ? " (kexec disabled by lockdown or kexec_load_disabled?)"
 			     : rc == -ENOSYS ? " (kernel built without CONFIG_KEXEC)"
 			     : rc == -EBUSY ? " (another kexec image is being loaded)"
-			     : rc == -EINVAL ? " (segment limits?)" : "",
+			     : rc == -EINVAL ? " (segment limits, or no CONFIG_KEXEC_JUMP in this kernel)"
+			     : "",
 			     (unsigned long long)plan->entry);
 	for (size_t i = 0; i < plan->staged.n && o < errlen; i++)
 		o += (size_t)snprintf(err + o, errlen - o, " 0x%llx-0x%llx",
 				      (unsigned long long)plan->staged.r[i].start,
 				      (unsigned long long)plan->staged.r[i].end);
 	return rc;
+}
+
+int kj_jump_unload(void)
+{
+	return kj_sys()->kexec_load(0, 0, NULL, KEXEC_ARCH_DEFAULT);
 }
 
 int kj_jump_go(char *err, size_t errlen)

@@ -12,3 +12,5 @@
 
 int kj_jump_load(const struct kj_plan *plan, char *err, size_t errlen);
 int kj_jump_go(char *err, size_t errlen);
+/* Unload what kj_jump_load loaded (when the jump must not happen after all). */
+int kj_jump_unload(void);

@@ -31,7 +31,7 @@ rm "$t/sys/devices/system/memory/probe"
 bzimage() {
 	head -c 4096 /dev/zero >"$1"
 	printf 'HdrS\017\002' | dd of="$1" bs=1 seek=$((0x202)) conv=notrunc status=none
-	printf "\\$(printf %o $(($2 * 16 % 256)))\\$(printf %o $(($2 * 16 / 256)))" |
+	printf '%b%b' "\\0$(printf %o $(($2 * 16 % 256)))" "\\0$(printf %o $(($2 * 16 / 256)))" |
 		dd of="$1" bs=1 seek=$((0x262)) conv=notrunc status=none
 }
 mkdir -p "$t/boot" && bzimage "$t/boot/vmlinuz-full" 20 && echo initrd >"$t/boot/initrd-full"

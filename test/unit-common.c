@@ -10,6 +10,7 @@
 
 #include "crc32c.h"
 #include "efirt.h"
+#include "lockdown.h"
 #include "log.h"
 #include "memmap.h"
 #include "region.h"
@@ -417,6 +418,38 @@ static void test_memmap(void)
 	CHECK_EQ(system(p), 0);
 }
 
+/* The lockdown LSM's file, as 6.1, 6.12 and 7.3 write it, and a root without it. */
+static void test_lockdown(void)
+{
+	static const char *const texts[] = {"[none] integrity confidentiality\n",
+					    "none [integrity] confidentiality\n",
+					    "none integrity [confidentiality]\n"};
+	enum kj_lockdown l = KJ_LOCKDOWN_CONFIDENTIALITY;
+	char dir[] = "/tmp/kjump-lockdown-XXXXXX", p[200];
+	struct kj_root r;
+
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(kj_lockdown_parse(texts[i], strlen(texts[i]), &l), 0);
+		CHECK_EQ(l, i);
+	}
+	CHECK(!strcmp(kj_lockdown_name(KJ_LOCKDOWN_INTEGRITY), "integrity"));
+	CHECK_EQ(kj_lockdown_parse("none integrity\n", 15, &l), -EINVAL);
+	CHECK_EQ(kj_lockdown_parse("[integ", 6, &l), -EINVAL);
+	CHECK_EQ(kj_lockdown_parse("[integrityx] none", 17, &l), -EINVAL);
+	CHECK_EQ(kj_lockdown_parse("[none", 5, &l), -EINVAL);
+	CHECK(mkdtemp(dir) != NULL);
+	kj_root_init(&r, dir);
+	CHECK_EQ(kj_lockdown_read(&r, &l), 0); /* no LSM, or no securityfs */
+	CHECK_EQ(l, KJ_LOCKDOWN_NONE);
+	snprintf(p, sizeof(p), "mkdir -p %s/sys/kernel/security", dir);
+	CHECK_EQ(system(p), 0);
+	kj_test_put(dir, "/sys/kernel/security/lockdown", texts[1]);
+	CHECK_EQ(kj_lockdown_read(&r, &l), 0);
+	CHECK_EQ(l, KJ_LOCKDOWN_INTEGRITY);
+	snprintf(p, sizeof(p), "rm -rf %s", dir);
+	CHECK_EQ(system(p), 0);
+}
+
 int main(void)
 {
 	test_parse();
@@ -427,5 +460,6 @@ int main(void)
 	test_region();
 	test_efi_rt();
 	test_log_kmsg();
+	test_lockdown();
 	return kj_test_result("unit-common");
 }
