@@ -21,6 +21,8 @@ cycle_prepare() {
 	rm -rf "$WORK/bx"
 	# A: the workload, kexec-tools, kjump-hibernate, B's kernel and initramfs
 	cat >"$WORK/a.scen" <<'SCEN'
+# a kernel with modules (VM_MODULES): the disk's driver first
+[ -x /usr/lib/kjump/kjump-coldplug ] && /usr/lib/kjump/kjump-coldplug /dev/vda2
 cycles=$(sed -n 's/.*kjtest.cycles=\([0-9]*\).*/\1/p' /proc/cmdline)
 if grep -q "kjtest.auth" /proc/cmdline; then
 	# image authentication: kjump-hibernate hands B the key, B authenticates the image
@@ -150,6 +152,7 @@ SCEN
 		"$WORK/b.cpio.gz:/boot/kjump-save.img"
 	# C: resume, or carry on with the normal boot
 	cat >"$WORK/c.scen" <<'SCEN'
+[ -x /usr/lib/kjump/kjump-coldplug ] && /usr/lib/kjump/kjump-coldplug /dev/vda1
 [ -d /sys/firmware/efi ] && echo "KJTEST: resume kernel firmware uefi"
 kjump-image info /dev/vda1 2>/dev/null | grep '^EFI runtime:' | sed 's/^/KJTEST: /'
 kjump-resume

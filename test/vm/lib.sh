@@ -33,7 +33,10 @@ vm_copy_bin() {
 }
 
 # vm_initramfs OUT SCENARIO [FILE | SRC:DEST ...]: binaries (with their libraries) to the
-# same path, other files to DEST.
+# same path, other files to DEST. VM_MODULES=TARBALL, for a kernel with modules: its
+# lib/modules/VERSION (as ../shared/testkernel/debian ships them) unpacked at the root,
+# kjump-coldplug to load the drivers (busybox's modprobe reads .ko.xz), and /sbin/modprobe,
+# which the kernel runs to load a module itself.
 vm_initramfs() {
 	local out=$1 scenario=$2 root
 	shift 2
@@ -54,6 +57,12 @@ vm_initramfs() {
 		*) vm_copy_bin "$root" "$f" ;;
 		esac
 	done
+	if [ -n "${VM_MODULES:-}" ]; then
+		tar -xJf "$VM_MODULES" -C "$root" lib/modules
+		ln -s ../bin/busybox "$root/sbin/modprobe"
+		mkdir -p "$root/usr/lib/kjump"
+		cp "$KJ_SRC/scripts/initramfs/kjump-coldplug" "$root/usr/lib/kjump/"
+	fi
 	cp "$scenario" "$root/scenario.sh"
 	cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
