@@ -601,6 +601,16 @@ static int phase_auth(struct run *r)
 	return NEXT;
 }
 
+/* Lockdown (Secure Boot's, or lockdown= on the command line) forbids what the jump
+ * needs: the system's setting, not the image's fault, so the image is kept. */
+static int locked_down(const char *how)
+{
+	log_error("this kernel is locked down (%s): it refuses kexec_load and /dev/mem, so no "
+		  "image can be resumed; the image is kept, continuing the normal boot (kjump(7), "
+		  "SECURE BOOT)", how);
+	return EXIT_FAILED;
+}
+
 /* Fits this machine: the same firmware RAM and EFI runtime map; nothing mounted. */
 static int phase_fits(struct run *r)
 {
@@ -622,12 +632,8 @@ static int phase_fits(struct run *r)
 			  "image fits this machine; the kernel needs CONFIG_FIRMWARE_MEMMAP");
 		return EXIT_MISMATCH;
 	}
-	if (r->jumping && kj_lockdown_read(&r->root, &lock) == 0 && lock != KJ_LOCKDOWN_NONE) {
-		log_error("this kernel is locked down (%s, Secure Boot?): it refuses kexec_load and "
-			  "/dev/mem, so no image can be resumed; the image is kept, continuing the "
-			  "normal boot (see kjump(7), \"Secure Boot\")", kj_lockdown_name(lock));
-		return EXIT_FAILED;
-	}
+	if (r->jumping && kj_lockdown_read(&r->root, &lock) == 0 && lock != KJ_LOCKDOWN_NONE)
+		return locked_down(kj_lockdown_name(lock));
 	if ((r->have_fw && check_memmap(&r->img.hdr, &r->fw_ram, r->err, sizeof(r->err)) < 0) ||
 	    check_efi_rt(&r->root, &r->img.hdr, r->err, sizeof(r->err)) < 0)
 		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
@@ -699,6 +705,8 @@ static int phase_target(struct run *r)
 	int rc;
 
 	if ((rc = kj_backend_open(r->a.target, &r->root, 1, &r->be)) < 0) {
+		if (rc == -EPERM && !strcmp(r->a.target, "devmem"))
+			return locked_down("/dev/mem refused; no securityfs to say more");
 		log_error("cannot open target %s: %s", r->a.target, strerror(-rc));
 		return EXIT_FAILED;
 	}

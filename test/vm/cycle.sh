@@ -153,6 +153,8 @@ SCEN
 	# C: resume, or carry on with the normal boot
 	cat >"$WORK/c.scen" <<'SCEN'
 [ -x /usr/lib/kjump/kjump-coldplug ] && /usr/lib/kjump/kjump-coldplug /dev/vda1
+# kjtest.securityfs: mounted, as systemd does in an initramfs (busybox's /init does not)
+grep -q kjtest.securityfs /proc/cmdline && mount -t securityfs securityfs /sys/kernel/security
 [ -d /sys/firmware/efi ] && echo "KJTEST: resume kernel firmware uefi"
 kjump-image info /dev/vda1 2>/dev/null | grep '^EFI runtime:' | sed 's/^/KJTEST: /'
 kjump-resume

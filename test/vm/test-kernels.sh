@@ -4,7 +4,11 @@
 # their initramfs (kjump-coldplug); KASLR; no memory probe. A churns 300 MiB, keeps
 # 64 MiB of random data and a 64 MiB patterned process, and hibernates twice; C, booted
 # with the region A names, resumes it each time; a last boot finds no image and goes on.
-# Usage: test-kernels.sh [6.12|7.3 ...]
+# A-C (6.12-7.3, 6.1-6.12, 7.3-6.12; 6.1 is the lab kernel): a kernel update between
+# hibernating and resuming: A (and B) one kernel, C another, its own modules; C resumes
+# A with its data intact. C locked down (lockdown=integrity) first: refused before
+# anything is written, the image kept for the next boot.
+# Usage: test-kernels.sh [6.12|7.3|A-C ...]
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -15,14 +19,66 @@ dir=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian}
 # b_log LOG: B's part of a console log (from kjump-save-init's first line), in LOG.b
 b_log() { sed -n '/kjump: hibernating kernel up after/,$p' "$1" >"$1.b"; }
 
+# find_kernel VERSION: K (the kernel) and MODS (its modules' tarball, empty for the lab
+# kernel "6.1", which has none)
+find_kernel() {
+	K='' MODS=''
+	if [ "$1" = 6.1 ]; then
+		K=${KJUMP_TEST_KERNEL:-$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump}
+		[ -f "$K" ] || skip "no lab kernel $K"
+		return
+	fi
+	for f in "$dir/bzImage-$1".*-kjump; do [ -f "$f" ] && K=$f; done
+	[ -n "$K" ] || skip "no Debian kernel $1 in $dir (KJUMP_DEBIAN_KERNEL_DIR)"
+	MODS=$dir/modules-${K##*/bzImage-}.tar.xz
+	[ -f "$MODS" ] || skip "no modules for $K: $MODS"
+}
+
+# update A-C: A hibernates on kernel A, C (kernel C, its own initramfs modules) resumes
+update() {
+	local av=${1%-*} cv=${1#*-} l=$WORK/$1 ak ck sfs how
+	find_kernel "$cv"
+	ck=$K
+	VM_MODULES=$MODS vm_initramfs "$WORK/c.$1.cpio.gz" "$WORK/c.scen" "$WORK/test.key:/etc/kjump/test.key"
+	ak=$KERNEL
+	vm_gpt_disk "$l.disk" 1200
+	cycle_qemu "$l.1.log" 1G "kjtest.cycles=1 kjtest.churn=300 kjtest.keep=64 kjtest.hog=64" \
+		"$WORK/a.cpio.gz" "$l.disk"
+	TOKEN=$(token_of "$l.1.log")
+	region="$(resume_region "$l.1.log") resume=/dev/vda1"
+	KERNEL=$ck
+	# with securityfs the mode is read before anything else; without, /dev/mem's EPERM says it
+	sfs=kjtest.securityfs how=integrity
+	[ "$av" = 6.1 ] && sfs='' how='/dev/mem refused'
+	cycle_qemu "$l.lock.log" 1G "$region lockdown=integrity $sfs" "$WORK/c.$1.cpio.gz" "$l.disk"
+	vm_expect "$l.lock.log" "kjump-resume: this kernel is locked down \\($how" \
+		"$1: a locked-down C says so in one line ($how)"
+	vm_reject "$l.lock.log" "kjump-resume: loaded [0-9]+ pages|jumping back|invalidated" \
+		"$1: and writes nothing, the image kept"
+	cycle_qemu "$l.2.log" 1G "$region" "$WORK/c.$1.cpio.gz" "$l.disk"
+	KERNEL=$ak
+	check_resumed "$1" "$l.1.log" "$l.2.log" 1
+	vm_expect "$l.2.log" "KJTEST: memhog intact" "$1: the patterned process is intact"
+	vm_expect "$l.2.log" "KJTEST: kept data intact" "$1: the kept data's checksum holds"
+	vm_expect "$l.2.log" "Linux version $cv" "$1: C ran kernel $cv"
+	vm_expect "$l.1.log" "Linux version $av" "$1: A ran kernel $av"
+}
+
 variants=${*:-6.12 7.3}
 for v in $variants; do
 	start=$SECONDS
-	k=''
-	for f in "$dir/bzImage-$v".*-kjump; do [ -f "$f" ] && k=$f; done
-	[ -n "$k" ] || skip "no Debian kernel $v in $dir (KJUMP_DEBIAN_KERNEL_DIR)"
-	mods=$dir/modules-${k##*/bzImage-}.tar.xz
-	[ -f "$mods" ] || skip "no modules for $k: $mods"
+	case $v in
+	*-*)
+		find_kernel "${v%-*}"
+		KJUMP_TEST_KERNEL=$K vm_find_kernel
+		VM_MODULES=$MODS cycle_prepare
+		update "$v"
+		echo "  $v: wall time $((SECONDS - start)) s"
+		continue
+		;;
+	esac
+	find_kernel "$v"
+	k=$K mods=$MODS
 	KJUMP_TEST_KERNEL=$k vm_find_kernel
 	VM_MODULES=$mods cycle_prepare
 	l=$WORK/$v
@@ -30,6 +86,7 @@ for v in $variants; do
 	export CYCLE_TIMEOUT=240
 	cycle_qemu "$l.1.log" 1G "kjtest.cycles=2 kjtest.churn=300 kjtest.keep=64 kjtest.hog=64" \
 		"$WORK/a.cpio.gz" "$l.disk"
+	# shellcheck disable=SC2034 # check_resumed reads it
 	TOKEN=$(token_of "$l.1.log")
 	region="$(resume_region "$l.1.log") resume=/dev/vda1"
 	echo "  $v: C's region: $region"
