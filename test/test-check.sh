@@ -108,8 +108,22 @@ sed -i '/KEXEC_JUMP/d' "$R/boot/config-$rel"
 rm "$R/sys/devices/system/memory/probe"
 echo "none [integrity] confidentiality" >"$R/sys/kernel/security/lockdown"
 sed -i 's/ resume=\/dev\/vda1//' "$R/proc/cmdline"
-check "several" 1 "PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP" "PROBLEM: no /sys/devices/system/memory/probe" \
-	"PROBLEM: the kernel is locked down" "PROBLEM: no resume= on the command line" "4 problem\(s\)"
+check "several" 1 "PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP" "PROBLEM: this kernel lacks CONFIG_KEXEC_FILE" \
+	"PROBLEM: the kernel is locked down" "PROBLEM: no resume= on the command line" \
+	"PROBLEM: this kernel's command line lacks the region:.* retain_initrd" "5 problem\(s\)"
+
+# no memory probe (most distributions' kernels): the boot with no image kexecs into all
+# memory; the region is 256 MiB, and retain_initrd keeps that boot's initrd for it
+make_ready
+rm "$R/sys/devices/system/memory/probe"
+sed -i '/ARCH_MEMORY_PROBE\|MEMORY_HOTPLUG/d' "$R/boot/config-$rel"
+echo CONFIG_KEXEC_FILE=y >>"$R/boot/config-$rel"
+region=$(KJUMP_ROOT=$R sh "$KH" --resume-cmdline)
+[ "$region" = "memmap=exactmap memmap=636K@0x0 memmap=261120K@0x100000 mem=262144K retain_initrd" ] &&
+	pass "no probe: a 256 MiB region and retain_initrd" || fail "no probe: region '$region'"
+echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 $region resume=/dev/vda1 quiet" >"$R/proc/cmdline"
+check "no probe" 0 "ok: CONFIG_KEXEC_FILE" "ok: no memory probe: a boot with no image boots again into all memory" \
+	"ok: the command line carries the region" "this machine can hibernate with kjump"
 
 # no kernel config to read: the options that leave a trace in /sys are judged by it
 make_ready

@@ -162,7 +162,10 @@ echo "KJTEST: kjump-resume returned $? (normal boot goes on)"
 echo "KJTEST: MemTotal $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
 SCEN
 	# (the key where kjump.mac_key= names it: only the auth variant sets it up)
-	vm_initramfs "$WORK/c.cpio.gz" "$WORK/c.scen" "$WORK/test.key:/etc/kjump/test.key"
+	# VM_FALLBACK=1: the kernel for the boot with all memory too, as kjump's dracut module
+	# puts it there for a kernel without the memory probe
+	vm_initramfs "$WORK/c.cpio.gz" "$WORK/c.scen" "$WORK/test.key:/etc/kjump/test.key" \
+		${VM_FALLBACK:+"$KERNEL:/usr/lib/kjump/vmlinuz"}
 }
 
 # cycle_qemu LOG MEM APPEND INITRD DISK: one QEMU process, console to LOG

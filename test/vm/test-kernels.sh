@@ -39,7 +39,8 @@ update() {
 	local av=${1%-*} cv=${1#*-} l=$WORK/$1 ak ck sfs how
 	find_kernel "$cv"
 	ck=$K
-	VM_MODULES=$MODS vm_initramfs "$WORK/c.$1.cpio.gz" "$WORK/c.scen" "$WORK/test.key:/etc/kjump/test.key"
+	VM_MODULES=$MODS vm_initramfs "$WORK/c.$1.cpio.gz" "$WORK/c.scen" "$WORK/test.key:/etc/kjump/test.key" \
+		${MODS:+"$K:/usr/lib/kjump/vmlinuz"}
 	ak=$KERNEL
 	vm_gpt_disk "$l.disk" 1200
 	cycle_qemu "$l.1.log" 1G "kjtest.cycles=1 kjtest.churn=300 kjtest.keep=64 kjtest.hog=64" \
@@ -71,7 +72,7 @@ for v in $variants; do
 	*-*)
 		find_kernel "${v%-*}"
 		KJUMP_TEST_KERNEL=$K vm_find_kernel
-		VM_MODULES=$MODS cycle_prepare
+		VM_MODULES=$MODS VM_FALLBACK=$MODS cycle_prepare
 		update "$v"
 		echo "  $v: wall time $((SECONDS - start)) s"
 		continue
@@ -80,7 +81,7 @@ for v in $variants; do
 	find_kernel "$v"
 	k=$K mods=$MODS
 	KJUMP_TEST_KERNEL=$k vm_find_kernel
-	VM_MODULES=$mods cycle_prepare
+	VM_MODULES=$mods VM_FALLBACK=1 cycle_prepare
 	l=$WORK/$v
 	vm_gpt_disk "$l.disk" 1200
 	export CYCLE_TIMEOUT=240
@@ -107,10 +108,16 @@ for v in $variants; do
 		vm_expect "$l.$((c + 1)).log" "KJTEST: kept data intact" "$v: the kept data's checksum holds after resume $c"
 		echo "  $v: C (boot $c) at $(where_kernel "$l.$((c + 1)).log" kjump-resume)"
 	done
-	# the image is spent: the next boot is a normal one
+	# the image is spent: the next boot is a normal one, with all memory (no memory probe:
+	# kjump-resume kexecs the initramfs's kernel with this boot's initrd and no region)
 	cycle_qemu "$l.4.log" 1G "$region" "$WORK/c.cpio.gz" "$l.disk"
 	vm_expect "$l.4.log" "KJTEST: kjump-resume returned 1" "$v: with no image the boot continues"
-	echo "  $v: RAM of the boot with no image: $(sed -n 's/.*KJTEST: MemTotal \([0-9]*\) kB.*/\1/p' "$l.4.log") kB"
+	vm_expect "$l.4.log" "kjump-resume: no memory probe interface: booting /usr/lib/kjump/vmlinuz with all memory" \
+		"$v: no memory probe: the boot goes on in the same kernel with all memory"
+	vm_expect "$l.4.log" "Kernel command line: .* kjump.fallback=done" "$v: the kernel booted again, its region dropped"
+	mem=$(sed -n 's/.*KJTEST: MemTotal \([0-9]*\) kB.*/\1/p' "$l.4.log" | tail -1)
+	[ "${mem:-0}" -gt 900000 ] && pass "$v: the normal boot ends with all RAM ($mem kB)" ||
+		fail "$v: the normal boot ends with ${mem:-?} kB"
 	echo "  $v: wall time $((SECONDS - start)) s"
 done
 finish

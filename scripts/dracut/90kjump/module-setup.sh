@@ -20,8 +20,11 @@ depends() {
 install() {
 	# At a fixed path: the build or install tree may be anywhere.
 	inst_binary "$(command -v kjump-resume)" /usr/sbin/kjump-resume
-	# The fallback for kernels without a memory probe interface (kjump.fallback_kernel=).
-	inst_multiple -o kexec
+	# A kernel without the memory probe interface (most distributions'): with no image
+	# kjump-resume boots it again into all memory (kexec_file_load), from this copy.
+	if [ -r "/boot/config-$kernel" ] && ! grep -q '^CONFIG_ARCH_MEMORY_PROBE=y' "/boot/config-$kernel"; then
+		inst_simple "/boot/vmlinuz-$kernel" /usr/lib/kjump/vmlinuz
+	fi
 	# Image authentication: the image key (dracut writes the initramfs 0600).
 	[ -e /etc/kjump/image.key ] && inst_simple /etc/kjump/image.key
 	if dracut_module_included "systemd"; then
