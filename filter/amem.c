@@ -11,7 +11,7 @@
 
 /* include/linux/kexec.h */
 enum { IND_DESTINATION = 1, IND_INDIRECTION = 2, IND_DONE = 4, IND_SOURCE = 8 };
-#define IND_FLAGS 0xfULL
+#define IND_FLAGS   0xfULL
 #define MAX_ENTRIES (1u << 24) /* far more than any region's pages plus list pages */
 
 static int cmp_dst(const void *a, const void *b)
@@ -50,14 +50,17 @@ static int walk_list(struct kj_amem *m, uint64_t head, const struct kj_ranges *a
 		} else if (flags == IND_INDIRECTION) {
 			if (!kj_ranges_contains(a_ram, addr, addr + KJ_PAGE_SIZE) ||
 			    kj_ranges_contains(&m->b_ram, addr, addr + 1))
-				return kj_errf(-EBADMSG, err, errlen, "kexec list: indirection page 0x%llx "
-					       "outside the hibernated kernel's RAM or inside this kernel's",
-					       (unsigned long long)addr);
+				return kj_errf(
+				    -EBADMSG, err, errlen,
+				    "kexec list: indirection page 0x%llx "
+				    "outside the hibernated kernel's RAM or inside this kernel's",
+				    (unsigned long long)addr);
 			ind = addr;
 			slot = 0;
 		} else if (flags == IND_SOURCE) {
 			if (!have_dst)
-				return kj_errf(-EBADMSG, err, errlen, "kexec list: a source before any destination");
+				return kj_errf(-EBADMSG, err, errlen,
+					       "kexec list: a source before any destination");
 			if ((rc = push(m, dst >> KJ_PAGE_SHIFT, addr >> KJ_PAGE_SHIFT)) < 0)
 				return rc;
 			dst += KJ_PAGE_SIZE;
@@ -99,27 +102,33 @@ static int missing_sources(const struct kj_amem *m, const struct kj_ranges *both
 	uint64_t run_start = 0, prev = 0;
 
 	for (size_t i = 0; i < both->n; i++)
-		for (uint64_t p = ALIGN_UP(both->r[i].start, KJ_PAGE_SIZE); p < both->r[i].end; p += KJ_PAGE_SIZE) {
+		for (uint64_t p = ALIGN_UP(both->r[i].start, KJ_PAGE_SIZE); p < both->r[i].end;
+		     p += KJ_PAGE_SIZE) {
 			if (lookup(m, p >> KJ_PAGE_SHIFT))
 				continue;
 			if (!runs || p != prev + KJ_PAGE_SIZE) {
 				if (runs && runs <= 4 && o < sizeof(list))
-					o += (size_t)snprintf(list + o, sizeof(list) - o, "-0x%llx",
-							      (unsigned long long)(prev + KJ_PAGE_SIZE));
+					o += (size_t)snprintf(
+					    list + o, sizeof(list) - o, "-0x%llx",
+					    (unsigned long long)(prev + KJ_PAGE_SIZE));
 				runs++;
 				run_start = p;
 				if (runs <= 4 && o < sizeof(list))
-					o += (size_t)snprintf(list + o, sizeof(list) - o, "%s0x%llx",
-							      runs > 1 ? " " : "", (unsigned long long)run_start);
+					o += (size_t)snprintf(list + o, sizeof(list) - o,
+							      "%s0x%llx", runs > 1 ? " " : "",
+							      (unsigned long long)run_start);
 			}
 			prev = p;
 		}
 	if (!runs)
 		return 0;
 	if (runs <= 4 && o < sizeof(list))
-		snprintf(list + o, sizeof(list) - o, "-0x%llx", (unsigned long long)(prev + KJ_PAGE_SIZE));
-	return kj_errf(-EBADMSG, err, errlen, "kexec list: no source page for %zu run%s of the "
-		       "hibernating kernel's RAM: %s%s", runs, runs > 1 ? "s" : "", list, runs > 4 ? " ..." : "");
+		snprintf(list + o, sizeof(list) - o, "-0x%llx",
+			 (unsigned long long)(prev + KJ_PAGE_SIZE));
+	return kj_errf(-EBADMSG, err, errlen,
+		       "kexec list: no source page for %zu run%s of the "
+		       "hibernating kernel's RAM: %s%s",
+		       runs, runs > 1 ? "s" : "", list, runs > 4 ? " ..." : "");
 }
 
 /* Sorted, no page twice; sources outside B's RAM; every page of A's RAM in B's RAM
@@ -135,9 +144,12 @@ static int check_map(struct kj_amem *m, const struct kj_ranges *a_ram, char *err
 		if (i && m->map[i].dst == m->map[i - 1].dst)
 			return kj_errf(-EBADMSG, err, errlen, "kexec list: page 0x%llx twice",
 				       (unsigned long long)(m->map[i].dst << KJ_PAGE_SHIFT));
-		if (m->map[i].src != m->map[i].dst && kj_ranges_contains(&m->b_ram, s, s + KJ_PAGE_SIZE))
-			return kj_errf(-EBADMSG, err, errlen, "kexec list: source 0x%llx inside the "
-				       "hibernating kernel's RAM", (unsigned long long)s);
+		if (m->map[i].src != m->map[i].dst &&
+		    kj_ranges_contains(&m->b_ram, s, s + KJ_PAGE_SIZE))
+			return kj_errf(-EBADMSG, err, errlen,
+				       "kexec list: source 0x%llx inside the "
+				       "hibernating kernel's RAM",
+				       (unsigned long long)s);
 	}
 	if ((rc = kj_ranges_intersect(&m->b_ram, a_ram, &both)) < 0)
 		return rc;

@@ -71,7 +71,7 @@ int memhp_unrestricted_cmdline(const char *in, char *out, size_t size)
 struct fallback_files {
 	const char *kernel, *initrd;
 	int kfd, ifd;
-	uint64_t bytes;     /* both files */
+	uint64_t bytes;	    /* both files */
 	uint64_t seg_bytes; /* the kexec image: the kernel's init_size and the initrd */
 };
 
@@ -117,8 +117,8 @@ static int measure_image(struct fallback_files *f, uint64_t ibytes)
 
 /* The kernel and initrd: given, or the defaults when they are there. 0, or 1 with the
  * reason logged when there is none to boot. */
-static int open_files(const struct kj_root *root, const struct memhp_run_opts *o,
-		      uint64_t missing, struct fallback_files *f)
+static int open_files(const struct kj_root *root, const struct memhp_run_opts *o, uint64_t missing,
+		      struct fallback_files *f)
 {
 	uint64_t ibytes = 0;
 	int rc;
@@ -130,17 +130,20 @@ static int open_files(const struct kj_root *root, const struct memhp_run_opts *o
 	if (!f->initrd && kj_root_exists(root, MEMHP_RETAINED_INITRD) > 0)
 		f->initrd = MEMHP_RETAINED_INITRD;
 	if (!f->kernel) {
-		log_warning("this kernel has no memory probe interface (CONFIG_ARCH_MEMORY_PROBE) and "
-			    "this initramfs no kernel to boot with all memory (%s, kjump.fallback_kernel=): "
-			    "%llu MiB of RAM stay unused until the next full boot",
-			    MEMHP_FALLBACK_KERNEL, (unsigned long long)(missing >> 20));
+		log_warning(
+		    "this kernel has no memory probe interface (CONFIG_ARCH_MEMORY_PROBE) and "
+		    "this initramfs no kernel to boot with all memory (%s, "
+		    "kjump.fallback_kernel=): "
+		    "%llu MiB of RAM stay unused until the next full boot",
+		    MEMHP_FALLBACK_KERNEL, (unsigned long long)(missing >> 20));
 		return 1;
 	}
 	if (!f->initrd) {
-		log_warning("no memory probe interface, and this boot's initrd was not kept for the "
-			    "boot with all memory (retain_initrd, as kjump-hibernate --resume-cmdline "
-			    "prints it): %llu MiB of RAM stay unused until the next full boot",
-			    (unsigned long long)(missing >> 20));
+		log_warning(
+		    "no memory probe interface, and this boot's initrd was not kept for the "
+		    "boot with all memory (retain_initrd, as kjump-hibernate --resume-cmdline "
+		    "prints it): %llu MiB of RAM stay unused until the next full boot",
+		    (unsigned long long)(missing >> 20));
 		return 1;
 	}
 	if ((rc = open_measured(root, f->kernel, &f->kfd, &f->bytes)) < 0 ||
@@ -182,17 +185,13 @@ static int too_big(const struct kj_root *root, const struct fallback_files *f)
 static const char *kexec_file_hint(int rc)
 {
 	switch (rc) {
-	case -ENOSYS:
-		return " (no CONFIG_KEXEC_FILE)";
+	case -ENOSYS: return " (no CONFIG_KEXEC_FILE)";
 	case -EPERM:
 	case -EKEYREJECTED:
-	case -EBADMSG:
-		return " (the kernel's signature: lockdown or KEXEC_SIG)";
+	case -EBADMSG: return " (the kernel's signature: lockdown or KEXEC_SIG)";
 	case -ENOMEM:
-	case -EADDRNOTAVAIL:
-		return " (not enough memory in this boot)";
-	default:
-		return "";
+	case -EADDRNOTAVAIL: return " (not enough memory in this boot)";
+	default: return "";
 	}
 }
 
@@ -211,7 +210,8 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 		cl = strdup("");
 	if (!cl)
 		return KJ_EXIT_FAILURE;
-	if (kj_cmdline_get(cl, strlen(cl), "kjump.fallback", val, sizeof(val)) && !strcmp(val, "done")) {
+	if (kj_cmdline_get(cl, strlen(cl), "kjump.fallback", val, sizeof(val)) &&
+	    !strcmp(val, "done")) {
 		log_error("already booted through the fallback kernel and memory is still missing; "
 			  "continuing with what is there");
 		return KJ_EXIT_FAILURE;
@@ -225,7 +225,8 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 		goto out;
 	}
 	log_notice("no memory probe interface: booting %s with all memory (%llu MiB more; kexec, "
-		   "no firmware)", f.kernel, (unsigned long long)(missing >> 20));
+		   "no firmware)",
+		   f.kernel, (unsigned long long)(missing >> 20));
 	if (o->dry_run) {
 		log_info("dry run: would kexec %s with %s and: %s", f.kernel, f.initrd, newcl);
 		rc = KJ_EXIT_OK;
@@ -233,7 +234,8 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 	}
 	if ((r = kj_sys()->kexec_file_load(f.kfd, f.ifd, newcl, 0)) < 0) {
 		log_error("cannot load %s for the boot with all memory: %s%s; continuing with the "
-			  "memory present", f.kernel, strerror(-r), kexec_file_hint(r));
+			  "memory present",
+			  f.kernel, strerror(-r), kexec_file_hint(r));
 		goto out;
 	}
 	kj_sys()->sync();
@@ -265,15 +267,17 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	for (size_t i = 0; i < p.n_steps; i++)
 		if (p.steps[i].action == MEMHP_PROBE_ONLINE)
 			probe_bytes += p.block_size;
-	log_notice("memory: block size %llu MiB, firmware RAM %llu MiB, online %llu MiB, to add "
-		 "%llu MiB in %zu blocks, left out %llu KiB",
-		 (unsigned long long)(p.block_size >> 20), (unsigned long long)(p.fw_ram_bytes >> 20),
-		 (unsigned long long)(p.online_bytes >> 20), (unsigned long long)(p.add_bytes >> 20),
-		 p.n_steps, (unsigned long long)(p.left_bytes >> 10));
+	log_notice(
+	    "memory: block size %llu MiB, firmware RAM %llu MiB, online %llu MiB, to add "
+	    "%llu MiB in %zu blocks, left out %llu KiB",
+	    (unsigned long long)(p.block_size >> 20), (unsigned long long)(p.fw_ram_bytes >> 20),
+	    (unsigned long long)(p.online_bytes >> 20), (unsigned long long)(p.add_bytes >> 20),
+	    p.n_steps, (unsigned long long)(p.left_bytes >> 10));
 	for (size_t i = 0; i < p.n_left; i++)
-		log_notice("left out: 0x%llx-0x%llx (%llu KiB): %s", (unsigned long long)p.left[i].start,
-			   (unsigned long long)p.left[i].end - 1,
-			   (unsigned long long)((p.left[i].end - p.left[i].start) >> 10), p.left[i].why);
+		log_notice(
+		    "left out: 0x%llx-0x%llx (%llu KiB): %s", (unsigned long long)p.left[i].start,
+		    (unsigned long long)p.left[i].end - 1,
+		    (unsigned long long)((p.left[i].end - p.left[i].start) >> 10), p.left[i].why);
 	if (!p.have_probe && probe_bytes) {
 		rc = fallback(root, o, probe_bytes);
 		memhp_plan_free(&p);
@@ -282,7 +286,8 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	if (o->dry_run) {
 		for (size_t i = 0; i < p.n_steps; i++)
 			log_info("would %s memory block %llu (0x%llx-0x%llx) as %s",
-				 p.steps[i].action == MEMHP_PROBE_ONLINE ? "probe and online" : "online",
+				 p.steps[i].action == MEMHP_PROBE_ONLINE ? "probe and online"
+									 : "online",
 				 (unsigned long long)p.steps[i].index,
 				 (unsigned long long)p.steps[i].start,
 				 (unsigned long long)(p.steps[i].start + p.block_size - 1),
@@ -298,12 +303,13 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	memhp_apply(root, &p, o->zone, o->ops, on_step, &p, &r);
 	have_total = have_total && memhp_memtotal(root, &after) == 0;
 	log_notice("memory: added %llu MiB in %zu blocks, %zu failed; left out %llu KiB; MemTotal "
-		 "%llu MiB -> %llu MiB",
-		 (unsigned long long)(r.added_bytes >> 20), r.added, r.failed,
-		 (unsigned long long)(p.left_bytes >> 10), (unsigned long long)(before >> 20),
-		 (unsigned long long)(after >> 20));
+		   "%llu MiB -> %llu MiB",
+		   (unsigned long long)(r.added_bytes >> 20), r.added, r.failed,
+		   (unsigned long long)(p.left_bytes >> 10), (unsigned long long)(before >> 20),
+		   (unsigned long long)(after >> 20));
 	if (!have_total)
-		log_warning("cannot read MemTotal from /proc/meminfo: boot-sized limits not raised");
+		log_warning(
+		    "cannot read MemTotal from /proc/meminfo: boot-sized limits not raised");
 	else
 		memhp_raise_limits(root, before, after, o->ops, lim, ARRAY_SIZE(lim), &nlim);
 	for (size_t i = 0; i < nlim; i++) {
@@ -312,12 +318,14 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 				    (unsigned long long)lim[i].after, strerror(-lim[i].rc));
 		else
 			log_info("raised %s from %llu to %llu", lim[i].name,
-				 (unsigned long long)lim[i].before, (unsigned long long)lim[i].after);
+				 (unsigned long long)lim[i].before,
+				 (unsigned long long)lim[i].after);
 	}
 	if (after > 2 * before && before)
-		log_notice("hash tables (dentry, inode, TCP, mount) keep their boot size; for a large "
-			   "machine boot with dhash_entries=, ihash_entries=, thash_entries=, "
-			   "mhash_entries= (see kjump(7))");
+		log_notice(
+		    "hash tables (dentry, inode, TCP, mount) keep their boot size; for a large "
+		    "machine boot with dhash_entries=, ihash_entries=, thash_entries=, "
+		    "mhash_entries= (see kjump(7))");
 	memhp_plan_free(&p);
 	return r.failed == 0 ? KJ_EXIT_OK : r.added ? KJ_EXIT_PARTIAL : KJ_EXIT_FAILURE;
 }

@@ -82,13 +82,16 @@ static int scan(const struct save_system *sys, struct kj_backend *mem, uint64_t 
 		goto out;
 	}
 	kj_ranges_page_align(&own, KJ_PAGE_SIZE);
-	if ((rc = kj_ctlpage_open_amem(&am, mem_read, mem, entry, &own, &fw, &how, why, whylen)) < 0)
+	if ((rc = kj_ctlpage_open_amem(&am, mem_read, mem, entry, &own, &fw, &how, why, whylen)) <
+	    0)
 		goto out;
-	log_notice("page filter: the hibernated kernel's kexec list %s", how == KJ_HEAD_DECODED ?
-		 "found by decoding its jump-back code" : "found by a scan of its control page");
+	log_notice("page filter: the hibernated kernel's kexec list %s",
+		   how == KJ_HEAD_DECODED ? "found by decoding its jump-back code"
+					  : "found by a scan of its control page");
 	if ((rc = kj_amem_read(&am, set->note_pa, note, set->note_size)) < 0 ||
 	    (rc = kj_vmci_parse_note(note, set->note_size, v)) < 0) {
-		snprintf(why, whylen, "no VMCOREINFO note at 0x%llx", (unsigned long long)set->note_pa);
+		snprintf(why, whylen, "no VMCOREINFO note at 0x%llx",
+			 (unsigned long long)set->note_pa);
 		goto out;
 	}
 	rc = kj_filter_scan(&am, v, ranges, ret, st, why, whylen);
@@ -129,21 +132,26 @@ void save_filter_run(const struct save_system *sys, struct kj_backend *mem, uint
 	read_settings(sys, cmdline_vmci, &set, why, sizeof(why));
 	if (!set.asked && !set.off)
 		return; /* nobody handed us a VMCOREINFO: today's save, nothing recorded */
-	if (!set.off && scan(sys, mem, entry, ranges, &set, &ret->excluded, &st, why, sizeof(why)) == 0) {
+	if (!set.off &&
+	    scan(sys, mem, entry, ranges, &set, &ret->excluded, &st, why, sizeof(why)) == 0) {
 		ret->zero = set.zero;
 		record(wo, KJ_FILTER_ON, set.zero, &st, NULL);
 		log_notice("page filter: %s %llu MiB of free pages (%llu MiB of them held for B's "
 			   "region; %llu offline, %llu poisoned pages) of %llu MiB; the hibernated "
 			   "kernel counts %llu MiB free",
 			   set.zero ? "zeroing" : "leaving out", (unsigned long long)(st.free >> 8),
-			   (unsigned long long)(st.region_free >> 8), (unsigned long long)st.offline,
-			   (unsigned long long)st.poison, (unsigned long long)(total >> 20),
-			   (unsigned long long)(st.a_free >> 8));
+			   (unsigned long long)(st.region_free >> 8),
+			   (unsigned long long)st.offline, (unsigned long long)st.poison,
+			   (unsigned long long)(total >> 20), (unsigned long long)(st.a_free >> 8));
 		return;
 	}
 	kj_ranges_free(&ret->excluded);
 	record(wo, KJ_FILTER_OFF, set.zero, NULL, why);
-	log_warning("page filter off: %s; saving all %llu MiB", why, (unsigned long long)(total >> 20));
+	log_warning("page filter off: %s; saving all %llu MiB", why,
+		    (unsigned long long)(total >> 20));
 }
 
-void save_filter_free(struct save_filter *f) { kj_ranges_free(&f->excluded); }
+void save_filter_free(struct save_filter *f)
+{
+	kj_ranges_free(&f->excluded);
+}

@@ -26,14 +26,14 @@ int kj_jump_load(const struct kj_plan *plan, char *err, size_t errlen)
 				  KEXEC_PRESERVE_CONTEXT | KEXEC_ARCH_DEFAULT);
 	if (rc == 0)
 		return 0;
-	o = (size_t)snprintf(err, errlen, "kexec_load failed: %s%s; entry 0x%llx, segments:",
-			     strerror(-rc),
-			     rc == -EPERM ? " (kexec disabled by lockdown or kexec_load_disabled?)"
-			     : rc == -ENOSYS ? " (kernel built without CONFIG_KEXEC)"
-			     : rc == -EBUSY ? " (another kexec image is being loaded)"
-			     : rc == -EINVAL ? " (segment limits, or no CONFIG_KEXEC_JUMP in this kernel)"
-			     : "",
-			     (unsigned long long)plan->entry);
+	o = (size_t)snprintf(
+	    err, errlen, "kexec_load failed: %s%s; entry 0x%llx, segments:", strerror(-rc),
+	    rc == -EPERM    ? " (kexec disabled by lockdown or kexec_load_disabled?)"
+	    : rc == -ENOSYS ? " (kernel built without CONFIG_KEXEC)"
+	    : rc == -EBUSY  ? " (another kexec image is being loaded)"
+	    : rc == -EINVAL ? " (segment limits, or no CONFIG_KEXEC_JUMP in this kernel)"
+			    : "",
+	    (unsigned long long)plan->entry);
 	for (size_t i = 0; i < plan->staged.n && o < errlen; i++)
 		o += (size_t)snprintf(err + o, errlen - o, " 0x%llx-0x%llx",
 				      (unsigned long long)plan->staged.r[i].start,

@@ -22,8 +22,9 @@
 
 static void test_note(void)
 {
-	static const char good[] = "OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(init_top_pgt)=ffffffff8260a000\n"
-				   "NUMBER(phys_base)=-1073741824\nKERNELOFFSET=1e000000\n";
+	static const char good[] =
+	    "OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(init_top_pgt)=ffffffff8260a000\n"
+	    "NUMBER(phys_base)=-1073741824\nKERNELOFFSET=1e000000\n";
 	uint8_t note[512] = {0};
 	struct kj_vmci v;
 	uint32_t hdr[3] = {11, sizeof(good), 0};
@@ -166,8 +167,11 @@ static void scan_case(const char *name, const struct sa_opts *o)
 static void refuse_case(const char *name, const char *line, void (*spoil)(struct sa_a *))
 {
 	struct sa_a *a = calloc(1, sizeof(*a));
-	struct sa_opts o = {.kphys = 16 * MiB, .page_offset = 0xffff888000000000ull,
-			    .vmemmap = 0xffffea0000000000ull, .ram_end = 1 * GiB, .direct_1g = 1,
+	struct sa_opts o = {.kphys = 16 * MiB,
+			    .page_offset = 0xffff888000000000ull,
+			    .vmemmap = 0xffffea0000000000ull,
+			    .ram_end = 1 * GiB,
+			    .direct_1g = 1,
 			    .region_end = 128 * MiB};
 	struct kj_ranges save = {0}, got = {0};
 	struct kj_filter_stats st = {0};
@@ -218,8 +222,11 @@ static void refuse_case(const char *name, const char *line, void (*spoil)(struct
 static void test_broken_list(void)
 {
 	struct sa_a *a = calloc(1, sizeof(*a));
-	struct sa_opts o = {.kphys = 16 * MiB, .page_offset = 0xffff888000000000ull,
-			    .vmemmap = 0xffffea0000000000ull, .ram_end = 512 * MiB, .direct_1g = 1,
+	struct sa_opts o = {.kphys = 16 * MiB,
+			    .page_offset = 0xffff888000000000ull,
+			    .vmemmap = 0xffffea0000000000ull,
+			    .ram_end = 512 * MiB,
+			    .direct_1g = 1,
 			    .region_end = 128 * MiB};
 	struct kj_amem m;
 	char err[256] = "";
@@ -248,7 +255,8 @@ static void test_broken_list(void)
 	sa_write(&a->m, ind + 8, &bad, 8); /* a source inside B's RAM */
 	CHECK(open_amem(a, &m, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "inside the hibernating kernel's RAM") != NULL);
-	if (!strstr(err, "inside")) fprintf(stderr, "err: %s\n", err);
+	if (!strstr(err, "inside"))
+		fprintf(stderr, "err: %s\n", err);
 	a->kexec_head = ind | 8; /* a source before any destination */
 	CHECK(open_amem(a, &m, err, sizeof(err)) < 0);
 	sa_free_mem(&a->m);
@@ -260,7 +268,7 @@ static void bad_order(struct sa_a *a)
 	uint64_t big = 11;
 	sa_set_type(a, 0x21000, 0xffffff7fu);
 	sa_write(&a->m, 0, &big, 0); /* (keeps the helper used) */
-	sa_set_free(a, 0x21001, 1); /* misaligned for order 1 */
+	sa_set_free(a, 0x21001, 1);  /* misaligned for order 1 */
 }
 static void too_many_free(struct sa_a *a)
 {
@@ -268,8 +276,14 @@ static void too_many_free(struct sa_a *a)
 		sa_set_free(a, p, 10);
 	a->free_pages = 100; /* A's counters say otherwise */
 }
-static void wrong_release(struct sa_a *a) { (void)a; }
-static void broken_list(struct sa_a *a) { a->o.region_end = 128 * MiB; }
+static void wrong_release(struct sa_a *a)
+{
+	(void)a;
+}
+static void broken_list(struct sa_a *a)
+{
+	a->o.region_end = 128 * MiB;
+}
 
 /* The keys and layout the scan needs are all in a real 6.1 VMCOREINFO (captured from
  * the lab kernel in QEMU): over an empty memory it gets as far as the self-test. */
@@ -325,15 +339,15 @@ static const struct real_entry {
 	size_t entry, head;
 	uint8_t code[30];
 } real_entries[] = {
-	{"6.1-kjump", 0xfb, 0x830,
-	 {0xff, 0xd2, 0x48, 0x8b, 0x2c, 0x24, 0x4c, 0x8d, 0x05, 0xfa, 0xfe, 0xff, 0xff, 0x4d, 0x8b,
-	  0x90, 0x28, 0x08, 0x00, 0x00, 0x49, 0x8b, 0xb8, 0x30, 0x08, 0x00, 0x00, 0x49, 0x8b, 0x80}},
-	{"6.12.117-kjump", 0xf2, 0x830,
-	 {0xff, 0xd2, 0x48, 0x8b, 0x2c, 0x24, 0x4c, 0x8d, 0x05, 0x03, 0xff, 0xff, 0xff, 0x4d, 0x8b,
-	  0x90, 0x28, 0x08, 0x00, 0x00, 0x49, 0x8b, 0xb8, 0x30, 0x08, 0x00, 0x00, 0x49, 0x8b, 0x80}},
-	{"7.3.4-kjump", 0x12d, 0x558,
-	 {0xff, 0xd2, 0x5d, 0x4c, 0x8b, 0x15, 0x1b, 0x04, 0x00, 0x00, 0x48, 0x8b, 0x3d, 0x1c, 0x04,
-	  0x00, 0x00, 0x48, 0x8b, 0x05, 0x05, 0x04, 0x00, 0x00, 0x0f, 0x22, 0xd8, 0x4c, 0x8d, 0x05}},
+    {"6.1-kjump", 0xfb, 0x830, {0xff, 0xd2, 0x48, 0x8b, 0x2c, 0x24, 0x4c, 0x8d, 0x05, 0xfa,
+				0xfe, 0xff, 0xff, 0x4d, 0x8b, 0x90, 0x28, 0x08, 0x00, 0x00,
+				0x49, 0x8b, 0xb8, 0x30, 0x08, 0x00, 0x00, 0x49, 0x8b, 0x80}},
+    {"6.12.117-kjump", 0xf2, 0x830, {0xff, 0xd2, 0x48, 0x8b, 0x2c, 0x24, 0x4c, 0x8d, 0x05, 0x03,
+				     0xff, 0xff, 0xff, 0x4d, 0x8b, 0x90, 0x28, 0x08, 0x00, 0x00,
+				     0x49, 0x8b, 0xb8, 0x30, 0x08, 0x00, 0x00, 0x49, 0x8b, 0x80}},
+    {"7.3.4-kjump", 0x12d, 0x558, {0xff, 0xd2, 0x5d, 0x4c, 0x8b, 0x15, 0x1b, 0x04, 0x00, 0x00,
+				   0x48, 0x8b, 0x3d, 0x1c, 0x04, 0x00, 0x00, 0x48, 0x8b, 0x05,
+				   0x05, 0x04, 0x00, 0x00, 0x0f, 0x22, 0xd8, 0x4c, 0x8d, 0x05}},
 };
 
 static void put_code(uint8_t *page, const struct real_entry *e)
@@ -390,8 +404,11 @@ static void test_ctlpage_decode(void)
 static void test_ctlpage_open(void)
 {
 	struct sa_a *a = calloc(1, sizeof(*a));
-	struct sa_opts o = {.kphys = 16 * MiB, .page_offset = 0xffff888000000000ull,
-			    .vmemmap = 0xffffea0000000000ull, .ram_end = 512 * MiB, .direct_1g = 1,
+	struct sa_opts o = {.kphys = 16 * MiB,
+			    .page_offset = 0xffff888000000000ull,
+			    .vmemmap = 0xffffea0000000000ull,
+			    .ram_end = 512 * MiB,
+			    .direct_1g = 1,
 			    .region_end = 128 * MiB};
 	static uint8_t page[KJ_PAGE_SIZE];
 	struct kj_ranges b = {0}, ar = {0};
@@ -408,41 +425,50 @@ static void test_ctlpage_open(void)
 	memcpy(page + 0x558, &a->kexec_head, 8);
 	memcpy(page + 0x800, &decoy, 8);
 	sa_write(&a->m, cp, page, sizeof(page));
-	CHECK_EQ(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)), 0);
+	CHECK_EQ(
+	    kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)),
+	    0);
 	CHECK_EQ(how, KJ_HEAD_DECODED);
 	CHECK(m.n > 0);
 	kj_amem_free(&m);
 	/* the code unknown: the one list in the page that passes the checks */
 	page[0x12d] = 0x90;
 	sa_write(&a->m, cp, page, sizeof(page));
-	CHECK_EQ(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)), 0);
+	CHECK_EQ(
+	    kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)),
+	    0);
 	CHECK_EQ(how, KJ_HEAD_SCANNED);
 	kj_amem_free(&m);
 	/* no list passes: the filter is off, with the reason */
 	memset(page + 0x558, 0, 8);
 	sa_write(&a->m, cp, page, sizeof(page));
-	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err,
+				   sizeof(err)) < 0);
 	CHECK(strstr(err, "no kexec list") != NULL);
 	/* the code says where the head is: a wrong one there is refused, nothing scanned */
 	page[0x12d] = 0x5d;
 	memcpy(page + 0x558, &bad, 8);
 	memcpy(page + 0x560, &a->kexec_head, 8);
 	sa_write(&a->m, cp, page, sizeof(page));
-	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err,
+				   sizeof(err)) < 0);
 	CHECK(strstr(err, "kexec list") != NULL);
 	/* a head pointing into B's own RAM or outside A's: never followed */
 	bad = (64 * MiB) | 2;
 	memcpy(page + 0x558, &bad, 8);
 	sa_write(&a->m, cp, page, sizeof(page));
-	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err,
+				   sizeof(err)) < 0);
 	CHECK(strstr(err, "indirection page") != NULL);
 	bad = 0xfee00000ull | 2; /* the local APIC, say */
 	memcpy(page + 0x558, &bad, 8);
 	sa_write(&a->m, cp, page, sizeof(page));
-	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, cp + 0x12d, &b, &ar, &how, err,
+				   sizeof(err)) < 0);
 	CHECK(strstr(err, "indirection page") != NULL);
 	/* the entry itself in B's RAM */
-	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, 64 * MiB + 0x12d, &b, &ar, &how, err, sizeof(err)) < 0);
+	CHECK(kj_ctlpage_open_amem(&m, sa_read, &a->m, 64 * MiB + 0x12d, &b, &ar, &how, err,
+				   sizeof(err)) < 0);
 	CHECK(strstr(err, "jump-back entry") != NULL);
 	kj_ranges_free(&b);
 	kj_ranges_free(&ar);
@@ -458,31 +484,50 @@ int main(void)
 	test_real_note();
 	/* the lab kernel's shape: no KASLR, the kernel inside B's region */
 	scan_case("4-level, kernel in B's region, 1 GiB direct map",
-		  &(struct sa_opts){.kphys = 16 * MiB, .page_offset = 0xffff888000000000ull,
-				    .vmemmap = 0xffffea0000000000ull, .ram_end = 1 * GiB,
-				    .direct_1g = 1, .region_end = 128 * MiB});
+		  &(struct sa_opts){.kphys = 16 * MiB,
+				    .page_offset = 0xffff888000000000ull,
+				    .vmemmap = 0xffffea0000000000ull,
+				    .ram_end = 1 * GiB,
+				    .direct_1g = 1,
+				    .region_end = 128 * MiB});
 	/* a distribution kernel: KASLR everywhere, kernel above the region */
 	scan_case("4-level, KASLR, 2 MiB direct map, 4 KiB vmemmap, 6 GiB",
-		  &(struct sa_opts){.kphys = 0x2a000000, .kaslr = 0x1e000000,
-				    .page_offset = 0xffff9b8d40000000ull, .vmemmap = 0xffffd3e540000000ull,
-				    .ram_end = 6 * GiB, .vmemmap_4k = 1, .region_end = 128 * MiB});
+		  &(struct sa_opts){.kphys = 0x2a000000,
+				    .kaslr = 0x1e000000,
+				    .page_offset = 0xffff9b8d40000000ull,
+				    .vmemmap = 0xffffd3e540000000ull,
+				    .ram_end = 6 * GiB,
+				    .vmemmap_4k = 1,
+				    .region_end = 128 * MiB});
 	scan_case("5-level, KASLR, phys_base below zero",
-		  &(struct sa_opts){.l5 = 1, .kphys = 32 * MiB, .kaslr = 0x3c000000,
-				    .page_offset = 0xff11000000000000ull, .vmemmap = 0xffd4000000000000ull,
-				    .ram_end = 1 * GiB, .direct_1g = 1, .region_end = 128 * MiB});
+		  &(struct sa_opts){.l5 = 1,
+				    .kphys = 32 * MiB,
+				    .kaslr = 0x3c000000,
+				    .page_offset = 0xff11000000000000ull,
+				    .vmemmap = 0xffd4000000000000ull,
+				    .ram_end = 1 * GiB,
+				    .direct_1g = 1,
+				    .region_end = 128 * MiB});
 	/* 6.12 and 7.3: page types in the top byte, KASLR */
 	scan_case("6.12 page types (PGTY << 24), KASLR, 2 MiB direct map",
-		  &(struct sa_opts){.kphys = 0x2a000000, .kaslr = 0x1e000000, .pgty = 1,
-				    .page_offset = 0xffff9b8d40000000ull, .vmemmap = 0xffffd3e540000000ull,
-				    .ram_end = 1 * GiB, .region_end = 128 * MiB});
+		  &(struct sa_opts){.kphys = 0x2a000000,
+				    .kaslr = 0x1e000000,
+				    .pgty = 1,
+				    .page_offset = 0xffff9b8d40000000ull,
+				    .vmemmap = 0xffffd3e540000000ull,
+				    .ram_end = 1 * GiB,
+				    .region_end = 128 * MiB});
 	scan_case("no region (the filter over a core)",
-		  &(struct sa_opts){.kphys = 0x40000000, .page_offset = 0xffff888000000000ull,
-				    .vmemmap = 0xffffea0000000000ull, .ram_end = 2 * GiB});
+		  &(struct sa_opts){.kphys = 0x40000000,
+				    .page_offset = 0xffff888000000000ull,
+				    .vmemmap = 0xffffea0000000000ull,
+				    .ram_end = 2 * GiB});
 	refuse_case("a key missing", "SYMBOL(mem_section)", NULL);
 	refuse_case("5-level tables claimed for 4", "NUMBER(pgtable_l5_enabled)=1", NULL);
 	refuse_case("memory encryption", "NUMBER(sme_mask)=140737488355328", NULL);
 	refuse_case("an unknown page size", "PAGESIZE=65536", NULL);
-	refuse_case("a buddy value that is no page type", "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=5", NULL);
+	refuse_case("a buddy value that is no page type", "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=5",
+		    NULL);
 	refuse_case("a wrong phys_base", "NUMBER(phys_base)=2097152", NULL);
 	refuse_case("the release does not match", "OSRELEASE=6.1.0-other", wrong_release);
 	refuse_case("an impossible order", NULL, bad_order);

@@ -20,8 +20,8 @@ struct emu {
 	char dir[256];
 	uint64_t fail_addr; /* probe of this address fails */
 	int fail_rc;
-	int auto_online;    /* probe onlines the block itself */
-	char log[8192];     /* every write, in order */
+	int auto_online; /* probe onlines the block itself */
+	char log[8192];	 /* every write, in order */
 	uint64_t block_size;
 };
 
@@ -200,7 +200,7 @@ static void test_failures(void)
 
 	e.fail_addr = 0x20000000; /* block 4 */
 	e.fail_rc = -EEXIST;
-	CHECK_EQ(memhp_run(&r, &o), 64); /* partial, as chmem says it */
+	CHECK_EQ(memhp_run(&r, &o), 64);			     /* partial, as chmem says it */
 	CHECK(strstr(e.log, "memory5/state online_kernel") != NULL); /* went on after it */
 	CHECK(strstr(e.log, "memory4/state") == NULL);
 	cleanup(&e);
@@ -283,9 +283,12 @@ static int fb_reboot(int cmd)
 	fb.synced_before_reboot = fb.syncs > 0;
 	return fb.reboot_rc;
 }
-static void fb_sync(void) { fb.syncs++; }
+static void fb_sync(void)
+{
+	fb.syncs++;
+}
 static const struct kj_sys_ops fb_ops = {
-	.kexec_file_load = fb_file_load, .reboot = fb_reboot, .sync = fb_sync};
+    .kexec_file_load = fb_file_load, .reboot = fb_reboot, .sync = fb_sync};
 
 /* A file that looks like a bzImage to the fallback: text at 0, the boot header's
  * magic, version and init_size where the x86 boot protocol has them. */
@@ -321,7 +324,7 @@ static void test_bzimage(void)
 	CHECK_EQ(memhp_bzimage_init_size(img, sizeof(img), &v), 0);
 	CHECK_EQ(v, 0x3638000);
 	CHECK_EQ(memhp_bzimage_init_size(img, 0x263, &v), -EINVAL); /* cut short */
-	version = 0x209; /* no init_size before 2.10 */
+	version = 0x209;					    /* no init_size before 2.10 */
 	memcpy(img + 0x206, &version, 2);
 	CHECK_EQ(memhp_bzimage_init_size(img, sizeof(img), &v), -EINVAL);
 	img[0x202] = 'X';
@@ -334,8 +337,8 @@ static void test_fallback(void)
 	struct emu e = {0};
 	struct kj_root r = tree(&e, "q1g-exactmap16");
 	struct memhp_run_opts o = {
-		.cmdline = "root=/dev/vda2 memmap=exactmap memmap=640K@0 memmap=240M@16M mem=256M "
-			   "retain_initrd quiet"};
+	    .cmdline = "root=/dev/vda2 memmap=exactmap memmap=640K@0 memmap=240M@16M mem=256M "
+		       "retain_initrd quiet"};
 	char p[1024];
 
 	snprintf(p, sizeof(p), "%s/sys/devices/system/memory/probe", e.dir);
