@@ -49,7 +49,13 @@ check() {
 
 # kexec-tools and kjump-image, as the check sees them
 mkdir -p "$WORK/bin"
-printf '#!/bin/sh\necho "  --load-preserve-context"\n' >"$WORK/kexec"
+# (kexec-tools, tried on a file that is not there, says it cannot open it)
+cat >"$WORK/kexec" <<'FAKE'
+#!/bin/sh
+for a; do f=$a; done
+echo "Cannot open \`$f': No such file or directory" >&2
+exit 1
+FAKE
 printf '#!/bin/sh\nexit 0\n' >"$WORK/bin/kjump-image"
 chmod +x "$WORK/kexec" "$WORK/bin/kjump-image"
 
@@ -111,6 +117,13 @@ sed -i 's/ resume=\/dev\/vda1//' "$R/proc/cmdline"
 check "several" 1 "PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP" "PROBLEM: this kernel lacks CONFIG_KEXEC_FILE" \
 	"PROBLEM: the kernel is locked down" "PROBLEM: no resume= on the command line" \
 	"PROBLEM: this kernel's command line lacks the region:.* retain_initrd" "5 problem\(s\)"
+
+# kexec-tools 2.0.27 and later without -c (kexec_file_load by default), as 2.0.29 says it
+make_ready
+printf '#!/bin/sh\necho "kexec: --load-preserve-context not supported with kexec_file_load" >&2\nexit 1\n' >"$WORK/kexec.new"
+mv "$WORK/kexec" "$WORK/kexec.ok" && mv "$WORK/kexec.new" "$WORK/kexec" && chmod +x "$WORK/kexec"
+check "kexec without -c" 1 "PROBLEM: no kexec that loads with -c --load-preserve-context: kexec: --load-preserve-context not supported"
+mv "$WORK/kexec.ok" "$WORK/kexec"
 
 # no memory probe (most distributions' kernels): the boot with no image kexecs into all
 # memory; the region is 256 MiB, and retain_initrd keeps that boot's initrd for it
@@ -239,5 +252,5 @@ grep -q "PROBLEM: /dev/mapper/cryptswap is device-mapper but not LUKS on one dev
 	pass "swap on LVM: named as unsupported" || fail "LVM swap: $out"
 make_ready
 printf '#!/bin/sh\necho "usage: kexec"\n' >"$WORK/kexec"
-check "old kexec" 1 "PROBLEM: no kexec with --load-preserve-context .*apt install kexec-tools"
+check "old kexec" 1 "PROBLEM: no kexec that loads with -c --load-preserve-context: usage: kexec .*apt install kexec-tools"
 finish
