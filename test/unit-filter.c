@@ -285,8 +285,10 @@ static void broken_list(struct sa_a *a)
 	a->o.region_end = 128 * MiB;
 }
 
-/* The keys and layout the scan needs are all in a real 6.1 VMCOREINFO (captured from
- * the lab kernel in QEMU): over an empty memory it gets as far as the self-test. */
+/* The keys and layout the scan needs are all in the real VMCOREINFO of the lab 6.1 and
+ * of Debian's 6.12.117 and 7.3.4 (captured in QEMU: the note read back with QEMU's
+ * pmemsave): over an empty memory the scan gets as far as the self-test, and the page
+ * types are 6.1's ~PG_buddy/~PG_offline or, from 6.12 on, PGTY_buddy/PGTY_offline << 24. */
 static int zero_read(void *ctx, uint64_t pa, void *buf, size_t len)
 {
 	(void)ctx;
@@ -295,7 +297,7 @@ static int zero_read(void *ctx, uint64_t pa, void *buf, size_t len)
 	return 0;
 }
 
-static void test_real_note(void)
+static void real_note(const char *file, int64_t buddy, int64_t offline)
 {
 	char path[512], text[4096];
 	uint8_t note[4200] = {0};
@@ -305,11 +307,12 @@ static void test_real_note(void)
 	struct kj_vmci v;
 	char why[256] = "";
 	uint32_t hdr[3] = {11, 0, 0};
+	int64_t b = 0, o = 0;
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/test/data/vmcoreinfo/6.1.192-lab.txt",
-		 getenv("KJ_SRC") ? getenv("KJ_SRC") : ".");
+	snprintf(path, sizeof(path), "%s/test/data/vmcoreinfo/%s",
+		 getenv("KJ_SRC") ? getenv("KJ_SRC") : ".", file);
 	CHECK((f = fopen(path, "r")) != NULL);
 	if (!f)
 		return;
@@ -320,15 +323,26 @@ static void test_real_note(void)
 	memcpy(note + 12, "VMCOREINFO", 11);
 	memcpy(note + 24, text, n);
 	CHECK_EQ(kj_vmci_parse_note(note, 24 + n + 1, &v), 0);
+	CHECK_EQ(kj_vmci_s64(&v, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", &b), 0);
+	CHECK_EQ(b, buddy);
+	CHECK_EQ(kj_vmci_s64(&v, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)", &o), 0);
+	CHECK_EQ(o, offline);
 	kj_amem_init_direct(&m, zero_read, NULL, NULL);
 	kj_ranges_add(&r, 128 * MiB, 512 * MiB);
 	CHECK(kj_filter_scan(&m, &v, &r, &out, &st, why, sizeof(why)) < 0);
 	CHECK(strstr(why, "self-test") != NULL);
 	if (!strstr(why, "self-test"))
-		fprintf(stderr, "real note: %s\n", why);
+		fprintf(stderr, "real note %s: %s\n", file, why);
 	CHECK_EQ(out.n, 0);
 	kj_amem_free(&m);
 	kj_ranges_free(&r);
+}
+
+static void test_real_note(void)
+{
+	real_note("6.1.192-lab.txt", -129, -257);
+	real_note("6.12.117-kjump.txt", (int32_t)0xf0000000u, (int32_t)0xf1000000u);
+	real_note("7.3.4-kjump.txt", (int32_t)0xf0000000u, (int32_t)0xf1000000u);
 }
 
 /* The bytes at the jump-back entry (from the `call *%rdx` before it) of three real
