@@ -76,6 +76,16 @@ debian_kernel() {
 	in_root "$root" depmod "$DEBIAN_KVER" && debian_kernel_hooks "$root"
 }
 
+# debian_kernel_deb ROOT DEB: install a kernel package (DEB, linux-image-$DEBIAN_KVER made
+# by the kernel's make bindeb-pkg) with apt, as a Debian user installs a kernel they
+# built: its postinst runs the kernel hooks (dracut builds the system's initramfs)
+debian_kernel_deb() {
+	local root=$1 deb=$2
+	cp "$deb" "$root/tmp/" &&
+		in_root "$root" apt-get install -y --no-install-recommends "/tmp/${deb##*/}" &&
+		rm -f "$root/tmp/${deb##*/}"
+}
+
 # debian_kernel_hooks ROOT: what a kernel package's postinst runs for its kernel
 debian_kernel_hooks() {
 	in_root "$1" run-parts --report --arg="$DEBIAN_KVER" --arg="/boot/vmlinuz-$DEBIAN_KVER" /etc/kernel/postinst.d
@@ -129,8 +139,9 @@ debian_disk() {
 
 # debian_install ROOT [PACKAGES [SWAP]]: the system as a user's is: kjump's package built
 # (scripts/build-deb.sh), Debian's packages (the base and PACKAGES), what an installer
-# leaves (debian_configure, SWAP in fstab), the test kernel with its hooks, then kjump
-# installed with apt (its postinst builds B's initramfs)
+# leaves (debian_configure, SWAP in fstab), the test kernel with its hooks (or, with
+# DEBIAN_KERNEL_DEB, that kernel package installed with apt), then kjump installed with
+# apt (its postinst builds B's initramfs)
 debian_install() {
 	local root=$1 deb base
 	deb=$("$KJ_SRC/scripts/build-deb.sh" "$WORK/deb-build") || { fail "the kjump package did not build"; return 1; }
@@ -138,8 +149,14 @@ debian_install() {
 	base=$(debian_base "${2:-}") || { fail "mmdebstrap could not make the Debian 12 system"; return 1; }
 	mkdir -p "$root" && tar -C "$root" -xf "$base" || { fail "cannot unpack $base"; return 1; }
 	debian_configure "$root" "${3:-}"
-	debian_kernel "$root" "$KERNEL" >"$WORK/kernel-hooks.log" 2>&1 ||
-		{ fail "the kernel hooks failed"; tail "$WORK/kernel-hooks.log" >&2; return 1; }
+	if [ -n "${DEBIAN_KERNEL_DEB:-}" ]; then
+		debian_kernel_deb "$root" "$DEBIAN_KERNEL_DEB" >"$WORK/kernel-hooks.log" 2>&1 &&
+			pass "apt-get install ${DEBIAN_KERNEL_DEB##*/}" ||
+			{ fail "the kernel package's installation failed"; tail "$WORK/kernel-hooks.log" >&2; return 1; }
+	else
+		debian_kernel "$root" "$KERNEL" >"$WORK/kernel-hooks.log" 2>&1 ||
+			{ fail "the kernel hooks failed"; tail "$WORK/kernel-hooks.log" >&2; return 1; }
+	fi
 	[ -s "$root/boot/initrd.img-$DEBIAN_KVER" ] && pass "the kernel hooks: dracut built the system's initramfs" ||
 		{ fail "no /boot/initrd.img-$DEBIAN_KVER"; return 1; }
 	cp "$deb" "$root/tmp/"

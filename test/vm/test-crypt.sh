@@ -20,41 +20,35 @@
 # (B's and C's command lines, kjump-hibernate's kexec command line) and the root file
 # system (only the key file itself); inside A after the resume in the decrypted swap
 # (the image's blocks, a canary from A's memory found there) and in the journal.
-# The kernel needs dm-crypt: KJUMP_CRYPT_KERNEL, else build-kernel.sh --cached
-# kernel/crypt.config (scripts/run-tests.sh starts that build; this test waits for it).
+# The kernel is Debian's own 6.12 (../shared/testkernel/debian, KJUMP_DEBIAN_KERNEL_DIR),
+# as users have it: its package (make bindeb-pkg) installed with apt, whose postinst
+# runs the kernel hooks (dracut builds the initramfs, with virtio_blk, dm_crypt, ext4 as
+# modules); QEMU boots the same kernel's bzImage with the system's initramfs. No memory
+# probe: the region is 256 MiB with retain_initrd (kjump-hibernate's defaults), and each
+# boot with no image boots the kernel in C's initramfs again into all memory: A's
+# MemTotal is a full 1 GiB boot's.
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/debian.sh"
 
-# crypt_kernel: KERNEL, the kernel with dm-crypt; a build under way is waited for (at
-# most KJUMP_CRYPT_KERNEL_WAIT seconds); KJUMP_BUILD_KERNEL=1 builds it here
-crypt_kernel() {
-	local k=${KJUMP_CRYPT_KERNEL:-} wait=${KJUMP_CRYPT_KERNEL_WAIT:-1800}
-	local build=("$KJ_SRC/test/vm/build-kernel.sh" --cached "$KJ_SRC/test/vm/kernel/crypt.config")
-	if [ -z "$k" ]; then
-		k=$("${build[0]}" --name "${build[2]}")
-		if [ ! -f "$k" ] && [ -e "$k.lock" ]; then
-			echo "waiting (at most $wait s) for the kernel being built: $k.log"
-			flock -s -w "$wait" "$k.lock" true ||
-				skip "the kernel with dm-crypt was not built within $wait s ($k.log)"
-		fi
-		if [ ! -f "$k" ] && [ "${KJUMP_BUILD_KERNEL:-}" = 1 ]; then "${build[@]}" >/dev/null || true; fi
-	fi
-	[ -f "$k" ] || skip "no kernel with dm-crypt at $k: scripts/run-tests.sh builds it \
-(or KJUMP_BUILD_KERNEL=1, or KJUMP_CRYPT_KERNEL=PATH)$([ ! -f "$k.log" ] || echo "; its build log: $(tail -n 3 "$k.log")")"
-	KERNEL=$k
-}
 [ "$(id -u)" = 0 ] || skip "needs root (chroot and mounts to build the Debian system)"
 for c in mmdebstrap lsinitrd debugfs python3 qemu-system-x86_64; do
 	command -v $c >/dev/null || skip "$c not installed"
 done
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
-crypt_kernel
+KDIR=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian}
+DEBIAN_KVER=6.12.117-kjump
+KERNEL=$KDIR/bzImage-$DEBIAN_KVER
+DEBIAN_KERNEL_DEB=$(find "$KDIR" -maxdepth 1 -name "linux-image-${DEBIAN_KVER}_*_amd64.deb" 2>/dev/null | sort | tail -1)
+[ -f "$KERNEL" ] && [ -n "$DEBIAN_KERNEL_DEB" ] ||
+	skip "no Debian kernel $DEBIAN_KVER (bzImage and linux-image .deb) in $KDIR (KJUMP_DEBIAN_KERNEL_DIR)"
 
 LUKS_UUID=6b6a756d-6c75-6b73-2d73-776170000001
 PASS="kjump test passphrase 17"
-REGION="memmap=exactmap memmap=636K@0x0 memmap=130048K@0x100000 mem=131072K"
+# the region as kjump-hibernate fits it to SeaBIOS's RAM with 1 GiB on a kernel without
+# the memory probe (A's GRUB snippet must agree: asserted)
+REGION="memmap=exactmap memmap=636K@0x0 memmap=261120K@0x100000 mem=262144K retain_initrd"
 BASE_APPEND="console=ttyS0 root=/dev/vda1 rw panic=-1 $REGION rd.luks.name=$LUKS_UUID=cryptswap"
 T=${KJUMP_DEBIAN_TIMEOUT:-600}
 # the initramfs's prompt (systemd-ask-password), and kjtest-extra-crypt's
@@ -84,6 +78,25 @@ build_system() {
 	initramfs_has "$c" 'systemd-cryptsetup$' && initramfs_has "$c" 'systemd-cryptsetup-generator$' &&
 		pass "the system's initramfs unlocks with systemd-cryptsetup (dracut's crypt module)" ||
 		fail "the system's initramfs lacks systemd-cryptsetup"
+	# B's initramfs is host-only (kjump-mkinitrd's default): built here in a chroot it has
+	# this host's drivers, not the VM's; the system's initramfs is generic (hostonly="no"),
+	# and so, as an image builder makes it, is B's
+	in_root "$root" kjump-mkinitrd --kver "$DEBIAN_KVER" --generic >>"$WORK/image-key.log" 2>&1 ||
+		fail "kjump-mkinitrd --generic: $(tail -3 "$WORK/image-key.log")"
+	# a modular kernel: B's initramfs (kjump-mkinitrd) carries the swap device's driver and
+	# dm-crypt with its cipher; the system's the root's too, and the kernel for the boot
+	# into all memory
+	local m
+	for m in virtio_blk dm-crypt xts; do
+		initramfs_has "$b" "/$m\.ko" && pass "B's initramfs holds the module $m" ||
+			fail "B's initramfs lacks the module $m"
+	done
+	for m in virtio_blk dm-crypt ext4; do
+		initramfs_has "$c" "/$m\.ko" || fail "the system's initramfs lacks the module $m"
+	done
+	initramfs_has "$c" 'usr/lib/kjump/vmlinuz$' &&
+		pass "the system's initramfs holds virtio_blk, dm_crypt, ext4 and the kernel (no memory probe)" ||
+		fail "the system's initramfs lacks /usr/lib/kjump/vmlinuz (no memory probe)"
 	debian_test_parts "$root" "$d/kjtest-extra-crypt" "$d/kjtest-find" "$d/kjtest-crypt-prepare"
 	# the volume, made in the system (cryptsetup is there, not necessarily here); a fast
 	# key derivation: unlocking under TCG
@@ -165,6 +178,17 @@ vm_expect "$a" "KJTEST: add-luks-key: kjump-hibernate: adding /etc/kjump/swap.ke
 	"A: kjump-hibernate --add-luks-key added B's key slot (the passphrase typed)"
 vm_expect "$a" "KJTEST: key file: 400 0 64$" "A: the key file is root's, 0400, 64 bytes"
 vm_expect "$a" "KJTEST: kjump-load with the key: active 1" "A: then kjump-load loaded B"
+# no memory probe: the restricted boot with no image boots the same kernel again into all
+# memory (kjump-resume, kexec_file_load), with the region off its command line
+vm_expect "$a" "kjump-resume: no memory probe interface: booting /usr/lib/kjump/vmlinuz with all memory" \
+	"A: no image, no memory probe: kjump-resume boots the kernel again with all memory"
+mem=$(sed -n 's/.*KJTEST: MemTotal \([0-9]*\) kB.*/\1/p' "$a" | head -1)
+[ "${mem:-0}" -ge 980000 ] && pass "A: the normal boot ends with all the RAM (MemTotal $mem kB)" ||
+	fail "A: the normal boot ends with MemTotal ${mem:-?} kB (a full 1 GiB boot has ~980000+)"
+grub=$(line "$a" "grub adds: ")
+case $grub in *"memmap=261120K@0x100000 mem=262144K retain_initrd"*)
+	pass "A: the GRUB snippet gives the 256 MiB region and retain_initrd: $grub" ;;
+*) fail "A: the GRUB snippet gives '$grub', the test boots with '$REGION'" ;; esac
 failed=$(line "$a" "failed units: ")
 [ -z "${failed// /}" ] && pass "A: no failed unit" || fail "A: failed units: $failed"
 vm_expect "$a" "KJTEST: check: kjump-hibernate: ok: LUKS swap: B's key file /etc/kjump/swap.key" \
@@ -191,6 +215,9 @@ vm_expect "$c" "Kernel command line: .*rd.luks.name=$LUKS_UUID=cryptswap resume=
 debian_expect_resumed "$a" "$c"
 vm_expect "$c" "kjump-resume: image authenticated \(HMAC-SHA256\)" "C: checked the image's MAC before writing"
 vm_expect "$c" "KJTEST: root file system: written after the resume [0-9]+ \(rw\)" "the root file system is writable"
+mem=$(sed -n 's/.*KJTEST: MemTotal after \([0-9]*\) kB.*/\1/p' "$c" | head -1)
+[ "${mem:-0}" -ge 980000 ] && pass "A after the resume: all the RAM (MemTotal $mem kB)" ||
+	fail "A after the resume: MemTotal ${mem:-?} kB"
 vm_expect "$c" "KJTEST: swap in use after: /dev/dm-0" "the swap in the LUKS volume is in use again"
 vm_expect "$c" "KJTEST: B loaded again: 1 " "after the resume B was loaded again (kjump-reload.service)"
 vm_expect "$c" "KJTEST: DONE" "A ran to its end"

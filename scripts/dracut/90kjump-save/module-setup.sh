@@ -24,9 +24,10 @@ install() {
 	inst_multiple -o poweroff sync
 	# swap on LUKS: B opens it itself, with the key file kjump-hibernate hands over
 	# (dracut's crypt module would ask for a passphrase)
+	# (whatever the host has loaded: --hostonly would drop a dm_crypt not loaded yet)
 	if command -v cryptsetup >/dev/null 2>&1; then
 		inst_multiple cryptsetup
-		instmods dm_crypt || :
+		hostonly='' instmods dm_crypt || :
 	fi
 	# after base's 10-parse-root-opts.sh, which sets root from root= (none here)
 	inst_hook cmdline 95 "$moddir/parse-kjump-save.sh"
