@@ -3,7 +3,7 @@
 # the same kernel on the same machine, in the same run, turn by turn: from QEMU's start
 # (the firmware's hand-off is the same in both) to the initramfs's init of the kernel
 # that goes on with all memory, by the host's clock on the console lines. kjump's boot:
-# the restricted boot (256 MiB region, retain_initrd, resume= on an empty swap area),
+# the restricted boot (384 MiB region, retain_initrd, resume= on an empty swap area),
 # kjump-resume finds no image and kexecs the initramfs's kernel into all memory, whose
 # init is the one measured. The plain boot: the same kernel and modules, no kjump, no
 # region. Prints each run, the medians and their ratio, and MemTotal at the end of each.
@@ -18,7 +18,7 @@ export KJ_SRC=$src KJ_BIN=${KJ_BIN:-$src/build}
 . "$src/test/vm/lib.sh"
 . "$src/test/vm/cycle.sh"
 dir=${KJUMP_DEBIAN_KERNEL_DIR:-$src/../shared/testkernel/debian}
-REGION256="memmap=exactmap memmap=636K@0 memmap=255M@1M mem=256M retain_initrd"
+REGION256="memmap=exactmap memmap=636K@0 memmap=383M@1M mem=384M retain_initrd"
 
 cat >"$WORK/boot.scen" <<'SCEN'
 [ -x /usr/lib/kjump/kjump-coldplug ] && /usr/lib/kjump/kjump-coldplug /dev/vda1

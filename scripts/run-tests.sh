@@ -4,8 +4,7 @@
 # sanitized repeats labelled "long"; valgrind only the plain ones), a ThreadSanitizer
 # build running the tests that drive the threaded save and load pipelines (a fixed
 # selection, no QEMU; any race fails), each libFuzzer target for a bounded time
-# (KJUMP_FUZZ_SECONDS, default 30; 0 skips). vm-crypt (label "crypt") is left out while
-# kjump's default region does not fit Debian's generic initramfs: ctest -L crypt runs it.
+# (KJUMP_FUZZ_SECONDS, default 30; 0 skips).
 # ctest runs KJUMP_TEST_JOBS tests at a time (default: the cores, at most 4; a test's
 # PROCESSORS property says how many cores its QEMU process takes).
 # --long adds the long matrix (label "long": the filter at 4 GiB, the sanitized
@@ -13,13 +12,13 @@
 # Usage: scripts/run-tests.sh [--no-install] [--no-asan] [--no-tsan] [--long] [ctest args...]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-install=1 asan=1 tsan=1 skip=(-LE '^(long|crypt)$')
+install=1 asan=1 tsan=1 skip=(-LE '^long$')
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-install) install=0 ;;
 	--no-asan) asan=0 ;;
 	--no-tsan) tsan=0 ;;
-	--long) skip=(-LE '^crypt$') && export KJUMP_KASLR_CYCLES=${KJUMP_KASLR_CYCLES:-5} ;;
+	--long) skip=() && export KJUMP_KASLR_CYCLES=${KJUMP_KASLR_CYCLES:-5} ;;
 	*) break ;;
 	esac
 	shift

@@ -126,17 +126,21 @@ check "kexec without -c" 1 "PROBLEM: no kexec that loads with -c --load-preserve
 mv "$WORK/kexec.ok" "$WORK/kexec"
 
 # no memory probe (most distributions' kernels): the boot with no image kexecs into all
-# memory; the region is 256 MiB, and retain_initrd keeps that boot's initrd for it
+# memory; the region is 384 MiB, and retain_initrd keeps that boot's initrd for it
 make_ready
 rm "$R/sys/devices/system/memory/probe"
 sed -i '/ARCH_MEMORY_PROBE\|MEMORY_HOTPLUG/d' "$R/boot/config-$rel"
 echo CONFIG_KEXEC_FILE=y >>"$R/boot/config-$rel"
 region=$(KJUMP_ROOT=$R sh "$KH" --resume-cmdline)
-[ "$region" = "memmap=exactmap memmap=636K@0x0 memmap=261120K@0x100000 mem=262144K retain_initrd" ] &&
-	pass "no probe: a 256 MiB region and retain_initrd" || fail "no probe: region '$region'"
+[ "$region" = "memmap=exactmap memmap=636K@0x0 memmap=392192K@0x100000 mem=393216K retain_initrd" ] &&
+	pass "no probe: a 384 MiB region and retain_initrd" || fail "no probe: region '$region'"
 echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 $region resume=/dev/vda1 quiet" >"$R/proc/cmdline"
 check "no probe" 0 "ok: CONFIG_KEXEC_FILE" "ok: no memory probe: a boot with no image boots again into all memory" \
 	"ok: the command line carries the region" "this machine can hibernate with kjump"
+# that boot, booted again into all memory: its command line has no region, by design
+echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 resume=/dev/vda1 quiet kjump.fallback=done" >"$R/proc/cmdline"
+check "booted again into all memory" 0 "ok: booted from the region again into all memory" \
+	"this machine can hibernate with kjump"
 
 # no kernel config to read: the options that leave a trace in /sys are judged by it
 make_ready

@@ -24,7 +24,7 @@
 # as users have it: its package (make bindeb-pkg) installed with apt, whose postinst
 # runs the kernel hooks (dracut builds the initramfs, with virtio_blk, dm_crypt, ext4 as
 # modules); QEMU boots the same kernel's bzImage with the system's initramfs. No memory
-# probe: the region is 256 MiB with retain_initrd (kjump-hibernate's defaults), and each
+# probe: the region is 384 MiB with retain_initrd (kjump-hibernate's defaults), and each
 # boot with no image boots the kernel in C's initramfs again into all memory: A's
 # MemTotal is a full 1 GiB boot's.
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
@@ -48,7 +48,7 @@ LUKS_UUID=6b6a756d-6c75-6b73-2d73-776170000001
 PASS="kjump test passphrase 17"
 # the region as kjump-hibernate fits it to SeaBIOS's RAM with 1 GiB on a kernel without
 # the memory probe (A's GRUB snippet must agree: asserted)
-REGION="memmap=exactmap memmap=636K@0x0 memmap=261120K@0x100000 mem=262144K retain_initrd"
+REGION="memmap=exactmap memmap=636K@0x0 memmap=392192K@0x100000 mem=393216K retain_initrd"
 BASE_APPEND="console=ttyS0 root=/dev/vda1 rw panic=-1 $REGION rd.luks.name=$LUKS_UUID=cryptswap"
 T=${KJUMP_DEBIAN_TIMEOUT:-600}
 # the initramfs's prompt (systemd-ask-password), and kjtest-extra-crypt's
@@ -186,8 +186,8 @@ mem=$(sed -n 's/.*KJTEST: MemTotal \([0-9]*\) kB.*/\1/p' "$a" | head -1)
 [ "${mem:-0}" -ge 980000 ] && pass "A: the normal boot ends with all the RAM (MemTotal $mem kB)" ||
 	fail "A: the normal boot ends with MemTotal ${mem:-?} kB (a full 1 GiB boot has ~980000+)"
 grub=$(line "$a" "grub adds: ")
-case $grub in *"memmap=261120K@0x100000 mem=262144K retain_initrd"*)
-	pass "A: the GRUB snippet gives the 256 MiB region and retain_initrd: $grub" ;;
+case $grub in *"memmap=392192K@0x100000 mem=393216K retain_initrd"*)
+	pass "A: the GRUB snippet gives the 384 MiB region and retain_initrd: $grub" ;;
 *) fail "A: the GRUB snippet gives '$grub', the test boots with '$REGION'" ;; esac
 failed=$(line "$a" "failed units: ")
 [ -z "${failed// /}" ] && pass "A: no failed unit" || fail "A: failed units: $failed"
