@@ -1,6 +1,6 @@
 #!/bin/bash
-# The whole cycle on a distribution-like kernel (bzImage-6.1-kjump-distro: KASLR,
-# RANDOMIZE_MEMORY, IO_STRICT_DEVMEM, the EFI stub), as users run it.
+# The whole cycle on a distribution kernel (KASLR, RANDOMIZE_MEMORY, IO_STRICT_DEVMEM,
+# the EFI stub), as users run it: Debian's own (modular) or bzImage-6.1-kjump-distro.
 #   kaslr  BIOS, 1 GiB: KJUMP_KASLR_CYCLES (default 3; 5 with run-tests.sh --long)
 #          hibernations in a row (as many B boots and C boots with the documented
 #          resume command line), printing where each kernel landed; then
@@ -10,13 +10,40 @@
 #   ovmf   UEFI (OVMF, q35, one variable store for the machine), two cycles.
 #   big    6 GiB (RAM above 4 GiB, split around the PCI hole), 4 CPUs, a process with
 #          4.5 GiB of patterned memory checked page by page after the resume.
-# Usage: test-distro.sh [kaslr|ovmf|big ...]; KJUMP_DISTRO_KERNEL names the kernel.
+# Usage: test-distro.sh [--kernel KERNEL] [kaslr|ovmf|big ...]
+# KERNEL (or KJUMP_DISTRO_KERNEL; default ../shared/testkernel/bzImage-6.1-kjump-distro)
+# is a bzImage, or the version of one of Debian's kernels in KJUMP_DEBIAN_KERNEL_DIR
+# (default ../shared/testkernel/debian): 6.12, 7.3, 7.3.4. A kernel with a
+# modules-NAME.tar.xz beside its bzImage-NAME is modular: the initramfs images get its
+# modules (VM_MODULES) and load the disk's driver with kjump-coldplug.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cycle.sh"
-KJUMP_TEST_KERNEL=${KJUMP_DISTRO_KERNEL:-$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump-distro}
-[ -f "$KJUMP_TEST_KERNEL" ] || skip "no distribution-like kernel: set KJUMP_DISTRO_KERNEL"
+
+# distro_kernel KERNEL: KERNEL (a bzImage, or a Debian kernel's version) into
+# KJUMP_TEST_KERNEL, and its modules' tarball, if it has one, into VM_MODULES (else
+# empty); skips when there is no such kernel
+distro_kernel() {
+	local want=$1 dir=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian} k='' f
+	if [ -f "$want" ]; then
+		k=$want
+	else
+		for f in "$dir/bzImage-$want-kjump" "$dir/bzImage-$want".*-kjump; do [ -f "$f" ] && k=$f; done
+	fi
+	[ -n "$k" ] || skip "no kernel '$want': a bzImage, or a version in $dir (KJUMP_DEBIAN_KERNEL_DIR)"
+	KJUMP_TEST_KERNEL=$k
+	VM_MODULES=$(dirname "$k")/modules-${k##*/bzImage-}.tar.xz
+	[ -f "$VM_MODULES" ] || VM_MODULES=''
+}
+
+kernel=${KJUMP_DISTRO_KERNEL:-$KJ_SRC/../shared/testkernel/bzImage-6.1-kjump-distro}
+if [ "${1:-}" = --kernel ]; then
+	kernel=${2:?--kernel needs a bzImage or a version}
+	shift 2
+fi
+distro_kernel "$kernel"
 vm_find_kernel
+echo "  kernel: $KERNEL${VM_MODULES:+ (modules: $VM_MODULES)}"
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
 cycle_prepare
 NOMEM_REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M"
