@@ -4,9 +4,9 @@
 #   kaslr  BIOS, 1 GiB: KJUMP_KASLR_CYCLES (default 3; 5 with run-tests.sh --long)
 #          hibernations in a row (as many B boots and C boots with the documented
 #          resume command line), printing where each kernel landed; then
-#          C booted without mem= (KASLR may put it outside its region): every boot
-#          either resumes or refuses before writing and boots on, keeping the image
-#          (kjump.keep), until a C with mem= resumes it intact.
+#          C booted with A's region but without mem= (KASLR may put it outside the
+#          region): every boot either resumes or refuses before writing and boots
+#          on, keeping the image (kjump.keep), until a C with mem= resumes it.
 #   ovmf   UEFI (OVMF, q35, one variable store for the machine), two cycles.
 #   big    6 GiB (RAM above 4 GiB, split around the PCI hole), 4 CPUs, a process with
 #          4.5 GiB of patterned memory checked page by page after the resume.
@@ -53,7 +53,6 @@ vm_find_kernel
 echo "  kernel: $KERNEL${VM_MODULES:+ (modules: $VM_MODULES)}"
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
 cycle_prepare
-NOMEM_REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M"
 
 # ovmf_machine NAME: QEMU options for a UEFI machine with its own variable store
 ovmf_machine() {
@@ -97,10 +96,13 @@ for v in $variants; do
 		vm_gpt_disk "$WORK/refuse.disk" 512
 		cycle_qemu "$WORK/refuse.0.log" 1G "kjtest.cycles=1" "$WORK/a.cpio.gz" "$WORK/refuse.disk"
 		TOKEN=$(token_of "$WORK/refuse.0.log")
+		# the region A names (its size depends on the kernel), without mem=
+		region=$(resume_region "$WORK/refuse.0.log") nomem=''
+		for w in $region; do case $w in mem=*) ;; *) nomem="$nomem${nomem:+ }$w" ;; esac; done
 		done_=0
 		for i in 1 2 3; do
 			l=$WORK/refuse.$i.log
-			cycle_qemu "$l" 1G "$NOMEM_REGION kjump.keep=1 resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/refuse.disk"
+			cycle_qemu "$l" 1G "$nomem kjump.keep=1 resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/refuse.disk"
 			echo "  refuse boot $i: C at $(where_kernel "$l" kjump-resume)"
 			if grep -q "jumping back into the hibernated kernel" "$l"; then
 				check_resumed "no mem= (boot $i resumed)" "$WORK/refuse.0.log" "$l" 1
@@ -114,7 +116,7 @@ for v in $variants; do
 				fail "no mem= (boot $i): the kernel dropped kjump-resume's lines (kmsg ratelimit)"
 		done
 		if [ $done_ = 0 ]; then
-			cycle_qemu "$WORK/refuse.4.log" 1G "$REGION resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/refuse.disk"
+			cycle_qemu "$WORK/refuse.4.log" 1G "$region resume=/dev/vda1" "$WORK/c.cpio.gz" "$WORK/refuse.disk"
 			check_resumed "kept image, resumed with mem=" "$WORK/refuse.0.log" "$WORK/refuse.4.log" 1
 		fi
 		;;
