@@ -174,7 +174,8 @@ cycle_qemu() {
 	local log=$1 mem=$2 append=$3 initrd=$4 disk=$5 rc=0
 	# shellcheck disable=SC2086 # CYCLE_QEMU_EXTRA: several QEMU arguments, split on purpose
 	timeout --foreground -k 5 "${CYCLE_TIMEOUT:-90}" qemu-system-x86_64 -accel "${CYCLE_ACCEL:-tcg}" \
-		-nographic -no-reboot -kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 $append" \
+		-nographic -no-reboot -kernel "$KERNEL" \
+		-append "console=ttyS0 panic=-1 loglevel=6 no_timer_check $append" \
 		-m "$mem" ${CYCLE_QEMU_EXTRA:-} -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-drive "file=$disk,format=raw,if=virtio" </dev/null 2>&1 | stamp >"$log" || rc=$?
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"

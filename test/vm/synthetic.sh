@@ -34,7 +34,7 @@ SCEN
 	SYN_RC=0
 	# shellcheck disable=SC2034 # SYN_RC: for the scripts that source this
 	timeout --foreground -k 5 60 qemu-system-x86_64 -accel tcg -nographic -no-reboot \
-		-kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 resume=/dev/vda1 ${SYN_APPEND:-} $append" \
+		-kernel "$KERNEL" -append "console=ttyS0 panic=-1 loglevel=6 no_timer_check resume=/dev/vda1 ${SYN_APPEND:-} $append" \
 		-m "$mem" -initrd "$WORK/$name.initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-drive "file=$WORK/$name.disk,format=raw,if=virtio" </dev/null >"$SYN_LOG" 2>&1 || SYN_RC=$?
 	tr -d '\r' <"$SYN_LOG" >"$SYN_LOG.tmp" && mv "$SYN_LOG.tmp" "$SYN_LOG"

@@ -49,7 +49,7 @@ PASS="kjump test passphrase 17"
 # the region as kjump-hibernate fits it to SeaBIOS's RAM with 1 GiB on a kernel without
 # the memory probe (A's GRUB snippet must agree: asserted)
 REGION="memmap=exactmap memmap=636K@0x0 memmap=392192K@0x100000 mem=393216K retain_initrd"
-BASE_APPEND="console=ttyS0 root=/dev/vda1 rw panic=-1 $REGION rd.luks.name=$LUKS_UUID=cryptswap"
+BASE_APPEND="console=ttyS0 root=/dev/vda1 rw panic=-1 no_timer_check $REGION rd.luks.name=$LUKS_UUID=cryptswap"
 T=${KJUMP_DEBIAN_TIMEOUT:-600}
 # the initramfs's prompt (systemd-ask-password), and kjtest-extra-crypt's
 PROMPT_BOOT="Please enter passphrase for disk"

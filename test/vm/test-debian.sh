@@ -22,7 +22,7 @@ command -v lsinitrd >/dev/null || skip "dracut (lsinitrd) not installed"
 # the region as kjump-hibernate fits it to SeaBIOS's RAM with 1 GiB (A's --check and
 # the GRUB snippet must agree; the test asserts both)
 REGION="memmap=exactmap memmap=636K@0x0 memmap=130048K@0x100000 mem=131072K"
-APPEND="console=ttyS0 root=/dev/vda1 rw panic=-1 $REGION resume=UUID=$DEBIAN_SWAP_UUID"
+APPEND="console=ttyS0 root=/dev/vda1 rw panic=-1 no_timer_check $REGION resume=UUID=$DEBIAN_SWAP_UUID"
 T=${KJUMP_DEBIAN_TIMEOUT:-600}
 
 # --- the system, as a user's is ---
