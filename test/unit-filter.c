@@ -218,16 +218,20 @@ static void refuse_case(const char *name, const char *line, void (*spoil)(struct
 	free(a);
 }
 
+/* The lab kernel's shape at 512 MiB: no KASLR, the kernel inside B's 128 MiB region. */
+#define LAB_512                                                                                    \
+	((struct sa_opts){.kphys = 16 * MiB,                                                       \
+			  .page_offset = 0xffff888000000000ull,                                    \
+			  .vmemmap = 0xffffea0000000000ull,                                        \
+			  .ram_end = 512 * MiB,                                                    \
+			  .direct_1g = 1,                                                          \
+			  .region_end = 128 * MiB})
+
 /* B's region read back through a broken kexec list: refused, not read as A's. */
 static void test_broken_list(void)
 {
 	struct sa_a *a = calloc(1, sizeof(*a));
-	struct sa_opts o = {.kphys = 16 * MiB,
-			    .page_offset = 0xffff888000000000ull,
-			    .vmemmap = 0xffffea0000000000ull,
-			    .ram_end = 512 * MiB,
-			    .direct_1g = 1,
-			    .region_end = 128 * MiB};
+	struct sa_opts o = LAB_512;
 	struct kj_amem m;
 	char err[256] = "";
 	uint64_t ind, done = 4, bad = 0x1234000 | 8;
@@ -418,12 +422,7 @@ static void test_ctlpage_decode(void)
 static void test_ctlpage_open(void)
 {
 	struct sa_a *a = calloc(1, sizeof(*a));
-	struct sa_opts o = {.kphys = 16 * MiB,
-			    .page_offset = 0xffff888000000000ull,
-			    .vmemmap = 0xffffea0000000000ull,
-			    .ram_end = 512 * MiB,
-			    .direct_1g = 1,
-			    .region_end = 128 * MiB};
+	struct sa_opts o = LAB_512;
 	static uint8_t page[KJ_PAGE_SIZE];
 	struct kj_ranges b = {0}, ar = {0};
 	uint64_t cp = 500 * MiB, decoy = (200 * MiB) | 2, bad = (300 * MiB) | 2;
