@@ -17,7 +17,6 @@ export KJ_SRC=$src KJ_BIN=${KJ_BIN:-$src/build}
 . "$src/test/lib.sh"
 . "$src/test/vm/lib.sh"
 . "$src/test/vm/cycle.sh"
-dir=${KJUMP_DEBIAN_KERNEL_DIR:-$src/../shared/testkernel/debian}
 REGION256="memmap=exactmap memmap=636K@0 memmap=383M@1M mem=384M retain_initrd"
 
 cat >"$WORK/boot.scen" <<'SCEN'
@@ -40,11 +39,9 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 echo "# bench/vm-boot-fullmem.sh $n runs: QEMU TCG -m 1G, a normal boot with kjump (no image,"
 echo "# no memory probe: the kernel boots again into all memory) against a plain boot"
 for v in $versions; do
-	k=''
-	for f in "$dir/bzImage-$v".*-kjump; do [ -f "$f" ] && k=$f; done
-	[ -n "$k" ] || { echo "no kernel $v in $dir" >&2; exit 1; }
+	vm_debian_kernel "$v"
+	k=$VM_DEBIAN_KERNEL mods=$VM_DEBIAN_MODULES
 	KERNEL=$k
-	mods=$dir/modules-${k##*/bzImage-}.tar.xz
 	VM_MODULES=$mods vm_initramfs "$WORK/plain.cpio.gz" "$WORK/boot.scen"
 	VM_MODULES=$mods vm_initramfs "$WORK/kjump.cpio.gz" "$WORK/boot.scen" "$k:/usr/lib/kjump/vmlinuz"
 	vm_gpt_disk "$WORK/disk" 64

@@ -19,6 +19,18 @@ vm_find_kernel() {
 	KERNEL=$k
 }
 
+# vm_debian_kernel VERSION: Debian's own kernel (6.12, 7.3, 7.3.4) from
+# KJUMP_DEBIAN_KERNEL_DIR (default ../shared/testkernel/debian): VM_DEBIAN_KERNEL, its
+# bzImage, and VM_DEBIAN_MODULES, its modules' tarball; skips when either is missing
+vm_debian_kernel() {
+	local dir=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian} f
+	VM_DEBIAN_KERNEL=''
+	for f in "$dir/bzImage-$1-kjump" "$dir/bzImage-$1".*-kjump; do [ -f "$f" ] && VM_DEBIAN_KERNEL=$f; done
+	[ -n "$VM_DEBIAN_KERNEL" ] || skip "no Debian kernel $1 in $dir (KJUMP_DEBIAN_KERNEL_DIR)"
+	VM_DEBIAN_MODULES=$dir/modules-${VM_DEBIAN_KERNEL##*/bzImage-}.tar.xz
+	[ -f "$VM_DEBIAN_MODULES" ] || skip "no modules for $VM_DEBIAN_KERNEL: $VM_DEBIAN_MODULES"
+}
+
 # vm_copy_bin ROOT FILE [DEST]: a binary (to DEST, default its own path) and the shared
 # libraries it needs.
 vm_copy_bin() {

@@ -25,16 +25,14 @@
 # KJUMP_TEST_KERNEL, and its modules' tarball, if it has one, into VM_MODULES (else
 # empty); skips when there is no such kernel
 distro_kernel() {
-	local want=$1 dir=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian} k='' f
-	if [ -f "$want" ]; then
-		k=$want
-	else
-		for f in "$dir/bzImage-$want-kjump" "$dir/bzImage-$want".*-kjump; do [ -f "$f" ] && k=$f; done
+	if [ -f "$1" ]; then
+		KJUMP_TEST_KERNEL=$1
+		VM_MODULES=$(dirname "$1")/modules-${1##*/bzImage-}.tar.xz
+		[ -f "$VM_MODULES" ] || VM_MODULES=''
+		return
 	fi
-	[ -n "$k" ] || skip "no kernel '$want': a bzImage, or a version in $dir (KJUMP_DEBIAN_KERNEL_DIR)"
-	KJUMP_TEST_KERNEL=$k
-	VM_MODULES=$(dirname "$k")/modules-${k##*/bzImage-}.tar.xz
-	[ -f "$VM_MODULES" ] || VM_MODULES=''
+	vm_debian_kernel "$1"
+	KJUMP_TEST_KERNEL=$VM_DEBIAN_KERNEL VM_MODULES=$VM_DEBIAN_MODULES
 }
 
 # kernel_release BZIMAGE: the release its setup header names (7.3.4-kjump)

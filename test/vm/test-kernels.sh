@@ -13,7 +13,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cycle.sh"
-dir=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian}
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
 
 # b_log LOG: B's part of a console log (from kjump-save-init's first line), in LOG.b
@@ -28,10 +27,8 @@ find_kernel() {
 		[ -f "$K" ] || skip "no lab kernel $K"
 		return
 	fi
-	for f in "$dir/bzImage-$1".*-kjump; do [ -f "$f" ] && K=$f; done
-	[ -n "$K" ] || skip "no Debian kernel $1 in $dir (KJUMP_DEBIAN_KERNEL_DIR)"
-	MODS=$dir/modules-${K##*/bzImage-}.tar.xz
-	[ -f "$MODS" ] || skip "no modules for $K: $MODS"
+	vm_debian_kernel "$1"
+	K=$VM_DEBIAN_KERNEL MODS=$VM_DEBIAN_MODULES
 }
 
 # update A-C: A hibernates on kernel A, C (kernel C, its own initramfs modules) resumes
