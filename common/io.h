@@ -12,3 +12,6 @@ ssize_t kj_loop_pread(int fd, void *buf, size_t len, uint64_t off);
 /* Write len bytes at off: 0, or -errno; -EIO when the kernel accepts nothing (a write
  * that returns 0 is never retried forever). */
 int kj_loop_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+/* The same at the file position (pipes, /proc and /sys files, character devices). */
+ssize_t kj_loop_read(int fd, void *buf, size_t len);
+int kj_loop_write(int fd, const void *buf, size_t len);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "macros.h"
 #include "ranges.h"
 
@@ -83,7 +84,7 @@ int kj_root_foreach_numbered(const struct kj_root *r, const char *dir,
 
 int kj_read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_size)
 {
-	size_t cap = 4096, len = 0;
+	size_t cap = MIN((size_t)4096, max), len = 0;
 	_cleanup_free_ char *buf = malloc(cap + 1);
 
 	if (!buf)
@@ -92,23 +93,22 @@ int kj_read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_size)
 		ssize_t n;
 		if (len == cap) {
 			char *nb;
-			if (cap >= max)
-				return -EFBIG;
-			cap = MIN(cap * 2, max);
-			nb = realloc(buf, cap + 1);
+			/* full at max: one byte more means the file is too large */
+			size_t grow = cap >= max ? 1 : MIN(cap * 2, max) - cap;
+			nb = realloc(buf, cap + grow + 1);
 			if (!nb)
 				return -ENOMEM;
 			buf = nb;
+			cap += grow;
 		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
+		n = kj_loop_read(fd, buf + len, cap - len);
+		if (n < 0)
+			return (int)n;
 		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+		if (len < cap)
+			break; /* kj_loop_read stops short only at the end */
 	}
 	buf[len] = 0;
 	*ret_buf = TAKE_PTR(buf);
@@ -130,15 +130,10 @@ int kj_root_read_file(const struct kj_root *r, const char *path, size_t max, cha
 int kj_root_write_str(const struct kj_root *r, const char *path, const char *value)
 {
 	_cleanup_close_ int fd = kj_root_open(r, path, O_WRONLY | O_TRUNC);
-	size_t len = strlen(value);
-	ssize_t n;
 
 	if (fd < 0)
 		return fd;
-	n = write(fd, value, len);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
+	return kj_loop_write(fd, value, strlen(value));
 }
 
 int kj_root_read_line(const struct kj_root *r, const char *path, char *buf, size_t size)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "io.h"
 
 #define MAC_DOMAIN "KJUMPMAC" /* the MAC's first bytes: a kjump image's, version 1 */
 #define KEY_ID_DOMAIN "kjump image key id"
@@ -31,27 +32,18 @@ int kj_image_key_set(struct kj_image_key *k, const void *buf, size_t len)
 int kj_image_key_read(const struct kj_root *root, const char *path, struct kj_image_key *ret)
 {
 	uint8_t buf[KJ_KEY_MAX + 1];
-	size_t got = 0;
+	ssize_t got;
 	int fd, rc = 0;
 
 	fd = root ? kj_root_open(root, path, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return root ? fd : -errno;
-	while (got < sizeof(buf)) {
-		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	got = kj_loop_read(fd, buf, sizeof(buf));
+	if (got < 0)
+		rc = (int)got;
 	close(fd);
 	if (rc == 0)
-		rc = kj_image_key_set(ret, buf, got);
+		rc = kj_image_key_set(ret, buf, (size_t)got);
 	explicit_bzero(buf, sizeof(buf));
 	return rc;
 }

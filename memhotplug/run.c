@@ -12,6 +12,7 @@
 
 #include "cmdline.h"
 #include "exitcode.h"
+#include "io.h"
 #include "log.h"
 #include "macros.h"
 #include "sys.h"
@@ -105,10 +106,10 @@ static int measure_image(struct fallback_files *f, uint64_t ibytes)
 {
 	uint8_t hdr[0x264];
 	uint64_t init_size;
-	ssize_t n = pread(f->kfd, hdr, sizeof(hdr), 0);
+	ssize_t n = kj_loop_pread(f->kfd, hdr, sizeof(hdr), 0);
 
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	if (memhp_bzimage_init_size(hdr, (size_t)n, &init_size) < 0)
 		return -ENOEXEC;
 	f->seg_bytes = MAX(init_size, f->bytes - ibytes) + ibytes;

@@ -104,7 +104,7 @@ int kj_elfcore_open(const char *path, struct kj_elfcore *ret, char *err, size_t 
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (pread(fd, eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	if (kj_loop_pread(fd, eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
 	    kj_elf_header_size(eh, sizeof(eh), &need) < 0) {
 		snprintf(err, errlen, "%s is not an ELF64 little-endian file", path);
 		return -EBADMSG;
@@ -112,7 +112,7 @@ int kj_elfcore_open(const char *path, struct kj_elfcore *ret, char *err, size_t 
 	buf = malloc(need);
 	if (!buf)
 		return -ENOMEM;
-	if (pread(fd, buf, need, 0) != (ssize_t)need) {
+	if (kj_loop_pread(fd, buf, need, 0) != (ssize_t)need) {
 		snprintf(err, errlen, "%s: program headers truncated", path);
 		return -EBADMSG;
 	}

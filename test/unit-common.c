@@ -12,6 +12,7 @@
 #include "efirt.h"
 #include "lockdown.h"
 #include "log.h"
+#include "macros.h"
 #include "memmap.h"
 #include "region.h"
 #include "ranges.h"
@@ -450,6 +451,44 @@ static void test_lockdown(void)
 	CHECK_EQ(system(p), 0);
 }
 
+/* kj_read_fd_all: a file of exactly max bytes is read whole; one byte more, or a max
+ * below the first buffer's 4096 bytes, is refused with -EFBIG. */
+static void test_read_fd_all(void)
+{
+	static const size_t sizes[] = {0, 1, 100, 4095, 4096, 4097, 10000};
+	char path[] = "/tmp/kjump-readall-XXXXXX";
+	int fd = mkstemp(path);
+	char *buf, *data = malloc(10001);
+
+	CHECK(fd >= 0 && data);
+	if (fd < 0 || !data)
+		return;
+	for (size_t i = 0; i < 10001; i++)
+		data[i] = (char)('a' + i % 26);
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t n = sizes[i], got = 0;
+		CHECK_EQ(ftruncate(fd, 0), 0);
+		CHECK_EQ(pwrite(fd, data, n, 0), (ssize_t)n);
+		/* max = n: whole; max = n - 1: too large */
+		CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+		CHECK_EQ(kj_read_fd_all(fd, n, &buf, &got), 0);
+		CHECK_EQ(got, n);
+		CHECK(!memcmp(buf, data, n) && buf[n] == 0);
+		free(buf);
+		if (n) {
+			CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+			CHECK_EQ(kj_read_fd_all(fd, n - 1, &buf, &got), -EFBIG);
+		}
+		CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+		CHECK_EQ(kj_read_fd_all(fd, 1 << 20, &buf, &got), 0);
+		CHECK_EQ(got, n);
+		free(buf);
+	}
+	close(fd);
+	unlink(path);
+	free(data);
+}
+
 int main(void)
 {
 	test_parse();
@@ -461,5 +500,6 @@ int main(void)
 	test_efi_rt();
 	test_log_kmsg();
 	test_lockdown();
+	test_read_fd_all();
 	return kj_test_result("unit-common");
 }
