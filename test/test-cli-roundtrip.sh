@@ -72,6 +72,9 @@ for p in "$SAVE" "$RESUME" "$IMAGE" "$KJ_BIN/kjump-memhotplug"; do
 	expect_rc 0 "$(basename "$p") --version" "$p" --version
 	expect_log "^$(basename "$p") \(kjump\) [0-9]+\.[0-9]+" "$(basename "$p") names itself and its version"
 done
+# each option's help lines together: --abort-jump's second line under --abort-jump
+"$SAVE" --help | grep -A1 -e '--abort-jump' | grep -q 'jump back into the hibernated kernel' &&
+	pass "kjump-save --help: --abort-jump's lines together" || fail "kjump-save --help splits --abort-jump"
 # stdout is checked when it is closed: a full disk is an error, not a silent loss
 rc=0
 "$IMAGE" info "$WORK/swap" >/dev/full 2>"$WORK/full.log" || rc=$?
