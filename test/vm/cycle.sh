@@ -138,8 +138,14 @@ while [ "$c" -le "${cycles:-1}" ]; do
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	echo "KJTEST: disk readback: $(dd if=/dev/vda2 bs=512 skip=100 count=1 2>/dev/null | head -1 | tr -d '\0')"
-	kjump-image verify "${swapdev:-/dev/vda1}" >/dev/null 2>&1 && echo "KJTEST: image left on swap" ||
-		echo "KJTEST: no image left on swap"
+	# 0: an image; 1: none (or a failed check); anything else (a crash) says so
+	kjump-image verify "${swapdev:-/dev/vda1}" >/dev/null 2>&1
+	vrc=$?
+	case $vrc in
+	0) echo "KJTEST: image left on swap" ;;
+	1) echo "KJTEST: no image left on swap" ;;
+	*) echo "KJTEST: kjump-image verify failed (exit $vrc)" ;;
+	esac
 	sleep 2
 	c=$((c + 1))
 done
