@@ -63,4 +63,21 @@ grep -q "kjump-hibernate failed (exit 1): this system kept running" "$WORK/out" 
 rc=0
 run suspend >"$WORK/out" 2>&1 || rc=$?
 [ $rc = 2 ] && [ ! -s "$LOG" ] && pass "not for suspend: exit 2, nothing run" || fail "suspend: exit $rc"
+# a hung hook is killed when the phase's time is up; the hibernation still happens, and
+# hooks after it that the time does not reach are skipped, both said
+rm -f "$R"/*/systemd/system-sleep/* "$R"/usr/*/systemd/system-sleep/*
+printf '#!/bin/sh\nsleep 60\n' >"$R/etc/systemd/system-sleep/10-hang"
+chmod +x "$R/etc/systemd/system-sleep/10-hang"
+hook etc/systemd/system-sleep 20-after
+: >"$LOG"
+rc=0
+t0=$(date +%s)
+KJUMP_SLEEP_HOOK_TIMEOUT=2 run hibernate >"$WORK/out" 2>&1 || rc=$?
+t=$(($(date +%s) - t0))
+[ $rc = 0 ] && grep -qx kjump-hibernate "$LOG" && pass "a hung hook does not stop the hibernation" ||
+	fail "hung hook: exit $rc, calls $(cat "$LOG")"
+[ $t -lt 30 ] && pass "the hung hook was killed (${t} s for both phases)" || fail "took ${t} s"
+grep -q "10-hang pre hibernate killed: still running after 2 s" "$WORK/out" &&
+	grep -q "20-after pre hibernate skipped" "$WORK/out" && pass "says which hook was killed, which skipped" ||
+	fail "messages: $(cat "$WORK/out")"
 finish
