@@ -17,7 +17,7 @@ void kj_efi_rt_free(struct kj_efi_rt *m)
 	m->n = m->cap = 0;
 }
 
-int kj_efi_rt_type_kept(uint32_t type)
+static int kj_efi_rt_type_kept(uint32_t type)
 {
 	return type == KJ_EFI_RUNTIME_CODE || type == KJ_EFI_RUNTIME_DATA || type == KJ_EFI_MMIO ||
 	       type == KJ_EFI_MMIO_PORT || type == KJ_EFI_PAL_CODE;

@@ -34,8 +34,6 @@ struct kj_efi_rt {
 
 void kj_efi_rt_free(struct kj_efi_rt *m);
 #define _cleanup_efi_rt_ __attribute__((cleanup(kj_efi_rt_free)))
-/* 1 for the runtime types above. */
-int kj_efi_rt_type_kept(uint32_t type);
 /* Read the map under root: runtime regions only, sorted by physical address. -ENOENT
  * without the directory (no UEFI, or a kernel without CONFIG_EFI_RUNTIME_MAP). */
 int kj_efi_rt_read(const struct kj_root *root, struct kj_efi_rt *ret);

@@ -59,7 +59,7 @@ void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_
 	/* No /dev/kmsg: stderr is still better than silence. */
 }
 
-int kj_log_parse_target(const char *s, enum kj_log_target *ret)
+static int kj_log_parse_target(const char *s, enum kj_log_target *ret)
 {
 	if (!strcmp(s, "auto"))
 		*ret = KJ_LOG_AUTO;

@@ -15,7 +15,6 @@ enum kj_log_target {
 
 /* ident: program name; kmsg_path: NULL for /dev/kmsg (tests pass a file). */
 void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_path);
-int kj_log_parse_target(const char *s, enum kj_log_target *ret);
 
 /* The programs' shared options, for their getopt_long tables and switches:
  * --log auto|stderr|kmsg, -v/--verbose, -q/--quiet, --version. */

@@ -330,13 +330,3 @@ int kj_backend_probe(struct kj_backend *b, uint64_t addr)
 }
 
 void kj_backend_thread_done(void) { window_drop(); }
-
-const char *kj_backend_kind_to_string(enum kj_backend_kind k)
-{
-	switch (k) {
-	case KJ_BACKEND_FILE: return "file";
-	case KJ_BACKEND_DEVMEM: return "devmem";
-	case KJ_BACKEND_NULL: return "null";
-	}
-	return "?";
-}

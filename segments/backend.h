@@ -50,4 +50,3 @@ int kj_backend_probe(struct kj_backend *b, uint64_t addr);
 /* Unmap the calling thread's devmem window (each thread keeps one mapped): call it
  * before a thread that used a devmem backend exits. */
 void kj_backend_thread_done(void);
-const char *kj_backend_kind_to_string(enum kj_backend_kind k);

@@ -450,7 +450,7 @@ static int data_is_cached(struct kj_imgdev *d, uint64_t off, uint64_t len)
 
 /* Online CPUs, at most 16: each worker costs about 1.3 MiB, and the resume kernel's
  * memory is a small region; 16 LZO decoders outrun any disk. */
-unsigned kj_default_threads(void)
+static unsigned kj_default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;

@@ -32,5 +32,3 @@ struct kj_load_opts {
  * block or table entry), -errno on I/O errors. */
 int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_load_opts *o,
 		  char *err, size_t errlen);
-
-unsigned kj_default_threads(void);
