@@ -4,13 +4,22 @@
 #include <errno.h>
 #include <unistd.h>
 
-ssize_t kj_loop_pread(int fd, void *buf, size_t len, uint64_t off)
+/* At off, or at the file position when off is AT_POS. */
+#define AT_POS UINT64_MAX
+
+static ssize_t xfer(int fd, void *buf, size_t len, uint64_t off, int writing)
 {
 	uint8_t *p = buf;
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, p + done, len - done, (off_t)(off + done));
+		ssize_t n;
+		if (writing)
+			n = off == AT_POS ? write(fd, p + done, len - done)
+					  : pwrite(fd, p + done, len - done, (off_t)(off + done));
+		else
+			n = off == AT_POS ? read(fd, p + done, len - done)
+					  : pread(fd, p + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -20,59 +29,34 @@ ssize_t kj_loop_pread(int fd, void *buf, size_t len, uint64_t off)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+/* A write the kernel takes nothing of is -EIO: never retried for ever. */
+static int whole_write(int fd, const void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = xfer(fd, (void *)buf, len, off, 1);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+ssize_t kj_loop_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	return xfer(fd, buf, len, off, 0);
 }
 
 int kj_loop_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return whole_write(fd, buf, len, off);
 }
 
 ssize_t kj_loop_read(int fd, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = read(fd, p + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
+	return xfer(fd, buf, len, AT_POS, 0);
 }
 
 int kj_loop_write(int fd, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return whole_write(fd, buf, len, AT_POS);
 }
