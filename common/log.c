@@ -14,9 +14,6 @@
 static const char *log_ident = "kjump";
 static int log_fd = -1; /* -1: stderr */
 static int log_max = LOG_INFO;
-static char last_error[256];
-
-const char *kj_log_last_error(void) { return last_error; }
 
 static int in_initramfs(void)
 {
@@ -121,8 +118,6 @@ void kj_log(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (prio <= LOG_ERR)
-		snprintf(last_error, sizeof(last_error), "%.255s", msg);
 
 	pthread_mutex_lock(&log_lock); /* progress lines may come from worker threads */
 	if (log_fd >= 0 && ++log_kmsg_lines > KMSG_LINES_PER_OPEN) {

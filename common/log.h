@@ -35,8 +35,6 @@ void kj_close_stdout(void);
 void kj_log_set_max_level(int prio);
 
 void kj_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The last error-level message, "" if none (to pass a failure's reason on). */
-const char *kj_log_last_error(void);
 
 #define log_error(...) kj_log(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) kj_log(LOG_WARNING, __VA_ARGS__)

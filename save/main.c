@@ -2,6 +2,7 @@
 /* kjump-save: write the memory of a hibernated kernel into a kjump image. Runs in the
  * hibernating kernel B (--memory devmem), or on files for tests and conversions. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -30,6 +31,23 @@
 #include "ranges.h"
 #include "root.h"
 #include "writer.h"
+
+/* The reason this run failed, for the status record a jump back leaves: the last
+ * error said (also logged). */
+static char fail_reason[256];
+
+static void save_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void save_fail(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(fail_reason, sizeof(fail_reason), "%.255s", msg);
+	log_error("%s", msg);
+}
 
 struct args {
 	const char *memory, *elf, *output, *root, *label, *release;
@@ -241,7 +259,7 @@ static int check_own_kernel(const struct save_system *sys)
 			 (unsigned long long)k.start, (unsigned long long)(kend - 1));
 		return 0;
 	}
-	log_error("this kernel lies at 0x%llx-0x%llx, outside its region (placed there by "
+	save_fail("this kernel lies at 0x%llx-0x%llx, outside its region (placed there by "
 		  "KASLR?): the hibernated kernel's memory there is overwritten; boot the "
 		  "hibernating kernel with nokaslr", (unsigned long long)k.start,
 		  (unsigned long long)(kend - 1));
@@ -257,14 +275,14 @@ static int devmem_ranges(const struct save_system *sys, struct kj_ranges *out)
 
 	if (sys->mm_rc < 0) {
 		rc = sys->mm_rc;
-		log_error("cannot read the firmware memory map (/sys/firmware/memmap): %s%s",
+		save_fail("cannot read the firmware memory map (/sys/firmware/memmap): %s%s",
 			  strerror(-rc), rc == -ENOENT ? " (kernel needs CONFIG_FIRMWARE_MEMMAP)" : "");
 		return rc;
 	}
 	if ((rc = save_system_fw_ram(sys, &fw)) < 0)
 		return rc;
 	if ((rc = save_system_ram(sys, &own)) < 0) {
-		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
+		save_fail("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
 		return rc;
 	}
 	if ((rc = check_own_kernel(sys)) < 0)
@@ -284,7 +302,7 @@ static int record_efi_rt(const struct kj_root *root, struct kj_write_opts *o)
 	if (rc == -ENOENT)
 		return 0; /* no UEFI runtime services */
 	if (rc < 0) {
-		log_error("cannot read the EFI runtime map (/sys/firmware/efi/runtime-map): %s",
+		save_fail("cannot read the EFI runtime map (/sys/firmware/efi/runtime-map): %s",
 			  strerror(-rc));
 		return rc;
 	}
@@ -310,7 +328,7 @@ static int fill_metadata(const struct kj_root *root, const struct save_system *s
 	o->block_pages = a->block_pages;
 	uname(&u);
 	if (strcmp(u.machine, "x86_64")) {
-		log_error("architecture %s is not supported (x86_64 only)", u.machine);
+		save_fail("architecture %s is not supported (x86_64 only)", u.machine);
 		return -EOPNOTSUPP;
 	}
 	o->arch = KJ_ARCH_X86_64;
@@ -321,7 +339,7 @@ static int fill_metadata(const struct kj_root *root, const struct save_system *s
 		log_debug("jump-back entry 0x%llx from the kernel command line",
 			  (unsigned long long)o->entry);
 	else {
-		log_error("no jump-back entry: give --entry, or run in a kernel started by "
+		save_fail("no jump-back entry: give --entry, or run in a kernel started by "
 			  "kexec with kexec_jump_back_entry= on its command line");
 		return -EINVAL;
 	}
@@ -334,7 +352,7 @@ static int fill_metadata(const struct kj_root *root, const struct save_system *s
 
 	rc = a->region ? kj_ranges_parse(a->region, &region) : save_system_ram(sys, &region);
 	if (rc < 0 && a->region) {
-		log_error("invalid --region '%s'", a->region);
+		save_fail("invalid --region '%s'", a->region);
 		return rc;
 	}
 	if (rc == 0) { /* an unknown region is recorded as empty, not an error */
@@ -370,27 +388,27 @@ static int open_output(const struct args *a, struct kj_imgdev *dev)
 	if (a->create && stat(a->output, &st) < 0 && errno == ENOENT) {
 		FILE *f = fopen(a->output, "wx");
 		if (!f) {
-			log_error("cannot create %s: %m", a->output);
+			save_fail("cannot create %s: %m", a->output);
 			return -errno;
 		}
 		fclose(f);
 	}
 	rc = kj_imgdev_open(a->output, a->offset, 1, dev);
 	if (rc < 0) {
-		log_error("cannot open %s: %s", a->output, strerror(-rc));
+		save_fail("cannot open %s: %s", a->output, strerror(-rc));
 		return rc;
 	}
 	if (kj_imgdev_pread(dev, 0, page, sizeof(page)) < 0 ||
 	    kj_sig_classify(page, sizeof(page)) == KJ_SIG_NONE) {
 		if (!a->create) {
-			log_error("%s is not a swap area; make one with mkswap, or pass --create SIZE",
+			save_fail("%s is not a swap area; make one with mkswap, or pass --create SIZE",
 				  a->output);
 			kj_imgdev_close(dev);
 			return -EMEDIUMTYPE;
 		}
 		rc = kj_imgdev_mkswap(dev, a->create, a->label);
 		if (rc < 0) {
-			log_error("cannot create a swap area on %s: %s", a->output, strerror(-rc));
+			save_fail("cannot create a swap area on %s: %s", a->output, strerror(-rc));
 			kj_imgdev_close(dev);
 			return rc;
 		}
@@ -412,7 +430,7 @@ static int set_extents(const struct args *a, struct kj_imgdev *dev)
 	if (list[0] == '@') {
 		_cleanup_close_ int fd = open(list + 1, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || kj_read_fd_all(fd, 1 << 20, &text, NULL) < 0) {
-			log_error("cannot read extents from %s: %m", list + 1);
+			save_fail("cannot read extents from %s: %m", list + 1);
 			return -EINVAL;
 		}
 		text[strcspn(text, " \t\n")] = 0;
@@ -420,17 +438,17 @@ static int set_extents(const struct args *a, struct kj_imgdev *dev)
 	}
 	rc = kj_extents_parse(list, e, KJ_EXTMAP_MAX, &n);
 	if (rc == -E2BIG) {
-		log_error("the swap file has more than %d extents; defragment it (e4defrag) or "
+		save_fail("the swap file has more than %d extents; defragment it (e4defrag) or "
 			  "use a swap partition", KJ_EXTMAP_MAX);
 		return rc;
 	}
 	if (rc < 0) {
-		log_error("invalid --extents list");
+		save_fail("invalid --extents list");
 		return rc;
 	}
 	rc = kj_imgdev_set_extents(dev, e, n);
 	if (rc < 0)
-		log_error("--extents do not fit %s: the first must start at file page 0 on "
+		save_fail("--extents do not fit %s: the first must start at file page 0 on "
 			  "device page --offset (%llu), and all must lie inside the device",
 			  a->output, (unsigned long long)(dev->base >> KJ_PAGE_SHIFT));
 	return rc;
@@ -456,7 +474,7 @@ static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_img
 	    (rc = kj_plan_init_staged(&plan, entry, &pages)) < 0 ||
 	    (rc = kj_backend_open("devmem", root, 0, &mem)) < 0 ||
 	    (rc = mem->ops->read(mem, page, kj_plan_segment(&plan, 0), KJ_PAGE_SIZE)) < 0) {
-		log_error("cannot prepare the jump back: %s", strerror(-rc));
+		save_fail("cannot prepare the jump back: %s", strerror(-rc));
 		goto out;
 	}
 	rc = kj_jump_load(&plan, err, sizeof(err));
@@ -465,7 +483,7 @@ static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_img
 			   (unsigned long long)entry);
 		kj_jump_go(err, sizeof(err));
 	}
-	log_error("%s", err);
+	save_fail("%s", err);
 out:
 	kj_backend_close(mem);
 	kj_plan_free(&plan);
@@ -481,19 +499,19 @@ static int open_source(const struct kj_root *root, const struct save_system *sys
 
 	if (a->elf) {
 		if ((rc = kj_elfcore_open(a->elf, &s->elf, err, sizeof(err))) < 0) {
-			log_error("%s", err);
+			save_fail("%s", err);
 			return KJ_EXIT_FAILURE;
 		}
 		return kj_elfcore_ranges(&s->elf, ranges) < 0 ? KJ_EXIT_FAILURE : -1;
 	}
 	if ((rc = kj_backend_open(a->memory, root, 0, &s->be)) < 0) {
-		log_error("cannot open memory source %s: %s", a->memory, strerror(-rc));
+		save_fail("cannot open memory source %s: %s", a->memory, strerror(-rc));
 		return KJ_EXIT_FAILURE;
 	}
 	if (!a->ranges)
 		return devmem_ranges(sys, ranges) < 0 ? KJ_EXIT_FAILURE : -1;
 	if (kj_ranges_parse(a->ranges, ranges) < 0) {
-		log_error("invalid --ranges '%s'", a->ranges);
+		save_fail("invalid --ranges '%s'", a->ranges);
 		return KJ_EXIT_USAGE;
 	}
 	kj_ranges_page_align(ranges, KJ_PAGE_SIZE);
@@ -509,18 +527,18 @@ static int check_source(const struct args *a, const struct kj_write_opts *wo, st
 	int rc;
 
 	if (ranges->n == 0) {
-		log_error("no memory to save");
+		save_fail("no memory to save");
 		return -ENODATA;
 	}
 	if (!kj_ranges_contains(ranges, page, page + KJ_PAGE_SIZE)) {
-		log_error("the jump-back entry 0x%llx lies outside every range to save: such an "
+		save_fail("the jump-back entry 0x%llx lies outside every range to save: such an "
 			  "image could never be resumed", (unsigned long long)wo->entry);
 		return -EINVAL;
 	}
 	/* A's memory only: never ours, never MMIO */
 	if (s->be && s->be->kind == KJ_BACKEND_DEVMEM && !a->ranges &&
 	    (rc = kj_backend_set_windows(s->be, ranges)) < 0) {
-		log_error("cannot set up the memory windows: %s", strerror(-rc));
+		save_fail("cannot set up the memory windows: %s", strerror(-rc));
 		return rc;
 	}
 	s->total = kj_ranges_total(ranges);
@@ -570,7 +588,7 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	if (rc < 0) {
 		/* The writer invalidated any older image first and commits last: nothing
 		 * resumable is left behind. */
-		log_error("%s", err[0] ? err : strerror(-rc));
+		save_fail("%s", err[0] ? err : strerror(-rc));
 		return rc;
 	}
 	dt = kj_now() - t0;
@@ -613,10 +631,10 @@ static int read_key(const struct args *a, struct kj_image_key *key)
 	if (a->wipe_mac_key && (wrc = wipe_file(a->mac_key)) < 0)
 		log_warning("--wipe-mac-key %s: %s", a->mac_key, strerror(-wrc));
 	if (rc == -EINVAL)
-		log_error("--mac-key %s: an image key is %u to %u bytes", a->mac_key, KJ_KEY_MIN,
+		save_fail("--mac-key %s: an image key is %u to %u bytes", a->mac_key, KJ_KEY_MIN,
 			  KJ_KEY_MAX);
 	else if (rc < 0)
-		log_error("--mac-key %s: %s", a->mac_key, strerror(-rc));
+		save_fail("--mac-key %s: %s", a->mac_key, strerror(-rc));
 	return rc;
 }
 
@@ -641,7 +659,7 @@ int main(int argc, char **argv)
 		return rc > 0 ? KJ_EXIT_OK : KJ_EXIT_USAGE;
 	kj_log_open("kjump-save", a.log, NULL);
 	if (kj_root_init(&root, a.root) < 0) {
-		log_error("--root path too long");
+		save_fail("--root path too long");
 		return KJ_EXIT_USAGE;
 	}
 	wo = calloc(1, sizeof(*wo));
@@ -671,7 +689,7 @@ out:
 	kj_image_key_wipe(&key); /* before a jump back hands this memory over */
 	if (ret != KJ_EXIT_OK && a.abort_jump && wo && wo->entry)
 		abort_jump(&root, wo->entry, &dev,
-			   kj_log_last_error()[0] ? kj_log_last_error() : "kjump-save failed");
+			   fail_reason[0] ? fail_reason : "kjump-save failed");
 	kj_imgdev_close(&dev);
 	kj_backend_close(s.be);
 	kj_elfcore_close(&s.elf);
