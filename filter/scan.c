@@ -38,15 +38,15 @@ struct scan {
 	struct kj_ranges out;
 	struct kj_filter_stats st;
 	const struct kj_amem *via; /* set: excluded pfns are B's region's, map them to sources */
-	char *why;
-	size_t whylen;
+	char *err;
+	size_t errlen;
 };
 
-/* A key the scan cannot do without: rc from kj_vmci_*, described in why. */
+/* A key the scan cannot do without: rc from kj_vmci_*, described in err. */
 static int key_result(struct scan *s, const char *key, int rc)
 {
 	if (rc < 0)
-		kj_errf(rc, s->why, s->whylen, "VMCOREINFO: %s %s", key,
+		kj_errf(rc, s->err, s->errlen, "VMCOREINFO: %s %s", key,
 			rc == -ENOENT ? "missing" : "malformed");
 	return rc;
 }
@@ -111,7 +111,7 @@ static int read_layout(struct scan *s)
 	    l->off_mapcount + 4 > l->page_size || l->off_private + 8 > l->page_size ||
 	    l->max_order == 0 || l->max_order > 20 || !page_type_value(buddy) ||
 	    (l->has_offline && !page_type_value(offline)))
-		return kj_errf(-EBADMSG, s->why, s->whylen,
+		return kj_errf(-EBADMSG, s->err, s->errlen,
 			       "VMCOREINFO: a layout this filter does not know (page size, paging "
 			       "mode, memory encryption or struct sizes)");
 	l->buddy = (uint32_t)buddy;
@@ -132,7 +132,7 @@ static int self_test(struct scan *s)
 		return -ENOENT;
 	if (kj_x86walk_read(&s->w, uts + name + UTS_RELEASE_OFF, rel, 65) < 0 ||
 	    strncmp(rel, s->st.release, 65))
-		return kj_errf(-EBADMSG, s->why, s->whylen, "self-test: the release read through the "
+		return kj_errf(-EBADMSG, s->err, s->errlen, "self-test: the release read through the "
 			       "hibernated kernel's page tables is not the note's (%.20s)", s->st.release);
 	return 0;
 }
@@ -144,7 +144,7 @@ static int read_roots(struct scan *s)
 	if (!(s->roots = calloc(n, sizeof(*s->roots))))
 		return -ENOMEM;
 	if (kj_x86walk_read(&s->w, s->l.mem_section, s->roots, n * 8) < 0)
-		return kj_errf(-EBADMSG, s->why, s->whylen, "cannot read mem_section's roots");
+		return kj_errf(-EBADMSG, s->err, s->errlen, "cannot read mem_section's roots");
 	for (uint64_t i = 0; i < n; i++)
 		s->roots[i] = le64toh(s->roots[i]);
 	return 0;
@@ -158,20 +158,20 @@ static int section_map(struct scan *s, uint64_t pfn, uint64_t *ret_base)
 	uint64_t nr = pfn >> (s->l.section_bits - KJ_PAGE_SHIFT), map, base;
 
 	if (nr / per_root >= s->l.ms_roots)
-		return kj_errf(-EBADMSG, s->why, s->whylen, "pfn 0x%llx beyond mem_section",
+		return kj_errf(-EBADMSG, s->err, s->errlen, "pfn 0x%llx beyond mem_section",
 			       (unsigned long long)pfn);
 	if (!s->roots[nr / per_root])
 		return 0;
 	if (kj_x86walk_read(&s->w, s->roots[nr / per_root] + (nr % per_root) * s->l.ms_size + s->l.ms_map_off,
 			    &map, 8) < 0)
-		return kj_errf(-EBADMSG, s->why, s->whylen, "cannot read section %llu", (unsigned long long)nr);
+		return kj_errf(-EBADMSG, s->err, s->errlen, "cannot read section %llu", (unsigned long long)nr);
 	map = le64toh(map);
 	if ((map & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP)) !=
 	    (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP))
 		return 0;
 	base = map & SECTION_MAP_MASK;
 	if (s->vmemmap_known && base != s->vmemmap)
-		return kj_errf(-EBADMSG, s->why, s->whylen, "sections disagree on where struct pages are");
+		return kj_errf(-EBADMSG, s->err, s->errlen, "sections disagree on where struct pages are");
 	s->vmemmap = base;
 	s->vmemmap_known = 1;
 	*ret_base = base;
@@ -224,7 +224,7 @@ static int64_t classify(struct scan *s, const uint8_t *pg, uint64_t pfn, uint64_
 	order = le64toh(order);
 	if (is_type(type, s->l.buddy)) {
 		if (order >= s->l.max_order || (pfn & ((1ull << order) - 1)))
-			return kj_errf(-EBADMSG, s->why, s->whylen, "free block of order %llu at pfn "
+			return kj_errf(-EBADMSG, s->err, s->errlen, "free block of order %llu at pfn "
 				       "0x%llx: impossible", (unsigned long long)order, (unsigned long long)pfn);
 		n = MIN(1ull << order, end - pfn);
 		return exclude(s, pfn, n, &s->st.free) < 0 ? -ENOMEM : (int64_t)n;
@@ -246,7 +246,7 @@ static int scan_section(struct scan *s, uint64_t base, uint64_t pfn, uint64_t en
 	while (pfn < end) {
 		uint64_t chunk = MIN(end - pfn, KJ_PAGE_SIZE / psz), i = 0;
 		if (kj_x86walk_read(&s->w, base + pfn * psz, buf, chunk * psz) < 0)
-			return kj_errf(-EBADMSG, s->why, s->whylen, "cannot read the struct page of "
+			return kj_errf(-EBADMSG, s->err, s->errlen, "cannot read the struct page of "
 				       "pfn 0x%llx", (unsigned long long)pfn);
 		while (i < chunk) { /* a free block may reach past the chunk: i ends there */
 			int64_t r = classify(s, buf + i * psz, pfn + i, end);
@@ -332,20 +332,20 @@ static int check_counts(struct scan *s)
 	if (rc == -ENOENT)
 		return 0; /* keys missing: nothing to compare with */
 	if (rc < 0)
-		return kj_errf(rc, s->why, s->whylen, "cannot read the hibernated kernel's free-page counters");
+		return kj_errf(rc, s->err, s->errlen, "cannot read the hibernated kernel's free-page counters");
 	s->st.a_free = sum;
 	s->st.a_free_known = 1;
 	if (s->st.free > sum + FREE_SLACK_PER_ZONE * zones)
-		return kj_errf(-EBADMSG, s->why, s->whylen, "%llu free pages found, but the hibernated "
+		return kj_errf(-EBADMSG, s->err, s->errlen, "%llu free pages found, but the hibernated "
 			       "kernel counts %llu", (unsigned long long)s->st.free, (unsigned long long)sum);
 	return 0;
 }
 
 int kj_filter_scan(const struct kj_amem *mem, const struct kj_vmci *vmci,
 		   const struct kj_ranges *ranges, struct kj_ranges *ret_excluded,
-		   struct kj_filter_stats *st, char *why, size_t whylen)
+		   struct kj_filter_stats *st, char *err, size_t errlen)
 {
-	struct scan s = {.v = vmci, .why = why, .whylen = whylen};
+	struct scan s = {.v = vmci, .err = err, .errlen = errlen};
 	int rc;
 
 	if ((rc = read_layout(&s)) < 0)

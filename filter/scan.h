@@ -24,7 +24,7 @@ struct kj_filter_stats {
  * B's region: a free one's source page is left out too. On success ret_excluded holds
  * the excluded pages (normalized) and st the counts. On any inconsistency
  * (missing key, a self-test that fails, an impossible order, more free pages than A
- * counts) -EBADMSG or -ENOENT with why set: nothing may be excluded then. */
+ * counts) -EBADMSG or -ENOENT with err set: nothing may be excluded then. */
 int kj_filter_scan(const struct kj_amem *mem, const struct kj_vmci *vmci,
 		   const struct kj_ranges *ranges, struct kj_ranges *ret_excluded,
-		   struct kj_filter_stats *st, char *why, size_t whylen);
+		   struct kj_filter_stats *st, char *err, size_t errlen);

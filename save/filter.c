@@ -42,13 +42,13 @@ static int parse_vmci(const char *v, struct settings *s)
 }
 
 static void read_settings(const struct save_system *sys, const char *opt, struct settings *s,
-			  char *why, size_t whylen)
+			  char *err, size_t errlen)
 {
 	char v[128];
 
 	if (save_system_cmdline(sys, "kjump.filter", v, sizeof(v)) && !strcmp(v, "off")) {
 		s->off = 1;
-		snprintf(why, whylen, "turned off (kjump.filter=off)");
+		snprintf(err, errlen, "turned off (kjump.filter=off)");
 	}
 	if (save_system_cmdline(sys, "kjump.free", v, sizeof(v)))
 		s->zero = !strcmp(v, "zero");
@@ -56,15 +56,15 @@ static void read_settings(const struct save_system *sys, const char *opt, struct
 		s->asked = 1;
 		if (parse_vmci(opt ? opt : v, s) < 0 && !s->off) {
 			s->off = 1;
-			snprintf(why, whylen, "malformed kjump.vmcoreinfo=%.60s", opt ? opt : v);
+			snprintf(err, errlen, "malformed kjump.vmcoreinfo=%.60s", opt ? opt : v);
 		}
 	}
 }
 
-/* A's memory, its note and the scan. 0 with the excluded pages, or <0 with why. */
+/* A's memory, its note and the scan. 0 with the excluded pages, or <0 with err. */
 static int scan(const struct save_system *sys, struct kj_backend *mem, uint64_t entry,
 		const struct kj_ranges *ranges, const struct settings *set, struct kj_ranges *ret,
-		struct kj_filter_stats *st, char *why, size_t whylen)
+		struct kj_filter_stats *st, char *err, size_t errlen)
 {
 	_cleanup_ranges_ struct kj_ranges own = {0}, fw = {0};
 	struct kj_vmci *v = calloc(1, sizeof(*v));
@@ -78,11 +78,11 @@ static int scan(const struct save_system *sys, struct kj_backend *mem, uint64_t 
 		goto out;
 	}
 	if ((rc = save_system_ram(sys, &own)) < 0 || (rc = save_system_fw_ram(sys, &fw)) < 0) {
-		snprintf(why, whylen, "cannot read the memory maps");
+		snprintf(err, errlen, "cannot read the memory maps");
 		goto out;
 	}
 	kj_ranges_page_align(&own, KJ_PAGE_SIZE);
-	if ((rc = kj_ctlpage_open_amem(&am, mem_read, mem, entry, &own, &fw, &how, why, whylen)) <
+	if ((rc = kj_ctlpage_open_amem(&am, mem_read, mem, entry, &own, &fw, &how, err, errlen)) <
 	    0)
 		goto out;
 	log_notice("page filter: the hibernated kernel's kexec list %s",
@@ -90,11 +90,11 @@ static int scan(const struct save_system *sys, struct kj_backend *mem, uint64_t 
 					  : "found by a scan of its control page");
 	if ((rc = kj_amem_read(&am, set->note_pa, note, set->note_size)) < 0 ||
 	    (rc = kj_vmci_parse_note(note, set->note_size, v)) < 0) {
-		snprintf(why, whylen, "no VMCOREINFO note at 0x%llx",
+		snprintf(err, errlen, "no VMCOREINFO note at 0x%llx",
 			 (unsigned long long)set->note_pa);
 		goto out;
 	}
-	rc = kj_filter_scan(&am, v, ranges, ret, st, why, whylen);
+	rc = kj_filter_scan(&am, v, ranges, ret, st, err, errlen);
 out:
 	kj_amem_free(&am);
 	free(note);
@@ -103,7 +103,7 @@ out:
 }
 
 static void record(struct kj_write_opts *wo, uint32_t state, int zero,
-		   const struct kj_filter_stats *st, const char *why)
+		   const struct kj_filter_stats *st, const char *err)
 {
 	struct kj_filter_record *f = &wo->filter;
 
@@ -116,7 +116,7 @@ static void record(struct kj_write_opts *wo, uint32_t state, int zero,
 		f->poison_pages = st->poison;
 		f->a_free_pages = st->a_free_known ? st->a_free : 0;
 	}
-	snprintf(f->reason, sizeof(f->reason), "%.88s", why ? why : "");
+	snprintf(f->reason, sizeof(f->reason), "%.88s", err ? err : "");
 }
 
 void save_filter_run(const struct save_system *sys, struct kj_backend *mem, uint64_t entry,
@@ -125,15 +125,15 @@ void save_filter_run(const struct save_system *sys, struct kj_backend *mem, uint
 {
 	struct settings set = {0};
 	struct kj_filter_stats st = {0};
-	char why[160] = "";
+	char err[160] = "";
 	uint64_t total = kj_ranges_total(ranges);
 
 	*ret = (struct save_filter){0};
-	read_settings(sys, cmdline_vmci, &set, why, sizeof(why));
+	read_settings(sys, cmdline_vmci, &set, err, sizeof(err));
 	if (!set.asked && !set.off)
 		return; /* nobody handed us a VMCOREINFO: today's save, nothing recorded */
 	if (!set.off &&
-	    scan(sys, mem, entry, ranges, &set, &ret->excluded, &st, why, sizeof(why)) == 0) {
+	    scan(sys, mem, entry, ranges, &set, &ret->excluded, &st, err, sizeof(err)) == 0) {
 		ret->zero = set.zero;
 		record(wo, KJ_FILTER_ON, set.zero, &st, NULL);
 		log_notice("page filter: %s %llu MiB of free pages (%llu MiB of them held for B's "
@@ -146,8 +146,8 @@ void save_filter_run(const struct save_system *sys, struct kj_backend *mem, uint
 		return;
 	}
 	kj_ranges_free(&ret->excluded);
-	record(wo, KJ_FILTER_OFF, set.zero, NULL, why);
-	log_warning("page filter off: %s; saving all %llu MiB", why,
+	record(wo, KJ_FILTER_OFF, set.zero, NULL, err);
+	log_warning("page filter off: %s; saving all %llu MiB", err,
 		    (unsigned long long)(total >> 20));
 }
 
