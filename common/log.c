@@ -107,6 +107,8 @@ void kj_close_stdout(void)
 
 void kj_log_set_max_level(int prio) { log_max = prio; }
 
+void kj_log_msg(int prio, const char *msg) { kj_log(prio, "%s", msg); }
+
 void kj_log(int prio, const char *fmt, ...)
 {
 	char msg[1024];

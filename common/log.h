@@ -35,6 +35,8 @@ void kj_close_stdout(void);
 void kj_log_set_max_level(int prio);
 
 void kj_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One finished message: the sink programs hand to a library's report function. */
+void kj_log_msg(int prio, const char *msg);
 
 #define log_error(...) kj_log(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) kj_log(LOG_WARNING, __VA_ARGS__)

@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 		KJ_LOG_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{0}};
-	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL};
+	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .report = kj_log_msg};
 	enum kj_log_target log = KJ_LOG_AUTO;
 	const char *rootdir = NULL;
 	struct kj_root root;

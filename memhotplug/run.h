@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 /* The no-image path as the programs run it: plan, report, hot-add, raise limits, or
- * fall back (top-level code: it logs). Shared by kjump-resume and kjump-memhotplug. */
+ * fall back. Shared by kjump-resume and kjump-memhotplug; what it has to say goes to
+ * the caller's report function (the programs log it), never to a log of its own. */
 #include "memhp.h"
 
 struct memhp_run_opts {
@@ -14,6 +15,8 @@ struct memhp_run_opts {
 	const char *fallback_initrd; /* NULL: this boot's own, if kept (retain_initrd) */
 	const char *cmdline;         /* this boot's command line (NULL: /proc/cmdline) */
 	const struct memhp_ops *ops; /* NULL: write sysfs for real */
+	/* each message with its syslog priority (LOG_ERR...); NULL: silent */
+	void (*report)(int prio, const char *msg);
 };
 
 #define MEMHP_FALLBACK_KERNEL "/usr/lib/kjump/vmlinuz"

@@ -406,7 +406,7 @@ static void hotplug(const struct kj_root *root, const struct args *a,
 		    const struct resume_cmdline *cl, const char *cmdline)
 {
 	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .dry_run = a->dry_run,
-				   .cmdline = cmdline};
+				   .cmdline = cmdline, .report = kj_log_msg};
 
 	if (!strcmp(cl->zone, "movable"))
 		o.zone = MEMHP_ZONE_MOVABLE;

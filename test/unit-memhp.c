@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <linux/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -191,16 +192,29 @@ static void test_limits_saturate(void)
 	cleanup(&e);
 }
 
+/* What memhp_run reports: the library logs nothing itself, the caller's sink hears it. */
+static char reported[4096];
+static int reported_errors;
+static void report(int prio, const char *msg)
+{
+	size_t n = strlen(reported);
+	snprintf(reported + n, sizeof(reported) - n, "%d %s\n", prio, msg);
+	reported_errors += prio <= LOG_ERR;
+}
+
 static void test_failures(void)
 {
 	struct emu e = {0};
 	struct kj_root r = tree(&e, "q1g-mem256");
 	struct memhp_ops ops = {emu_write, &e};
-	struct memhp_run_opts o = {.ops = &ops};
+	struct memhp_run_opts o = {.ops = &ops, .report = report};
 
 	e.fail_addr = 0x20000000; /* block 4 */
 	e.fail_rc = -EEXIST;
 	CHECK_EQ(memhp_run(&r, &o), 64);			     /* partial, as chmem says it */
+	CHECK_EQ(reported_errors, 1);
+	CHECK(strstr(reported, "memory block 4 (0x20000000-0x27ffffff): ") != NULL);
+	CHECK(strstr(reported, "memory: added ") != NULL);
 	CHECK(strstr(e.log, "memory5/state online_kernel") != NULL); /* went on after it */
 	CHECK(strstr(e.log, "memory4/state") == NULL);
 	cleanup(&e);
