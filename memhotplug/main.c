@@ -8,6 +8,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "options.h"
 #include "root.h"
 #include "run.h"
 
@@ -63,22 +64,17 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "auto"))
 				o.zone = MEMHP_ZONE_AUTO;
 			else
-				goto bad;
+				goto bad_value;
 			break;
 		case O_FK: o.fallback_kernel = optarg; break;
 		case O_FI: o.fallback_initrd = optarg; break;
 		case O_CMDLINE: o.cmdline = optarg; break;
 		case O_ROOT: rootdir = optarg; break;
-		case 'h': usage(stdout); return KJ_EXIT_OK;
 		default:
-			if ((r = kj_log_option(c, optarg, &log)) == KJ_OPT_DONE)
+			if ((r = kj_options_common(c, optarg, &log, usage)) == KJ_OPT_DONE)
 				return KJ_EXIT_OK;
-			if (r > 0)
-				break;
 			if (r < 0)
-				goto bad;
-			usage(stderr);
-			return KJ_EXIT_USAGE;
+				return KJ_EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
@@ -89,5 +85,8 @@ int main(int argc, char **argv)
 	return memhp_run(&root, &o);
 bad:
 	fprintf(stderr, "kjump-memhotplug: invalid arguments; see --help\n");
+	return KJ_EXIT_USAGE;
+bad_value:
+	kj_options_bad_value(optarg);
 	return KJ_EXIT_USAGE;
 }

@@ -22,6 +22,7 @@
 #include "exitcode.h"
 #include "filter.h"
 #include "log.h"
+#include "options.h"
 #include "macros.h"
 #include "efirt.h"
 #include "memmap.h"
@@ -175,16 +176,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 				goto bad;
 			a->block_pages = (uint32_t)v;
 			break;
-		case 'h': usage(stdout); return 1;
 		default:
-			if ((r = kj_log_option(c, optarg, &a->log)) == KJ_OPT_DONE)
+			if ((r = kj_options_common(c, optarg, &a->log, usage)) == KJ_OPT_DONE)
 				return 1;
-			if (r > 0)
-				break;
 			if (r < 0)
-				goto bad;
-			usage(stderr);
-			return -EINVAL;
+				return r;
 		}
 	}
 	if (optind != argc || !a->output || (!!a->memory + !!a->elf) != 1 ||
@@ -196,8 +192,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "kjump-save: invalid value for option: '%s'\n", optarg);
-	return -EINVAL;
+	return kj_options_bad_value(optarg);
 }
 
 struct src {
