@@ -13,8 +13,8 @@ add_file() { added+=("file $1"); }
 add_module() { added+=("module $1"); }
 
 PATH=$KJ_BIN:$PATH
-# shellcheck source=../scripts/mkinitcpio/install/kjump
-. "$KJ_SRC/scripts/mkinitcpio/install/kjump"
+# shellcheck source=../initramfs/mkinitcpio/install/kjump
+. "$KJ_SRC/initramfs/mkinitcpio/install/kjump"
 build && pass "build() succeeds" || fail "build() failed"
 printf '%s\n' "${added[@]}" >"$WORK/added"
 grep -qx "binary kjump-resume" "$WORK/added" && pass "adds kjump-resume" || fail "kjump-resume not added: ${added[*]}"

@@ -5,7 +5,7 @@
 # error when there is no generator. (vm-debian builds one with Debian's real dracut.)
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
-MK=$KJ_SRC/scripts/kjump-mkinitrd
+MK=$KJ_SRC/mkinitrd/kjump-mkinitrd
 B=$WORK/bin
 mkdir -p "$B" "$WORK/boot"
 ln -s "$KJ_BIN/kjump-save" "$B/kjump-save"

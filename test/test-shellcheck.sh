@@ -1,18 +1,18 @@
 #!/bin/bash
-# ShellCheck is clean on every shell script in scripts/, fuzz/, .ci/run and the tests.
+# ShellCheck is clean on every shell script of the product, scripts/, fuzz/, .ci/run and the tests.
 . "$(dirname "$0")/lib.sh"
 command -v shellcheck >/dev/null || skip "shellcheck not installed"
 cd "$KJ_SRC"
-for f in scripts/*.sh scripts/kjump-hibernate scripts/kjump-mkinitrd scripts/initramfs/* \
-	scripts/dracut/*/*.sh scripts/mkinitcpio/install/* scripts/mkinitcpio/hooks/* \
-	scripts/systemd/kjump-sleep scripts/kernel/* scripts/config/grub-kjump.cfg package/deb/*inst \
+for f in scripts/*.sh scripts/kjump-hibernate mkinitrd/kjump-mkinitrd initramfs/kjump-* \
+	initramfs/dracut/*/*.sh initramfs/mkinitcpio/install/* initramfs/mkinitcpio/hooks/* \
+	system/systemd/kjump-sleep system/kernel/* system/config/grub-kjump.cfg package/deb/*inst \
 	package/deb/*rm test/vm/debian/kjtest-drive test/vm/debian/kjtest-state test/vm/debian/kjtest-hook \
 	test/vm/debian/kjtest-extra-crypt fuzz/*.sh .ci/run; do
 	case $f in
-	scripts/mkinitcpio/install/* | scripts/dracut/*/module-setup.sh | *.sh | .ci/run) shell=bash ;;
+	initramfs/mkinitcpio/install/* | initramfs/dracut/*/module-setup.sh | *.sh | .ci/run) shell=bash ;;
 	*) shell="sh" ;;
 	esac
-	case $f in scripts/dracut/*/module-setup.sh) ;; scripts/dracut/*) shell="sh" ;; esac
+	case $f in initramfs/dracut/*/module-setup.sh) ;; initramfs/dracut/*) shell="sh" ;; esac
 	if shellcheck -s $shell "$f" >"$WORK/sc.log" 2>&1; then pass "$f"; else
 		fail "$f"; cat "$WORK/sc.log" >&2; fi
 done

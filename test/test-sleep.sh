@@ -31,7 +31,7 @@ printf '#!/bin/sh\necho noexec >>"%s"\n' "$LOG" >"$R/usr/lib/systemd/system-slee
 printf '#!/bin/sh\necho "kjump-hibernate" >>"%s"\nexit ${HIB_RC:-0}\n' "$LOG" >"$WORK/hibernate"
 chmod +x "$WORK/hibernate"
 
-run() { KJUMP_ROOT=$R KJUMP_HIBERNATE=$WORK/hibernate sh "$KJ_SRC/scripts/systemd/kjump-sleep" "$@"; }
+run() { KJUMP_ROOT=$R KJUMP_HIBERNATE=$WORK/hibernate sh "$KJ_SRC/system/systemd/kjump-sleep" "$@"; }
 
 rc=0
 run hibernate >"$WORK/out" 2>&1 || rc=$?

@@ -9,7 +9,7 @@ REGION="memmap=exactmap memmap=636K@0 memmap=127M@1M mem=128M"
 # cycle_prepare: the three initramfs images, in $WORK/{a,b,c}.cpio.gz (skips without
 # the tools a cycle needs: kexec-tools in A, sfdisk for the disk)
 cycle_prepare() {
-	local initb=$KJ_SRC/scripts/initramfs/kjump-save-init
+	local initb=$KJ_SRC/initramfs/kjump-save-init
 	command -v kexec >/dev/null || skip "kexec-tools not installed"
 	command -v sfdisk >/dev/null || skip "sfdisk (fdisk package) not installed"
 	# B: /init saves and powers off (or jumps back)

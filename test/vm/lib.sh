@@ -73,7 +73,7 @@ vm_initramfs() {
 		tar -xJf "$VM_MODULES" -C "$root" lib/modules
 		ln -s ../bin/busybox "$root/sbin/modprobe"
 		mkdir -p "$root/usr/lib/kjump"
-		cp "$KJ_SRC/scripts/initramfs/kjump-coldplug" "$root/usr/lib/kjump/"
+		cp "$KJ_SRC/initramfs/kjump-coldplug" "$root/usr/lib/kjump/"
 	fi
 	cp "$scenario" "$root/scenario.sh"
 	cat >"$root/init" <<'INIT'

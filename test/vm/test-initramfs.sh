@@ -36,7 +36,7 @@ INIT
 dracut_variant() {
 	local n=$1 modules=$2
 	cp -a /usr/lib/dracut "$WORK/dracut-$n"
-	cp -r "$KJ_SRC/scripts/dracut/90kjump" "$WORK/dracut-$n/modules.d/"
+	cp -r "$KJ_SRC/initramfs/dracut/90kjump" "$WORK/dracut-$n/modules.d/"
 	mkdir -p "$WORK/dracut-conf.d"
 	DRACUT_PATH="$KJ_BIN /usr/sbin /usr/bin /sbin /bin" dracutbasedir=$WORK/dracut-$n \
 		dracut --no-kernel --no-hostonly --force -m "$modules" \
@@ -85,7 +85,7 @@ run_hook
 echo "KJTEST: run_hook returned $?"
 echo "KJTEST: MemTotal $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
 SCEN
-		vm_initramfs "$WORK/mk.gz" "$WORK/mk.scen" "$KJ_SRC/scripts/mkinitcpio/hooks/kjump:/hooks/kjump"
+		vm_initramfs "$WORK/mk.gz" "$WORK/mk.scen" "$KJ_SRC/initramfs/mkinitcpio/hooks/kjump:/hooks/kjump"
 		vm_gpt_disk "$WORK/mk.disk"
 		vm_run "$WORK/mk.log" 60 "$REGION resume=/dev/vda1" -m 1G -initrd "$WORK/mk.gz" \
 			-drive "file=$WORK/mk.disk,format=raw,if=virtio"
