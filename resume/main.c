@@ -182,6 +182,19 @@ bad:
 	return -EINVAL;
 }
 
+static void invalidate_failed(const struct kj_imgdev *dev, const char *device, int rc)
+{
+	if (rc == -EUCLEAN)
+		log_error("nothing was written to %s: the swap file's extent map cannot be "
+			  "trusted, so the image stays. Run 'swapoff' and 'mkswap' on the swap "
+			  "file, or fix the map and run 'kjump-image invalidate --offset %llu %s'",
+			  device, (unsigned long long)(dev->base >> KJ_PAGE_SHIFT), device);
+	else
+		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
+			  "using it as swap",
+			  device, strerror(-rc));
+}
+
 /* Unusable image: make sure it can never be resumed, unless asked to keep it. */
 static void drop_image(struct kj_imgdev *dev, const struct args *a)
 {
@@ -196,8 +209,7 @@ static void drop_image(struct kj_imgdev *dev, const struct args *a)
 	}
 	rc = kj_image_invalidate(dev);
 	if (rc < 0)
-		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
-			  "using it as swap", a->device, strerror(-rc));
+		invalidate_failed(dev, a->device, rc);
 	else if (rc > 0)
 		log_notice("image invalidated; %s is plain swap again. The hibernated session "
 			   "cannot be restored; the system boots normally", a->device);
@@ -523,7 +535,7 @@ static int phase_find(struct run *r)
 	if (rc > 0)
 		log_notice("noresume: the image on %s was invalidated", a->device);
 	else if (rc < 0)
-		log_error("noresume: cannot invalidate the image on %s: %s", a->device, strerror(-rc));
+		invalidate_failed(&r->dev, a->device, rc);
 	else
 		log_info("noresume: no image on %s", a->device);
 	return EXIT_NO_IMAGE;
@@ -767,8 +779,8 @@ static int phase_jump(struct run *r)
 	}
 	if ((rc = kj_image_invalidate(&r->dev)) < 0) {
 		kj_jump_unload();
-		log_error("cannot invalidate the image before the jump (%s): not jumping",
-			  strerror(-rc));
+		log_error("cannot invalidate the image before the jump: not jumping");
+		invalidate_failed(&r->dev, r->a.device, rc);
 		return EXIT_FAILED;
 	}
 	log_notice("jumping back into the hibernated kernel at 0x%llx",
