@@ -301,8 +301,10 @@ static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_r
 		return 0; /* not recorded (converted core): the ranges are still checked */
 	for (uint32_t i = 0; i < h->nr_memmap; i++)
 		if (h->memmap[i].type == KJ_MEM_RAM &&
-		    kj_ranges_add(&then, h->memmap[i].start, h->memmap[i].end) < 0)
+		    kj_ranges_add(&then, h->memmap[i].start, h->memmap[i].end) < 0) {
+			kj_ranges_free(&then);
 			return -ENOMEM;
+		}
 	kj_ranges_page_align(&then, KJ_PAGE_SIZE);
 	for (size_t i = 0; i < MAX(then.n, now_ram->n); i++) {
 		const struct kj_range *a = i < then.n ? &then.r[i] : NULL;
