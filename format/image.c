@@ -70,7 +70,10 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 			    kj_sig_kind_to_string(kind));
 	kj_swap_parse(page, sizeof(page), &img.swap, NULL, 0);
 	if (dev->extmap_rc < 0)
-		return kj_errf(-EBADMSG, err, errlen, "%s", dev->extmap_err);
+		return kj_errf(-EBADMSG, err, errlen,
+			       "%s: where the swap file lies is unknown, so nothing is written to "
+			       "the device",
+			       dev->extmap_err);
 	if (img.swap.version != 1)
 		return kj_errf(-EBADMSG, err, errlen, "swap header version %u, expected 1",
 			    img.swap.version);

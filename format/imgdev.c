@@ -91,6 +91,8 @@ int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t
 	d->ext = copy;
 	d->n_ext = n;
 	d->size = next << KJ_PAGE_SHIFT;
+	d->extmap_rc = 0; /* validated extents replace whatever page 0 held */
+	d->extmap_err[0] = 0;
 	return 0;
 }
 
@@ -197,6 +199,8 @@ int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t 
 	const uint8_t *p = buf;
 	uint64_t end;
 
+	if (d->extmap_rc < 0)
+		return -EUCLEAN; /* where the swap file's pages lie is unknown: never write */
 	if (!kj_add_ok(off, len, &end) || end > d->size)
 		return -ENOSPC;
 	while (len) { /* one extent of a swap file at a time */
@@ -298,13 +302,21 @@ static int sig_is_swap(const uint8_t *s)
 	return !memcmp(s, KJ_SWAP_SIG, 10) || !memcmp(s, "SWAP-SPACE", 10);
 }
 
+/* The header page (page 1) belongs to the swap area: the whole device is the area, a
+ * validated extent map places it, or the header found there says that its image was
+ * written without a map (contiguously, so by the writer at exactly that page). */
+static int header_page_is_ours(const struct kj_imgdev *d, const struct kj_header *h, int have_h)
+{
+	return d->base == 0 || d->n_ext > 0 || (have_h && h->nr_extents == 0);
+}
+
 int kj_image_invalidate(struct kj_imgdev *d)
 {
 	uint8_t page[KJ_IMG_PAGE], hdr[KJ_IMG_PAGE];
 	struct kj_commit c;
 	struct kj_header h;
 	const uint8_t *orig = (const uint8_t *)KJ_SWAP_SIG;
-	int rc;
+	int rc, have_h;
 
 	rc = kj_imgdev_pread(d, 0, page, sizeof(page));
 	if (rc < 0)
@@ -312,12 +324,15 @@ int kj_image_invalidate(struct kj_imgdev *d)
 	if (kj_sig_classify(page, sizeof(page)) != KJ_SIG_KJUMP &&
 	    memcmp(page + KJ_COMMIT_OFF, KJ_COMMIT_MAGIC, 8))
 		return 0;
+	if (d->extmap_rc < 0)
+		return -EUCLEAN; /* a swap file whose pages are unknown: write nothing */
+	have_h = kj_imgdev_pread(d, KJ_HEADER_OFF, hdr, sizeof(hdr)) == 0 &&
+		 kj_header_parse(hdr, sizeof(hdr), &h, NULL, 0) == 0;
 	/* The original signature: from the commit record, else the header, else the
 	 * only one a v1 swap area can have had. */
 	if (kj_commit_parse(page, sizeof(page), &c, NULL, 0) == 0 && sig_is_swap(c.orig_sig))
 		orig = c.orig_sig;
-	else if (kj_imgdev_pread(d, KJ_HEADER_OFF, hdr, sizeof(hdr)) == 0 &&
-		 kj_header_parse(hdr, sizeof(hdr), &h, NULL, 0) == 0 && sig_is_swap(h.orig_sig))
+	else if (have_h && sig_is_swap(h.orig_sig))
 		orig = h.orig_sig;
 	memmove(page + KJ_SWAP_SIG_OFF, orig, KJ_SIG_LEN);
 	memset(page + KJ_COMMIT_OFF, 0, sizeof(struct kj_disk_commit));
@@ -328,7 +343,10 @@ int kj_image_invalidate(struct kj_imgdev *d)
 	rc = kj_imgdev_sync(d);
 	if (rc < 0)
 		return rc;
-	/* The signature is what matters; dropping the header is tidiness. */
+	/* The signature is what matters; dropping the header is tidiness, and only where
+	 * the page is known to be the swap area's. */
+	if (!header_page_is_ours(d, &h, have_h))
+		return 1;
 	memset(hdr, 0, sizeof(hdr));
 	if (kj_imgdev_pwrite(d, KJ_HEADER_OFF, hdr, sizeof(hdr)) == 0)
 		(void)kj_imgdev_sync(d);

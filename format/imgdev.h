@@ -19,7 +19,7 @@ struct kj_imgdev {
 	uint64_t dev_bytes;     /* whole device/file */
 	struct kj_extent *ext;  /* swap file extents (file page -> device page), or NULL */
 	size_t n_ext;
-	int extmap_rc;          /* <0: page 0 holds a corrupt extent map */
+	int extmap_rc;          /* <0: page 0 holds a corrupt extent map: no writes */
 	char extmap_err[128];
 };
 /* A closed device, safe to pass to kj_imgdev_close(): kj_imgdev_open() fills it. */
@@ -49,6 +49,7 @@ int kj_imgdev_pread(struct kj_imgdev *d, uint64_t off, void *buf, size_t len);
  * the bytes asked for. -ENODATA past the end, -EINVAL when the device refuses O_DIRECT. */
 int kj_imgdev_pread_direct(struct kj_imgdev *d, uint64_t off, size_t len, void *buf,
 			   const uint8_t **ret_data);
+/* -EUCLEAN while page 0 holds an unusable extent map (until kj_imgdev_set_extents). */
 int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t len);
 int kj_imgdev_sync(struct kj_imgdev *d);
 
@@ -77,5 +78,9 @@ int kj_status_read(struct kj_imgdev *d, int *ret_error, uint64_t *ret_time, char
 int kj_status_clear(struct kj_imgdev *d);
 
 /* Restore the original swap signature and drop the commit record and header, synced.
- * Returns 1 when an image signature was removed, 0 when there was none. */
+ * Returns 1 when an image signature was removed, 0 when there was none; -EUCLEAN,
+ * writing nothing, when page 0 holds an extent map that cannot be used (a swap file
+ * whose pages are unknown). Nothing is written outside page 0 and the pages a
+ * validated map gives the file; without a map at a nonzero offset the header page is
+ * dropped only when it holds a header written there without a map. */
 int kj_image_invalidate(struct kj_imgdev *d);

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <mntent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,13 +183,51 @@ bad:
 	return -EINVAL;
 }
 
-/* Unusable image: make sure it can never be resumed, unless asked to keep it. */
-static void drop_image(struct kj_imgdev *dev, const struct args *a)
+/* Why an image is not resumed. The kind alone decides whether it is kept
+ * (kjump-resume(8), KEEP OR INVALIDATE): the boot goes on and mounts filesystems
+ * read-write, and an image resumed after that corrupts them, so an image is kept only
+ * when the user must act before the next boot, and the console says what to do. */
+enum refusal {
+	REF_IMAGE,   /* corrupt, unsupported, not authentic: never usable */
+	REF_MACHINE, /* another machine, or stale (a filesystem already mounted read-write) */
+	REF_SYSTEM,  /* this boot failed (I/O, memory): the next would resume a stale image */
+	REF_SETUP,   /* this boot's setup cannot resume it (key, lockdown, kernel, firmware,
+		      * placement): the user fixes it before the next boot */
+};
+
+static bool refusal_keeps(enum refusal why)
+{
+	return why == REF_SETUP;
+}
+
+static void invalidate_failed(const struct kj_imgdev *dev, const char *device, int rc)
+{
+	if (rc == -EUCLEAN)
+		log_error("nothing was written to %s: the swap file's extent map cannot be "
+			  "trusted, so the image stays. Run 'swapoff' and 'mkswap' on the swap "
+			  "file, or fix the map and run 'kjump-image invalidate --offset %llu %s'",
+			  device, (unsigned long long)(dev->base >> KJ_PAGE_SHIFT), device);
+	else
+		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
+			  "using it as swap",
+			  device, strerror(-rc));
+}
+
+/* An image that is not resumed: invalidated so that it is never resumed, or kept as
+ * the policy (or --keep) says, and the console told which. */
+static void drop_image(struct kj_imgdev *dev, const struct args *a, enum refusal why)
 {
 	int rc;
 
 	if (a->dry_run)
 		return;
+	if (refusal_keeps(why)) {
+		log_notice("the image is kept: fix the above and boot again now, before this boot "
+			   "mounts a filesystem read-write; after that the image is stale: drop it "
+			   "with 'kjump-image invalidate %s' (swapon drops it too)",
+			   a->device);
+		return;
+	}
 	if (a->keep) {
 		log_notice("keeping the image (--keep, kjump.keep): the next boot tries it again; "
 			   "'kjump-image invalidate %s' drops it", a->device);
@@ -196,8 +235,7 @@ static void drop_image(struct kj_imgdev *dev, const struct args *a)
 	}
 	rc = kj_image_invalidate(dev);
 	if (rc < 0)
-		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
-			  "using it as swap", a->device, strerror(-rc));
+		invalidate_failed(dev, a->device, rc);
 	else if (rc > 0)
 		log_notice("image invalidated; %s is plain swap again. The hibernated session "
 			   "cannot be restored; the system boots normally", a->device);
@@ -289,8 +327,10 @@ static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_r
 		return 0; /* not recorded (converted core): the ranges are still checked */
 	for (uint32_t i = 0; i < h->nr_memmap; i++)
 		if (h->memmap[i].type == KJ_MEM_RAM &&
-		    kj_ranges_add(&then, h->memmap[i].start, h->memmap[i].end) < 0)
+		    kj_ranges_add(&then, h->memmap[i].start, h->memmap[i].end) < 0) {
+			kj_ranges_free(&then);
 			return -ENOMEM;
+		}
 	kj_ranges_page_align(&then, KJ_PAGE_SIZE);
 	for (size_t i = 0; i < MAX(then.n, now_ram->n); i++) {
 		const struct kj_range *a = i < then.n ? &then.r[i] : NULL;
@@ -366,11 +406,15 @@ static int check_efi_rt(const struct kj_root *root, const struct kj_header *h, c
 	rc = kj_efi_rt_read(root, &now);
 	if (rc == -ENOENT && h->nr_efi_rt == 0)
 		return 0;
-	if (rc < 0) {
-		snprintf(err, errlen, "the image was saved with %u EFI runtime regions, but this "
-			 "boot has %s", h->nr_efi_rt, rc == -ENOENT ? "no EFI runtime map (booted "
-			 "without UEFI, or with noefi/efi=noruntime?)" : "an unreadable EFI runtime map");
-		return -ERANGE;
+	if (rc < 0) { /* this boot's setup: not a verdict on the image */
+		snprintf(err, errlen,
+			 "the image was saved with %u EFI runtime regions, but this "
+			 "boot has %s",
+			 h->nr_efi_rt,
+			 rc == -ENOENT ? "no EFI runtime map (booted "
+					 "without UEFI, or with noefi/efi=noruntime?)"
+				       : "an unreadable EFI runtime map");
+		return rc == -ERANGE ? -EIO : rc;
 	}
 	for (size_t i = 0; i < MIN(now.n, (size_t)MIN(h->nr_efi_rt, KJ_MAX_EFI_RT)); i++) {
 		const struct kj_efi_rt_entry *b = &now.e[i];
@@ -472,12 +516,27 @@ struct run {
 /* A phase returns an exit status to stop with, or NEXT to go on. */
 #define NEXT (-1)
 
-/* The image cannot be used: say why, make sure it is never resumed (unless kept). */
-static int refuse(struct run *r, int status, const char *what)
+/* The image is not resumed: say why (r->err), then keep or invalidate it as the kind
+ * of refusal says. Every way out after the image was found goes through here. */
+static int refuse(struct run *r, int status, enum refusal why, const char *what)
 {
 	log_error("%s: %s: %s", r->a.device, what, r->err);
-	drop_image(&r->dev, &r->a);
+	drop_image(&r->dev, &r->a, why);
 	return status;
+}
+
+/* A library error: the image's own fault, or the system's. */
+static enum refusal refusal_of(int rc)
+{
+	return rc == -EBADMSG || rc == -ENODATA || rc == -EPROTONOSUPPORT || rc == -EKEYREJECTED
+		   ? REF_IMAGE
+		   : REF_SYSTEM;
+}
+
+/* An exit status for a library error. */
+static int status_of(int rc)
+{
+	return refusal_of(rc) == REF_IMAGE ? EXIT_BAD_IMAGE : EXIT_FAILED;
 }
 
 /* Settings: options over the kernel command line. */
@@ -513,7 +572,13 @@ static int phase_find(struct run *r)
 		return EXIT_NO_IMAGE;
 	a->device = r->devpath;
 	if ((rc = kj_imgdev_open(a->device, a->offset, !a->dry_run, &r->dev)) < 0) {
-		log_error("cannot open %s: %s; continuing the normal boot", a->device, strerror(-rc));
+		/* Nothing is known, and nothing can be written: the user must drop an image
+		 * there before a later boot resumes it over filesystems this one wrote. */
+		log_error("cannot open %s: %s; continuing the normal boot%s", a->device,
+			  strerror(-rc),
+			  rc == -ENOENT ? ""
+					: ". Should it hold an image, run "
+					  "'kjump-image invalidate' on it before the next boot");
 		return rc == -ENOENT ? EXIT_NO_IMAGE : EXIT_FAILED;
 	}
 	if (!r->cl.noresume)
@@ -523,7 +588,7 @@ static int phase_find(struct run *r)
 	if (rc > 0)
 		log_notice("noresume: the image on %s was invalidated", a->device);
 	else if (rc < 0)
-		log_error("noresume: cannot invalidate the image on %s: %s", a->device, strerror(-rc));
+		invalidate_failed(&r->dev, a->device, rc);
 	else
 		log_info("noresume: no image on %s", a->device);
 	return EXIT_NO_IMAGE;
@@ -543,20 +608,14 @@ static int phase_open(struct run *r)
 		return EXIT_NO_IMAGE;
 	}
 	if (rc < 0)
-		return refuse(r, rc == -EIO ? EXIT_FAILED : EXIT_BAD_IMAGE, "unusable image");
+		return refuse(r, status_of(rc), refusal_of(rc), "unusable image");
 	log_notice("found image of %s (%llu MiB, %llu blocks, %s) on %s",
 		   kj_escape(h->release, esc, sizeof(esc)), (unsigned long long)(h->total_pages >> 8),
 		   (unsigned long long)h->nr_blocks,
 		   h->compression == KJ_COMP_LZO ? "lzo" : "uncompressed", r->a.device);
 	if (check_arch(h, r->err, sizeof(r->err)) < 0)
-		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+		return refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
 	return NEXT;
-}
-
-/* An image's fault (refuse it as unusable), or the system's (an I/O error). */
-static int image_fault(int rc)
-{
-	return rc == -EBADMSG || rc == -EKEYREJECTED ? EXIT_BAD_IMAGE : EXIT_FAILED;
 }
 
 /* The image key, when one is set up: --mac-key (a path), else kjump.mac_key= or the
@@ -588,14 +647,20 @@ static int phase_auth(struct run *r)
 
 	if (have < 0) {
 		snprintf(r->err, sizeof(r->err), "the image key that is set up cannot be read");
-		return EXIT_FAILED; /* the system's problem: keep the image */
+		return refuse(r, EXIT_FAILED, REF_SETUP, "cannot check this image");
 	}
 	rc = kj_image_check_auth(&r->img, have ? &r->key : NULL, r->err, sizeof(r->err));
 	kj_image_key_wipe(&r->key);
-	if (rc == -ENOKEY)
-		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+	if (rc == -ENOKEY) { /* an initramfs not rebuilt after --add-image-key */
+		size_t n = strlen(r->err);
+		snprintf(r->err + n, sizeof(r->err) - n,
+			 "; boot an initramfs that holds the "
+			 "image key (" KJ_DEFAULT_KEY_PATH ", or kjump.mac_key=)");
+		return refuse(r, EXIT_MISMATCH, REF_SETUP, "cannot resume this image");
+	}
 	if (rc < 0)
-		return refuse(r, image_fault(rc), rc == -EKEYREJECTED ? "refused" : "unusable image");
+		return refuse(r, status_of(rc), refusal_of(rc),
+			      rc == -EKEYREJECTED ? "refused" : "unusable image");
 	if (have)
 		log_notice("image authenticated (HMAC-SHA256): header, tables and block digests");
 	return NEXT;
@@ -603,12 +668,14 @@ static int phase_auth(struct run *r)
 
 /* Lockdown (Secure Boot's, or lockdown= on the command line) forbids what the jump
  * needs: the system's setting, not the image's fault, so the image is kept. */
-static int locked_down(const char *how)
+static int locked_down(struct run *r, const char *how)
 {
-	log_error("this kernel is locked down (%s): it refuses kexec_load and /dev/mem, so no "
-		  "image can be resumed; the image is kept, continuing the normal boot (kjump(7), "
-		  "SECURE BOOT)", how);
-	return EXIT_FAILED;
+	snprintf(r->err, sizeof(r->err),
+		 "this kernel is locked down (%s): it refuses kexec_load "
+		 "and /dev/mem, so no image can be resumed; continuing the normal boot (kjump(7), "
+		 "SECURE BOOT)",
+		 how);
+	return refuse(r, EXIT_FAILED, REF_SETUP, "cannot resume this image");
 }
 
 /* Fits this machine: the same firmware RAM and EFI runtime map; nothing mounted. */
@@ -621,27 +688,37 @@ static int phase_fits(struct run *r)
 
 	if ((rc = kj_iomem_read(&r->root, &r->io)) < 0 ||
 	    (rc = kj_iomem_ranges(&r->io, "System RAM", 1, &r->ram)) < 0) {
-		log_error("cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
-		return EXIT_FAILED; /* a system problem, not the image's: keep it */
+		snprintf(r->err, sizeof(r->err),
+			 "cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
+		return refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot resume this image");
 	}
 	if (kj_memmap_read(&r->root, &mm) == 0 && kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
 		kj_ranges_page_align(&r->fw_ram, KJ_PAGE_SIZE);
 		r->have_fw = 1;
 	} else if (r->jumping) {
-		log_error("no firmware memory map (/sys/firmware/memmap): cannot check that the "
-			  "image fits this machine; the kernel needs CONFIG_FIRMWARE_MEMMAP");
-		return EXIT_MISMATCH;
+		snprintf(r->err, sizeof(r->err),
+			 "no firmware memory map (/sys/firmware/memmap): "
+			 "cannot check that the image fits this machine; the kernel needs "
+			 "CONFIG_FIRMWARE_MEMMAP");
+		return refuse(r, EXIT_MISMATCH, REF_SETUP, "cannot resume this image");
 	}
 	if (r->jumping && kj_lockdown_read(&r->root, &lock) == 0 && lock != KJ_LOCKDOWN_NONE)
-		return locked_down(kj_lockdown_name(lock));
-	if ((r->have_fw && check_memmap(&r->img.hdr, &r->fw_ram, r->err, sizeof(r->err)) < 0) ||
-	    check_efi_rt(&r->root, &r->img.hdr, r->err, sizeof(r->err)) < 0)
-		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+		return locked_down(r, kj_lockdown_name(lock));
+	if (r->have_fw && (rc = check_memmap(&r->img.hdr, &r->fw_ram, r->err, sizeof(r->err))) < 0)
+		return rc == -ENOMEM
+			   ? (snprintf(r->err, sizeof(r->err), "out of memory"),
+			      refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot compare the memory maps"))
+			   : refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
+	if ((rc = check_efi_rt(&r->root, &r->img.hdr, r->err, sizeof(r->err))) < 0)
+		return refuse(r, EXIT_MISMATCH, rc == -ERANGE ? REF_MACHINE : REF_SETUP,
+			      "cannot resume this image");
 	if (!strcmp(r->a.target, "devmem") && !r->a.dry_run &&
 	    rw_block_mount(&r->root, mnt, sizeof(mnt))) {
-		snprintf(r->err, sizeof(r->err), "%s is mounted read-write: resuming now would "
-			 "corrupt it. kjump-resume must run before any filesystem is mounted.", mnt);
-		return refuse(r, EXIT_MISMATCH, "cannot resume this image");
+		snprintf(r->err, sizeof(r->err),
+			 "%s is mounted read-write: resuming now would "
+			 "corrupt it. kjump-resume must run before any filesystem is mounted.",
+			 mnt);
+		return refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
 	}
 	return NEXT;
 }
@@ -653,12 +730,10 @@ static int phase_plan(struct run *r)
 	int rc = kj_plan_build(&r->img, &r->ram, r->have_fw ? &r->fw_ram : NULL, &r->plan, r->err,
 			       sizeof(r->err));
 
+	if (rc == -ERANGE || rc == -E2BIG || rc == -EFBIG || rc == -EINVAL)
+		return refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
 	if (rc < 0)
-		return refuse(r, rc == -EBADMSG ? EXIT_BAD_IMAGE
-				 : rc == -ERANGE || rc == -E2BIG || rc == -EFBIG || rc == -EINVAL
-				     ? EXIT_MISMATCH
-				     : EXIT_FAILED,
-			      "cannot resume this image");
+		return refuse(r, status_of(rc), refusal_of(rc), "cannot resume this image");
 	log_notice("plan: %.1f MiB direct, %.1f MiB staged in %zu kexec segments, %.1f MiB zero; "
 		   "entry 0x%llx",
 		   p->direct_bytes / 1048576.0, p->staged_bytes / 1048576.0, p->staged.n,
@@ -682,7 +757,7 @@ static int phase_verify(struct run *r)
 	/* Streaming writes memory as it reads: refuse a malformed data area first. */
 	if (r->a.verify == VERIFY_STREAM && !r->a.dry_run &&
 	    (rc = kj_image_check_blocks(&r->img, r->err, sizeof(r->err))) < 0)
-		return refuse(r, image_fault(rc), "unusable image");
+		return refuse(r, status_of(rc), refusal_of(rc), "unusable image");
 	if (!r->a.dry_run && r->a.verify != VERIFY_FIRST)
 		return NEXT;
 	lo->verify_only = 1;
@@ -690,7 +765,7 @@ static int phase_verify(struct run *r)
 		log_info("checking every block before writing anything (verify first)");
 	kj_progress_start(&r->pc.p, "verifying");
 	if ((rc = kj_image_load(&r->img, NULL, lo, r->err, sizeof(r->err))) < 0)
-		return refuse(r, image_fault(rc), "unusable image");
+		return refuse(r, status_of(rc), refusal_of(rc), "unusable image");
 	lo->verify_only = 0;
 	if (!r->a.dry_run)
 		return NEXT;
@@ -706,26 +781,29 @@ static int phase_target(struct run *r)
 
 	if ((rc = kj_backend_open(r->a.target, &r->root, 1, &r->be)) < 0) {
 		if (rc == -EPERM && !strcmp(r->a.target, "devmem"))
-			return locked_down("/dev/mem refused; no securityfs to say more");
-		log_error("cannot open target %s: %s", r->a.target, strerror(-rc));
-		return EXIT_FAILED;
+			return locked_down(r, "/dev/mem refused; no securityfs to say more");
+		snprintf(r->err, sizeof(r->err), "cannot open target %s: %s", r->a.target,
+			 strerror(-rc));
+		return refuse(r, EXIT_FAILED, REF_SETUP, "cannot resume this image");
 	}
 	if (r->be->kind == KJ_BACKEND_DEVMEM && r->have_fw) {
 		if ((rc = kj_ranges_subtract(&r->fw_ram, &r->plan.ram, &win)) < 0 ||
 		    (rc = kj_backend_set_windows(r->be, &win)) < 0) {
-			log_error("cannot set up the memory windows: %s", strerror(-rc));
-			return EXIT_FAILED;
+			snprintf(r->err, sizeof(r->err), "cannot set up the memory windows: %s",
+				 strerror(-rc));
+			return refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot resume this image");
 		}
 		if (check_this_boot(&r->io, r->cmdline, r->cmdline_len, r->be, &win, r->err,
 				    sizeof(r->err)) < 0)
-			return refuse(r, EXIT_MISMATCH, "cannot resume this image now");
+			return refuse(r, EXIT_MISMATCH, REF_SETUP, "cannot resume this image now");
 	}
 	/* a file stands for memory as it is after the jump: staged ranges too */
 	kj_plan_set_target(&r->plan, r->be, r->is_file);
 	if (r->jumping && (rc = kj_plan_alloc_staged(&r->plan)) < 0) {
-		log_error("cannot allocate %llu MiB for the staged segments: %s",
-			  (unsigned long long)(r->plan.staged_bytes >> 20), strerror(-rc));
-		return EXIT_FAILED;
+		snprintf(r->err, sizeof(r->err),
+			 "cannot allocate %llu MiB for the staged segments: %s",
+			 (unsigned long long)(r->plan.staged_bytes >> 20), strerror(-rc));
+		return refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot resume this image");
 	}
 	return NEXT;
 }
@@ -740,10 +818,10 @@ static int phase_load(struct run *r)
 
 	kj_progress_start(&r->pc.p, "loading");
 	if ((rc = kj_image_load(&r->img, &r->plan, &r->lo, r->err, sizeof(r->err))) < 0)
-		return refuse(r, image_fault(rc), "loading failed");
+		return refuse(r, status_of(rc), refusal_of(rc), "loading failed");
 	if ((rc = r->be->ops->sync(r->be)) < 0) {
-		log_error("cannot sync the target: %s", strerror(-rc));
-		return EXIT_FAILED;
+		snprintf(r->err, sizeof(r->err), "cannot sync the target: %s", strerror(-rc));
+		return refuse(r, EXIT_FAILED, REF_SYSTEM, "loading failed");
 	}
 	dt = kj_now() - t0;
 	/* All pages, and the non-zero ones alone (what other tools count). */
@@ -760,15 +838,12 @@ static int phase_jump(struct run *r)
 {
 	int rc = kj_jump_load(&r->plan, r->err, sizeof(r->err));
 
-	if (rc < 0) {
-		log_error("%s", r->err);
-		log_error("cannot jump: the image is kept, continuing the normal boot");
-		return EXIT_FAILED;
-	}
+	if (rc < 0) /* a kernel that cannot jump: the user boots one that can */
+		return refuse(r, EXIT_FAILED, REF_SETUP, "cannot jump");
 	if ((rc = kj_image_invalidate(&r->dev)) < 0) {
 		kj_jump_unload();
-		log_error("cannot invalidate the image before the jump (%s): not jumping",
-			  strerror(-rc));
+		log_error("cannot invalidate the image before the jump: not jumping");
+		invalidate_failed(&r->dev, r->a.device, rc);
 		return EXIT_FAILED;
 	}
 	log_notice("jumping back into the hibernated kernel at 0x%llx",
