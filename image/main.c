@@ -111,6 +111,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* A time read from disk, as a UTC date; as the raw number when no calendar holds it
+ * (gmtime_r fails far beyond year 2^31, and a u64 above INT64_MAX is no time_t). */
+static const char *disk_time(uint64_t secs, char *buf, size_t size)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (secs <= INT64_MAX && gmtime_r(&t, &tm) &&
+	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) > 0)
+		return buf;
+	snprintf(buf, size, "%" PRIu64 " (seconds since 1970, not a valid date)", secs);
+	return buf;
+}
+
 static void print_uuid(FILE *f, const uint8_t *u)
 {
 	fprintf(f, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
@@ -257,17 +271,14 @@ static void info_text_header(struct kj_image *img)
 	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
 	uint64_t stored = img->image_end;
 	double ratio = raw ? (double)stored / (double)raw : 0;
-	char esc[400];
+	char esc[400], when[80];
 
-	time_t t = (time_t)h->created;
-	char when[64];
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 	printf("kjump image, format %u.%u\n", h->version_major, h->version_minor);
 	printf("swap UUID:      ");
 	print_uuid(stdout, img->swap.uuid);
 	printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
 	printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
-	printf("created:        %s\n", when);
+	printf("created:        %s\n", disk_time(h->created, when, sizeof(when)));
 	printf("entry:          0x%" PRIx64 "\n", h->entry);
 	printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
 	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
@@ -370,9 +381,8 @@ static int cmd_extents(const char *path)
 /* status: why the last hibernation failed (or --set / --clear it). */
 static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 {
-	char msg[256], esc[1100], ts[64];
+	char msg[256], esc[1100], ts[80];
 	uint64_t when;
-	time_t t;
 	int error, rc;
 
 	if (a->set) {
@@ -382,9 +392,8 @@ static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 	}
 	if ((rc = kj_status_read(dev, &error, &when, msg, sizeof(msg))) <= 0)
 		return 1;
-	t = (time_t)when;
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-	printf("hibernation failed at %s: %s\n", ts, kj_escape(msg, esc, sizeof(esc)));
+	printf("hibernation failed at %s: %s\n", disk_time(when, ts, sizeof(ts)),
+	       kj_escape(msg, esc, sizeof(esc)));
 	if (a->clear && kj_status_clear(dev) < 0)
 		log_error("cannot clear the status: %m");
 	return 0;

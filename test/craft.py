@@ -8,8 +8,26 @@ import sys
 
 from craftlib import PAGE, crc32c
 
+# The status record (page 1): magic, u64 time, i32 error, u32 CRC32C of msg, msg[240].
+STATUS = struct.Struct("<8sQiI240s")
+
+
+def craft_status(img, attack):
+    magic, when, error, crc, msg = STATUS.unpack_from(img, PAGE)
+    if attack == "time-huge":
+        when = (1 << 63) - 1
+    else:
+        sys.exit("unknown attack status-" + attack)
+    crc = crc32c(msg)
+    STATUS.pack_into(img, PAGE, magic, when, error, crc, msg)
+
+
 src, dst, attack = sys.argv[1:4]
 img = bytearray(open(src, "rb").read())
+if attack.startswith("status-"):  # page 1 of a plain swap area: the status record
+    craft_status(img, attack[7:])
+    open(dst, "wb").write(img)
+    sys.exit(0)
 hdr = bytearray(img[PAGE:2 * PAGE])
 (nr_ranges, total_pages, data_pages, nr_blocks, data_off, data_bytes, table_off) = struct.unpack_from("<QQQQQQQ", hdr, 64)
 ranges = [list(struct.unpack_from("<QQII", img, table_off + 24 * i)) for i in range(nr_ranges)]
@@ -36,6 +54,8 @@ elif attack == "npages-overflow":
     last(True)[1] = (1 << 64) - 16
 elif attack == "nr-ranges-overflow":
     nr_ranges = 1 << 61
+elif attack == "created-huge":  # no calendar holds it: gmtime() fails
+    struct.pack_into("<Q", hdr, 40, (1 << 63) - 1)
 elif attack == "entry-outside":
     struct.pack_into("<Q", hdr, 48, 0x30000000)
 elif attack in ("block-too-long", "raw-too-long"):

@@ -38,4 +38,18 @@ for a in block-too-long raw-too-long; do
 	expect_log "data block 0: bad (stored|block) length" "$a: names the block"
 	[ ! -e "$WORK/target" ] && pass "$a: nothing written" || fail "$a: the target was written"
 done
+
+# kjump-image prints times read from disk: one no calendar holds is printed as the
+# number it is, never a crash (issue 26, bug 1).
+python3 "$KJ_SRC/test/craft.py" "$WORK/good" "$WORK/bad" created-huge
+expect_rc 0 "info: created 2^63-1" "$IMAGE" info "$WORK/bad"
+expect_log "^created: +9223372036854775807 \(seconds since 1970, not a valid date\)$" \
+	"info: created 2^63-1 printed as a number"
+cp "$WORK/good" "$WORK/swap"
+"$IMAGE" invalidate "$WORK/swap" 2>/dev/null
+"$IMAGE" status --set "could not save" "$WORK/swap"
+python3 "$KJ_SRC/test/craft.py" "$WORK/swap" "$WORK/bad" status-time-huge
+expect_rc 0 "status: time 2^63-1" "$IMAGE" status "$WORK/bad"
+expect_log "^hibernation failed at 9223372036854775807 \(seconds since 1970, not a valid date\): could not save$" \
+	"status: time 2^63-1 printed as a number"
 finish
