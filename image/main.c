@@ -158,7 +158,8 @@ static int list_blocks(struct kj_image *img)
 		if (rc == 0)
 			rc = kj_block_parse(raw, sizeof(raw), img->hdr.block_pages, &b, NULL, 0);
 		if (rc < 0) {
-			fprintf(stderr, "kjump-image: block %" PRIu64 " at %" PRIu64 " is corrupt\n", i,
+			fprintf(stderr,
+				"kjump-image: block %" PRIu64 " at %" PRIu64 " is corrupt\n", i,
 				off);
 			return rc;
 		}
@@ -190,10 +191,9 @@ static void info_json_header(const struct kj_image *img)
 	       ",\"data_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64 ",\"blocks\":%" PRIu64
 	       ",\"image_bytes\":%" PRIu64 ",\"ratio\":%.4f,\"data_offset\":%" PRIu64
 	       ",\"data_bytes\":%" PRIu64 ",\"table_offset\":%" PRIu64 ",\"region\":[",
-	       h->created, h->entry, h->page_size,
-	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages,
-	       h->total_pages, h->data_pages, h->total_pages - h->data_pages, h->nr_blocks,
-	       stored, ratio, h->data_off, h->data_bytes, h->table_off);
+	       h->created, h->entry, h->page_size, h->compression == KJ_COMP_LZO ? "lzo" : "none",
+	       h->block_pages, h->total_pages, h->data_pages, h->total_pages - h->data_pages,
+	       h->nr_blocks, stored, ratio, h->data_off, h->data_bytes, h->table_off);
 	for (uint32_t i = 0; i < h->nr_region; i++)
 		printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 "}", i ? "," : "",
 		       h->region[i].start, h->region[i].end);
@@ -205,19 +205,22 @@ static void info_json_header(const struct kj_image *img)
 	printf("]");
 	if (h->compat_flags & KJ_COMPAT_FILTER) {
 		printf(",\"filter\":{\"state\":\"%s\",\"mode\":\"%s\",\"free\":%" PRIu64
-		       ",\"offline\":%" PRIu64 ",\"poison\":%" PRIu64 ",\"a_free\":%" PRIu64 ",\"reason\":",
-		       filter_states[h->filter.state], h->filter.mode ? "zero" : "omit", h->filter.free_pages,
-		       h->filter.offline_pages, h->filter.poison_pages, h->filter.a_free_pages);
+		       ",\"offline\":%" PRIu64 ",\"poison\":%" PRIu64 ",\"a_free\":%" PRIu64
+		       ",\"reason\":",
+		       filter_states[h->filter.state], h->filter.mode ? "zero" : "omit",
+		       h->filter.free_pages, h->filter.offline_pages, h->filter.poison_pages,
+		       h->filter.a_free_pages);
 		json_str(h->filter.reason);
 		printf("}");
 	}
 	if (h->compat_flags & KJ_COMPAT_EFI_RT) {
-		printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[",
-		       h->nr_efi_rt, h->efi_rt_crc);
+		printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[", h->nr_efi_rt,
+		       h->efi_rt_crc);
 		for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
 			printf("%s{\"type\":%u,\"phys\":%" PRIu64 ",\"virt\":%" PRIu64
-			       ",\"pages\":%" PRIu64 "}", i ? "," : "", h->efi_rt[i].type,
-			       h->efi_rt[i].phys, h->efi_rt[i].virt, h->efi_rt[i].pages);
+			       ",\"pages\":%" PRIu64 "}",
+			       i ? "," : "", h->efi_rt[i].type, h->efi_rt[i].phys,
+			       h->efi_rt[i].virt, h->efi_rt[i].pages);
 		printf("]}");
 	}
 	printf(",\"authenticated\":%s", img->auth_off ? "true" : "false");
@@ -233,7 +236,8 @@ static void print_filter(const struct kj_header *h, char *esc, size_t size)
 		return;
 	printf("page filter:    %s", filter_states[f->state]);
 	if (f->state == KJ_FILTER_ON)
-		printf(" (%s): %" PRIu64 " free, %" PRIu64 " offline, %" PRIu64 " poisoned pages %s",
+		printf(" (%s): %" PRIu64 " free, %" PRIu64 " offline, %" PRIu64
+		       " poisoned pages %s",
 		       f->mode == KJ_FILTER_ZERO ? "free pages as zero" : "free pages left out",
 		       f->free_pages, f->offline_pages, f->poison_pages,
 		       f->mode == KJ_FILTER_ZERO ? "zeroed or left out" : "left out");
@@ -282,11 +286,9 @@ static void info_text_header(struct kj_image *img)
 	printf("entry:          0x%" PRIx64 "\n", h->entry);
 	printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
 	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
-	printf("memory:         %" PRIu64 " pages (%" PRIu64 " MiB), %" PRIu64
-	       " zero pages\n",
+	printf("memory:         %" PRIu64 " pages (%" PRIu64 " MiB), %" PRIu64 " zero pages\n",
 	       h->total_pages, raw >> 20, h->total_pages - h->data_pages);
-	printf("image size:     %" PRIu64 " bytes (%.1f %% of the memory)\n", stored,
-	       ratio * 100);
+	printf("image size:     %" PRIu64 " bytes (%.1f %% of the memory)\n", stored, ratio * 100);
 	for (uint32_t i = 0; i < h->nr_region; i++)
 		printf("region:         0x%" PRIx64 "-0x%" PRIx64 "\n", h->region[i].start,
 		       h->region[i].end);
@@ -296,8 +298,7 @@ static void info_text_header(struct kj_image *img)
 	print_filter(h, esc, sizeof(esc));
 	print_auth(img);
 	if (h->compat_flags & KJ_COMPAT_EFI_RT)
-		printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt,
-		       h->efi_rt_crc);
+		printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt, h->efi_rt_crc);
 	for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
 		printf("EFI region:     0x%" PRIx64 "-0x%" PRIx64 " %s at 0x%" PRIx64 "\n",
 		       h->efi_rt[i].phys, h->efi_rt[i].phys + (h->efi_rt[i].pages << 12) - 1,
@@ -355,15 +356,17 @@ static int cmd_extents(const char *path)
 	close(fd);
 	if (rc < 0) {
 		log_error("%s: %s", path,
-			  rc == -E2BIG ? "too fragmented for a kjump image (defragment it)"
+			  rc == -E2BIG	      ? "too fragmented for a kjump image (defragment it)"
 			  : rc == -EOPNOTSUPP ? "the filesystem does not report extents (FIEMAP)"
-			  : rc == -EINVAL ? "has holes or extents the raw device does not hold as is"
-					  : strerror(-rc));
+			  : rc == -EINVAL
+			      ? "has holes or extents the raw device does not hold as is"
+			      : strerror(-rc));
 		return rc;
 	}
 	kj_root_init(&root, NULL);
 	snprintf(uevent, sizeof(uevent), "/sys/dev/block/%u:%u/uevent", major(devno), minor(devno));
-	if (kj_root_read_file(&root, uevent, 4096, &buf, NULL) == 0 && (name = strstr(buf, "DEVNAME="))) {
+	if (kj_root_read_file(&root, uevent, 4096, &buf, NULL) == 0 &&
+	    (name = strstr(buf, "DEVNAME="))) {
 		name += 8;
 		name[strcspn(name, "\n")] = 0;
 		printf("device=/dev/%s ", name);
@@ -372,8 +375,8 @@ static int cmd_extents(const char *path)
 	free(buf);
 	printf("resume_offset=%" PRIu64 " extents=", e[0].dev_page);
 	for (size_t i = 0; i < n; i++)
-		printf("%s%" PRIu64 ":%" PRIu64 ":%" PRIu64, i ? "," : "", e[i].file_page, e[i].dev_page,
-		       e[i].count);
+		printf("%s%" PRIu64 ":%" PRIu64 ":%" PRIu64, i ? "," : "", e[i].file_page,
+		       e[i].dev_page, e[i].count);
 	printf("\n");
 	return 0;
 }
@@ -421,7 +424,8 @@ static int verify_all(struct kj_image *img, const struct args *a, char *err, siz
 
 	if (a->mac_key && (rc = kj_image_key_read(NULL, a->mac_key, &key)) < 0)
 		return kj_errf(rc, err, errlen, "--mac-key %s: %s", a->mac_key,
-			       rc == -EINVAL ? "not an image key (32 to 256 bytes)" : strerror(-rc));
+			       rc == -EINVAL ? "not an image key (32 to 256 bytes)"
+					     : strerror(-rc));
 	rc = kj_image_check_auth(img, a->mac_key ? &key : NULL, err, errlen);
 	kj_image_key_wipe(&key);
 	if (rc == -ENOKEY) {
@@ -444,7 +448,8 @@ static int cmd_verify(struct kj_image *img, const struct args *a)
 		log_error("%s: verification failed: %s", a->device, err);
 	else
 		log_info("%s: image verified: %" PRIu64 " blocks, %" PRIu64 " ranges, all "
-			 "checksums hold%s", a->device, img->hdr.nr_blocks, img->hdr.nr_ranges,
+			 "checksums hold%s",
+			 a->device, img->hdr.nr_blocks, img->hdr.nr_ranges,
 			 a->mac_key ? ", the MAC matches" : "");
 	return rc < 0;
 }
@@ -484,11 +489,9 @@ static const struct {
 	int (*on_device)(struct kj_imgdev *dev, const struct args *a);
 	int (*on_image)(struct kj_image *img, const struct args *a);
 } commands[] = {
-	{"status", 0, cmd_status, NULL},
-	{"invalidate", 1, cmd_invalidate, NULL},
-	{"info", 0, NULL, cmd_info},
-	{"verify", 0, NULL, cmd_verify},
-	{"extract", 0, NULL, cmd_extract},
+    {"status", 0, cmd_status, NULL},   {"invalidate", 1, cmd_invalidate, NULL},
+    {"info", 0, NULL, cmd_info},       {"verify", 0, NULL, cmd_verify},
+    {"extract", 0, NULL, cmd_extract},
 };
 
 int main(int argc, char **argv)
