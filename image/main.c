@@ -384,22 +384,27 @@ static int cmd_extents(const char *path)
 /* status: why the last hibernation failed (or --set / --clear it). */
 static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 {
-	char msg[256], esc[1100], ts[80];
-	uint64_t when;
-	int error, rc;
+	char err[256] = "", esc[1100], ts[80];
+	struct kj_status st;
+	int rc;
 
 	if (a->set) {
 		if ((rc = kj_status_write(dev, -EIO, a->set, !a->no_flush)) < 0)
 			log_error("%s: cannot record the status: %s", a->device, strerror(-rc));
-		return rc < 0;
+		return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 	}
-	if ((rc = kj_status_read(dev, &error, &when, msg, sizeof(msg))) <= 0)
-		return 1;
-	printf("hibernation failed at %s: %s\n", disk_time(when, ts, sizeof(ts)),
-	       kj_escape(msg, esc, sizeof(esc)));
-	if (a->clear && kj_status_clear(dev) < 0)
-		log_error("cannot clear the status: %m");
-	return 0;
+	rc = kj_status_read(dev, &st, err, sizeof(err));
+	if (rc == -EBADMSG)
+		log_error("%s: no valid status: %s", a->device, err);
+	else if (rc < 0)
+		log_error("%s: cannot read the status: %s", a->device, strerror(-rc));
+	if (rc <= 0)
+		return KJ_EXIT_FAILURE; /* also "no failure recorded" */
+	printf("hibernation failed at %s: %s\n", disk_time(st.time, ts, sizeof(ts)),
+	       kj_escape(st.msg, esc, sizeof(esc)));
+	if (a->clear && (rc = kj_status_clear(dev)) < 0)
+		log_error("%s: cannot clear the status: %s", a->device, strerror(-rc));
+	return KJ_EXIT_OK;
 }
 
 static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
