@@ -147,7 +147,7 @@ static void json_str(const char *s)
 }
 
 /* One line a block: index, byte offset in the image, stored length, encoding. */
-static int list_blocks(struct kj_image *img)
+static int list_blocks(struct kj_image *img, const char *img_name)
 {
 	uint64_t off = img->hdr.data_off;
 
@@ -158,9 +158,8 @@ static int list_blocks(struct kj_image *img)
 		if (rc == 0)
 			rc = kj_block_parse(raw, sizeof(raw), img->hdr.block_pages, &b, NULL, 0);
 		if (rc < 0) {
-			fprintf(stderr,
-				"kjump-image: block %" PRIu64 " at %" PRIu64 " is corrupt\n", i,
-				off);
+			log_error("%s: block %" PRIu64 " at %" PRIu64 " is %s", img_name, i, off,
+				  rc == -EBADMSG ? "corrupt" : strerror(-rc));
 			return rc;
 		}
 		printf("block %" PRIu64 " offset %" PRIu64 " stored %u raw %u %s\n", i, off,
@@ -306,6 +305,7 @@ static void info_text_header(struct kj_image *img)
 	printf("ranges (%" PRIu64 "):\n", h->nr_ranges);
 }
 
+/* info: the header, then the ranges (or the blocks); exit 1 when they are corrupt. */
 static int cmd_info(struct kj_image *img, const struct args *a)
 {
 	struct kj_range_cursor *cur;
@@ -314,9 +314,11 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 	int rc;
 
 	if (a->blocks)
-		return list_blocks(img);
-	if (!(cur = malloc(sizeof(*cur))))
-		return -ENOMEM;
+		return list_blocks(img, a->device) < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
+	if (!(cur = malloc(sizeof(*cur)))) {
+		log_error("%s", strerror(ENOMEM));
+		return KJ_EXIT_FAILURE;
+	}
 	if (a->json)
 		info_json_header(img);
 	else
@@ -335,8 +337,9 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 		printf("]}\n");
 	free(cur);
 	if (rc < 0)
-		fprintf(stderr, "kjump-image: range table is corrupt\n");
-	return rc;
+		log_error("%s: range table is %s", a->device,
+			  rc == -EBADMSG ? "corrupt" : strerror(-rc));
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
 static int cmd_extents(const char *path)
@@ -415,7 +418,7 @@ static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
 		log_error("%s: invalidation failed: %s", a->device, strerror(-rc));
 	else
 		log_info("%s: %s", a->device, rc ? "image invalidated" : "no image to invalidate");
-	return rc < 0;
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
 /* Every check a resume makes: the MAC (with --mac-key), the range table (its CRC),
@@ -456,7 +459,7 @@ static int cmd_verify(struct kj_image *img, const struct args *a)
 			 "checksums hold%s",
 			 a->device, img->hdr.nr_blocks, img->hdr.nr_ranges,
 			 a->mac_key ? ", the MAC matches" : "");
-	return rc < 0;
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
 /* extract: the memory as a sparse file; verified first, so that a bad image never
@@ -484,10 +487,11 @@ static int cmd_extract(struct kj_image *img, const struct args *a)
 		log_error("%s: extract failed: %s", a->device, err);
 	kj_backend_close(be);
 	kj_plan_free(&plan);
-	return rc < 0;
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
-/* The commands: those on the device alone, and those on a valid image. */
+/* The commands: those on the device alone, and those on a valid image. Each returns an
+ * exit status of kjump-image(8) (enum kj_exit), never an -errno. */
 static const struct {
 	const char *name;
 	int writes;
@@ -516,7 +520,7 @@ int main(int argc, char **argv)
 		return rc > 0 ? KJ_EXIT_OK : KJ_EXIT_USAGE;
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
 	if (!strcmp(a.cmd, "extents"))
-		return cmd_extents(a.device) < 0;
+		return cmd_extents(a.device) < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 	while (strcmp(commands[c].name, a.cmd)) /* parse_args knows the names */
 		c++;
 	rc = kj_imgdev_open(a.device, a.offset, commands[c].writes || a.clear || a.set, &dev);
@@ -532,5 +536,5 @@ int main(int argc, char **argv)
 		ret = commands[c].on_image(&img, &a);
 	kj_image_close(&img);
 	kj_imgdev_close(&dev);
-	return ret;
+	return ret == KJ_EXIT_OK ? KJ_EXIT_OK : KJ_EXIT_FAILURE; /* the only other status */
 }

@@ -74,6 +74,10 @@ elif attack == "unsorted":
     ranges[0], ranges[1] = ranges[1], ranges[0]
 elif attack == "npages-overflow":
     last(True)[1] = (1 << 64) - 16
+elif attack == "npages-ffffffff":  # a range count of 0xffffffff pages
+    last(False)[1] = 0xFFFFFFFF
+elif attack == "nr-ranges-ffffffff":
+    nr_ranges = 0xFFFFFFFF
 elif attack == "nr-ranges-overflow":
     nr_ranges = 1 << 61
 elif attack == "created-huge":  # no calendar holds it: gmtime() fails

@@ -39,6 +39,25 @@ for a in block-too-long raw-too-long; do
 	[ ! -e "$WORK/target" ] && pass "$a: nothing written" || fail "$a: the target was written"
 done
 
+# kjump-image on corrupt images: every subcommand exits 1 as kjump-image(8) says, not
+# with an -errno (issue 26, bug 2).
+image_refuses() { # image_refuses ATTACK REGEX ARGS...
+	local attack=$1 re=$2
+	shift 2
+	python3 "$KJ_SRC/test/craft.py" "$WORK/good" "$WORK/bad" "$attack"
+	expect_rc 1 "kjump-image $*: $attack" "$IMAGE" "$@" "$WORK/bad"
+	expect_log "^kjump-image: $WORK/bad: $re" "kjump-image $*: $attack: says '$re'"
+}
+image_refuses npages-ffffffff "range table is corrupt$" info
+image_refuses npages-ffffffff "range table is corrupt$" info --json
+image_refuses npages-ffffffff "verification failed: range table is corrupt" verify
+image_refuses npages-ffffffff "extract failed: range table is corrupt" extract --output "$WORK/x"
+[ ! -e "$WORK/x" ] && pass "extract: nothing written" || fail "extract: wrote a file from a bad image"
+image_refuses nr-ranges-ffffffff "image truncated" info
+image_refuses block-too-long "block 0 at 8192 is corrupt$" info --blocks
+image_refuses raw-too-long "block 0 at 8192 is corrupt$" info --blocks
+image_refuses raw-too-long "verification failed: data block 0: bad block length" verify
+
 # kjump-image prints times read from disk: one no calendar holds is printed as the
 # number it is, never a crash (issue 26, bug 1).
 python3 "$KJ_SRC/test/craft.py" "$WORK/good" "$WORK/bad" created-huge
