@@ -25,7 +25,7 @@
 #include "err.h"
 
 struct args {
-	const char *cmd, *device, *output, *mac_key;
+	const char *cmd, *device, *output, *mac_key, *root;
 	uint64_t offset;
 	int json, blocks, clear, no_flush;
 	const char *set;
@@ -52,6 +52,7 @@ static void usage(FILE *f)
 	      "      --mac-key FILE     verify, extract: check the image's MAC with this image\n"
 	      "                         key (an authenticated image is otherwise checked\n"
 	      "                         for corruption only)\n"
+	      "      --root DIR         read /proc, /sys and /dev under DIR\n"
 	      "  -h, --help\n"
 	      "Exit status: 0 success, 1 no image or a check failed, 2 usage error.\n",
 	      f);
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET, O_NO_FLUSH, O_MAC_KEY };
+	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET, O_NO_FLUSH, O_MAC_KEY, O_ROOT };
 	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
 					     {"json", no_argument, NULL, O_JSON},
 					     {"blocks", no_argument, NULL, O_BLOCKS},
@@ -67,6 +68,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"set", required_argument, NULL, O_SET},
 					     {"no-flush", no_argument, NULL, O_NO_FLUSH},
 					     {"mac-key", required_argument, NULL, O_MAC_KEY},
+					     {"root", required_argument, NULL, O_ROOT},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"version", no_argument, NULL, KJ_OPT_VERSION},
@@ -87,6 +89,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_SET: a->set = optarg; break;
 		case O_NO_FLUSH: a->no_flush = 1; break;
 		case O_MAC_KEY: a->mac_key = optarg; break;
+		case O_ROOT: a->root = optarg; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case KJ_OPT_VERSION: kj_print_version(); return 1;
@@ -342,13 +345,12 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
-static int cmd_extents(const char *path)
+static int cmd_extents(const struct kj_root *root, const char *path)
 {
 	struct kj_extent e[KJ_EXTMAP_MAX];
 	size_t n;
 	dev_t devno;
 	char uevent[96], *buf = NULL, *name;
-	struct kj_root root;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0) {
@@ -366,9 +368,8 @@ static int cmd_extents(const char *path)
 			      : strerror(-rc));
 		return rc;
 	}
-	kj_root_init(&root, NULL);
 	snprintf(uevent, sizeof(uevent), "/sys/dev/block/%u:%u/uevent", major(devno), minor(devno));
-	if (kj_root_read_file(&root, uevent, 4096, &buf, NULL) == 0 &&
+	if (kj_root_read_file(root, uevent, 4096, &buf, NULL) == 0 &&
 	    (name = strstr(buf, "DEVNAME="))) {
 		name += 8;
 		name[strcspn(name, "\n")] = 0;
@@ -508,6 +509,7 @@ int main(int argc, char **argv)
 	struct args a = {0};
 	struct kj_imgdev dev = KJ_IMGDEV_CLOSED;
 	struct kj_image img = {0};
+	struct kj_root root;
 	enum kj_sig_kind kind;
 	char err[256] = "";
 	size_t c = 0;
@@ -519,8 +521,12 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? KJ_EXIT_OK : KJ_EXIT_USAGE;
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
+	if (kj_root_init(&root, a.root) < 0) {
+		log_error("--root path too long");
+		return KJ_EXIT_USAGE;
+	}
 	if (!strcmp(a.cmd, "extents"))
-		return cmd_extents(a.device) < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
+		return cmd_extents(&root, a.device) < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 	while (strcmp(commands[c].name, a.cmd)) /* parse_args knows the names */
 		c++;
 	rc = kj_imgdev_open(a.device, a.offset, commands[c].writes || a.clear || a.set, &dev);
