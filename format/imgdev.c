@@ -449,6 +449,8 @@ int kj_status_write(struct kj_imgdev *d, int error, const char *msg, bool flush)
 	struct kj_disk_status disk;
 	int rc;
 
+	if (error >= 0 || error < -KJ_STATUS_MAX_ERRNO || st.time > INT64_MAX)
+		return -EINVAL; /* never a record kj_status_parse() refuses */
 	/* Only into a plain swap area: never over an image or someone else's data. */
 	rc = kj_imgdev_pread(d, 0, page, sizeof(page));
 	if (rc < 0)
