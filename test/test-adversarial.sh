@@ -41,12 +41,21 @@ done
 
 # kjump-image on corrupt images: every subcommand exits 1 as kjump-image(8) says, not
 # with an -errno (issue 26, bug 2).
+# clean DESC: the last expect_rc output holds no sanitizer report (under ASan a crash
+# exits 1, the status a refusal has too).
+clean() {
+	if grep -Eq "Sanitizer|runtime error:" "$WORK/out.log"; then
+		fail "$1: sanitizer report"
+		sed 's/^/    /' "$WORK/out.log" >&2
+	else pass "$1: no sanitizer report"; fi
+}
 image_refuses() { # image_refuses ATTACK REGEX ARGS...
 	local attack=$1 re=$2
 	shift 2
 	python3 "$KJ_SRC/test/craft.py" "$WORK/good" "$WORK/bad" "$attack"
 	expect_rc 1 "kjump-image $*: $attack" "$IMAGE" "$@" "$WORK/bad"
 	expect_log "^kjump-image: $WORK/bad: $re" "kjump-image $*: $attack: says '$re'"
+	clean "kjump-image $*: $attack"
 }
 image_refuses npages-ffffffff "range table is corrupt$" info
 image_refuses npages-ffffffff "range table is corrupt$" info --json
