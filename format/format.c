@@ -87,6 +87,60 @@ void kj_auth_encode(const struct kj_auth *a, struct kj_disk_auth *out)
 	out->crc = htole32(crc32c(0, out, offsetof(struct kj_disk_auth, crc)));
 }
 
+static int all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+int kj_status_parse(const void *buf, size_t size, struct kj_status *ret, char *err, size_t errlen)
+{
+	struct kj_disk_status d;
+	struct kj_status s;
+	size_t len;
+
+	if (size < sizeof(d))
+		return kj_errf(-EBADMSG, err, errlen, "status record truncated");
+	memcpy(&d, buf, sizeof(d));
+	if (memcmp(d.magic, KJ_STATUS_MAGIC, 8))
+		return kj_errf(-ENODATA, err, errlen, "no status record");
+	if (crc32c(0, &d, offsetof(struct kj_disk_status, crc)) != le32toh(d.crc))
+		return kj_errf(-EBADMSG, err, errlen,
+			       "status record checksum mismatch "
+			       "(corrupt, or written by an older kjump)");
+	if (le32toh(d.version) != KJ_STATUS_VERSION)
+		return kj_errf(-EBADMSG, err, errlen, "status record version %u is not supported",
+			       le32toh(d.version));
+	s.time = le64toh(d.time);
+	s.error = (int32_t)le32toh((uint32_t)d.error);
+	if (s.time > INT64_MAX)
+		return kj_errf(-EBADMSG, err, errlen, "status record: bad time %llu",
+			       (unsigned long long)s.time);
+	if (s.error >= 0 || s.error < -KJ_STATUS_MAX_ERRNO)
+		return kj_errf(-EBADMSG, err, errlen, "status record: bad error %d", (int)s.error);
+	if (d.reserved)
+		return kj_errf(-EBADMSG, err, errlen, "status record: reserved field not zero");
+	len = strnlen(d.msg, sizeof(d.msg));
+	if (len == sizeof(d.msg) || !all_zero(d.msg + len, sizeof(d.msg) - len))
+		return kj_errf(-EBADMSG, err, errlen, "status record: message not terminated");
+	memcpy(s.msg, d.msg, sizeof(s.msg));
+	*ret = s;
+	return 0;
+}
+
+void kj_status_encode(const struct kj_status *s, struct kj_disk_status *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->magic, KJ_STATUS_MAGIC, 8);
+	d->version = htole32(KJ_STATUS_VERSION);
+	d->error = (int32_t)htole32((uint32_t)s->error);
+	d->time = htole64(s->time);
+	memcpy(d->msg, s->msg, strnlen(s->msg, sizeof(d->msg) - 1));
+	d->crc = htole32(crc32c(0, d, offsetof(struct kj_disk_status, crc)));
+}
+
 /* The fixed-size fields, to host order. */
 static void header_fields(const struct kj_disk_header *d, struct kj_header *ret)
 {

@@ -223,16 +223,31 @@ struct kj_auth {
 };
 
 /* Left in page 1 by a hibernating kernel that could not save, before it jumps back:
- * tells the hibernated kernel why (kjump-image status). Only where no image is. */
-#define KJ_STATUS_MAGIC "KJSTATUS"
+ * tells the hibernated kernel why (kjump-image status). Only where no image is.
+ * Version 1 (CRC over msg only, no version field) reads as no valid status. */
+#define KJ_STATUS_MAGIC	    "KJSTATUS"
+#define KJ_STATUS_VERSION   2u
+#define KJ_STATUS_MSG_LEN   240
+#define KJ_STATUS_MAX_ERRNO 4095 /* error is -1 .. -4095 */
 struct kj_disk_status {
 	char magic[8];
-	uint64_t time;
-	int32_t error; /* -errno */
-	uint32_t crc;  /* CRC32C of msg */
-	char msg[240];
+	uint32_t version;	     /* KJ_STATUS_VERSION */
+	int32_t error;		     /* -errno */
+	uint64_t time;		     /* seconds since 1970, UTC; at most INT64_MAX */
+	char msg[KJ_STATUS_MSG_LEN]; /* NUL-terminated, zero after the NUL */
+	uint32_t reserved;	     /* 0 */
+	uint32_t crc;		     /* CRC32C of bytes 0-267 */
 } __attribute__((packed));
-_Static_assert(sizeof(struct kj_disk_status) == 264, "");
+_Static_assert(sizeof(struct kj_disk_status) == 272, "status record is 272 bytes");
+_Static_assert(offsetof(struct kj_disk_status, time) == 16, "");
+_Static_assert(offsetof(struct kj_disk_status, msg) == 24, "");
+_Static_assert(offsetof(struct kj_disk_status, crc) == 268, "");
+
+struct kj_status {
+	uint64_t time;
+	int32_t error;
+	char msg[KJ_STATUS_MSG_LEN]; /* NUL-terminated */
+};
 
 /* Host-order views produced by the parsers below. */
 struct kj_header {
@@ -302,6 +317,12 @@ void kj_extmap_encode(const struct kj_extent *e, size_t n, void *page);
 /* The auth record: -EBADMSG when corrupt, -EPROTONOSUPPORT for another algorithm. */
 int kj_auth_parse(const void *buf, size_t size, struct kj_auth *ret, char *err, size_t errlen);
 void kj_auth_encode(const struct kj_auth *a, struct kj_disk_auth *out);
+
+/* The status record: -ENODATA when there is none (no magic), -EBADMSG when it is
+ * corrupt, of another version or holds a field out of range. */
+int kj_status_parse(const void *buf, size_t size, struct kj_status *ret, char *err, size_t errlen);
+/* msg is cut to KJ_STATUS_MSG_LEN - 1 bytes. */
+void kj_status_encode(const struct kj_status *s, struct kj_disk_status *out);
 
 void kj_header_encode(const struct kj_header *h, struct kj_disk_header *out);
 void kj_commit_encode(const struct kj_commit *c, struct kj_disk_commit *out);

@@ -463,9 +463,12 @@ out:
 int kj_status_write(struct kj_imgdev *d, int error, const char *msg, bool flush)
 {
 	uint8_t page[KJ_IMG_PAGE] = {0};
-	struct kj_disk_status st = {0};
+	struct kj_status st = {.time = (uint64_t)time(NULL), .error = error};
+	struct kj_disk_status disk;
 	int rc;
 
+	if (error >= 0 || error < -KJ_STATUS_MAX_ERRNO || st.time > INT64_MAX)
+		return -EINVAL; /* never a record kj_status_parse() refuses */
 	/* Only into a plain swap area: never over an image or someone else's data. */
 	rc = kj_imgdev_pread(d, 0, page, sizeof(page));
 	if (rc < 0)
@@ -473,31 +476,23 @@ int kj_status_write(struct kj_imgdev *d, int error, const char *msg, bool flush)
 	if (kj_sig_classify(page, sizeof(page)) != KJ_SIG_SWAP)
 		return -EMEDIUMTYPE;
 	memset(page, 0, sizeof(page));
-	memcpy(st.magic, KJ_STATUS_MAGIC, 8);
-	st.time = htole64((uint64_t)time(NULL));
-	st.error = (int32_t)htole32((uint32_t)error);
 	snprintf(st.msg, sizeof(st.msg), "%s", msg);
-	st.crc = htole32(crc32c(0, st.msg, sizeof(st.msg)));
-	memcpy(page, &st, sizeof(st));
+	kj_status_encode(&st, &disk);
+	memcpy(page, &disk, sizeof(disk));
 	rc = kj_imgdev_pwrite(d, KJ_HEADER_OFF, page, sizeof(page));
 	return rc < 0 || !flush ? rc : kj_imgdev_sync(d);
 }
 
-int kj_status_read(struct kj_imgdev *d, int *ret_error, uint64_t *ret_time, char *msg, size_t size)
+int kj_status_read(struct kj_imgdev *d, struct kj_status *ret, char *err, size_t errlen)
 {
-	struct kj_disk_status st;
-	int rc = kj_imgdev_pread(d, KJ_HEADER_OFF, &st, sizeof(st));
+	struct kj_disk_status disk;
+	int rc = kj_imgdev_pread(d, KJ_HEADER_OFF, &disk, sizeof(disk));
 
-	if (rc < 0)
-		return rc == -ENODATA ? 0 : rc;
-	if (memcmp(st.magic, KJ_STATUS_MAGIC, 8) ||
-	    crc32c(0, st.msg, sizeof(st.msg)) != le32toh(st.crc))
-		return 0;
-	st.msg[sizeof(st.msg) - 1] = 0;
-	*ret_error = (int32_t)le32toh((uint32_t)st.error);
-	*ret_time = le64toh(st.time);
-	snprintf(msg, size, "%s", st.msg);
-	return 1;
+	if (rc == 0)
+		rc = kj_status_parse(&disk, sizeof(disk), ret, err, errlen);
+	if (rc == -ENODATA)
+		return 0; /* no record, or a device too small to hold one */
+	return rc < 0 ? rc : 1;
 }
 
 int kj_status_clear(struct kj_imgdev *d)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fuzz target: the on-disk parsers, each on the raw input: swap header, commit
- * record, extent map, kjump header, auth record, block header, range entries. */
+ * record, extent map, kjump header, auth record, block header, range entries, status
+ * record. */
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kj_header h;
 	struct kj_block b;
 	struct kj_auth a;
+	struct kj_status st;
+	struct kj_disk_status ds;
 	struct kj_extent e[KJ_EXTMAP_MAX];
 	size_t n;
 	char err[128];
@@ -24,6 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kj_extmap_parse(data, size, 0, e, &n, err, sizeof(err));
 	kj_header_parse(data, size, &h, err, sizeof(err));
 	kj_auth_parse(data, size, &a, err, sizeof(err));
+	if (kj_status_parse(data, size, &st, err, sizeof(err)) == 0) {
+		/* What it accepts, msg NUL-terminated, the encoder writes back byte for byte. */
+		kj_status_encode(&st, &ds);
+		if (strnlen(st.msg, sizeof(st.msg)) == sizeof(st.msg) ||
+		    memcmp(&ds, data, sizeof(ds)))
+			__builtin_trap();
+	}
 	for (size_t o = 0; o + 32 <= size && o < 4096; o += 32)
 		kj_block_parse(data + o, size - o, 64, &b, err, sizeof(err));
 	for (size_t o = 0; o + 24 <= size && o < 4096; o += 24)

@@ -25,7 +25,7 @@
 #include "err.h"
 
 struct args {
-	const char *cmd, *device, *output, *mac_key;
+	const char *cmd, *device, *output, *mac_key, *root;
 	uint64_t offset;
 	int json, blocks, clear, no_flush;
 	const char *set;
@@ -52,6 +52,7 @@ static void usage(FILE *f)
 	      "      --mac-key FILE     verify, extract: check the image's MAC with this image\n"
 	      "                         key (an authenticated image is otherwise checked\n"
 	      "                         for corruption only)\n"
+	      "      --root DIR         read /proc, /sys and /dev under DIR\n"
 	      "  -h, --help\n"
 	      "Exit status: 0 success, 1 no image or a check failed, 2 usage error.\n",
 	      f);
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET, O_NO_FLUSH, O_MAC_KEY };
+	enum { O_OFFSET = 256, O_JSON, O_BLOCKS, O_CLEAR, O_SET, O_NO_FLUSH, O_MAC_KEY, O_ROOT };
 	static const struct option opts[] = {{"offset", required_argument, NULL, O_OFFSET},
 					     {"json", no_argument, NULL, O_JSON},
 					     {"blocks", no_argument, NULL, O_BLOCKS},
@@ -67,6 +68,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"set", required_argument, NULL, O_SET},
 					     {"no-flush", no_argument, NULL, O_NO_FLUSH},
 					     {"mac-key", required_argument, NULL, O_MAC_KEY},
+					     {"root", required_argument, NULL, O_ROOT},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"version", no_argument, NULL, KJ_OPT_VERSION},
@@ -87,6 +89,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_SET: a->set = optarg; break;
 		case O_NO_FLUSH: a->no_flush = 1; break;
 		case O_MAC_KEY: a->mac_key = optarg; break;
+		case O_ROOT: a->root = optarg; break;
 		case 'o': a->output = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case KJ_OPT_VERSION: kj_print_version(); return 1;
@@ -111,6 +114,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* A time read from disk, as a UTC date; as the raw number when no calendar holds it
+ * (gmtime_r fails far beyond year 2^31, and a u64 above INT64_MAX is no time_t). */
+static const char *disk_time(uint64_t secs, char *buf, size_t size)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (secs <= INT64_MAX && gmtime_r(&t, &tm) &&
+	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) > 0)
+		return buf;
+	snprintf(buf, size, "%" PRIu64 " (seconds since 1970, not a valid date)", secs);
+	return buf;
+}
+
 static void print_uuid(FILE *f, const uint8_t *u)
 {
 	fprintf(f, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
@@ -133,7 +150,7 @@ static void json_str(const char *s)
 }
 
 /* One line a block: index, byte offset in the image, stored length, encoding. */
-static int list_blocks(struct kj_image *img)
+static int list_blocks(struct kj_image *img, const char *img_name)
 {
 	uint64_t off = img->hdr.data_off;
 
@@ -144,8 +161,8 @@ static int list_blocks(struct kj_image *img)
 		if (rc == 0)
 			rc = kj_block_parse(raw, sizeof(raw), img->hdr.block_pages, &b, NULL, 0);
 		if (rc < 0) {
-			fprintf(stderr, "kjump-image: block %" PRIu64 " at %" PRIu64 " is corrupt\n", i,
-				off);
+			log_error("%s: block %" PRIu64 " at %" PRIu64 " is %s", img_name, i, off,
+				  rc == -EBADMSG ? "corrupt" : strerror(-rc));
 			return rc;
 		}
 		printf("block %" PRIu64 " offset %" PRIu64 " stored %u raw %u %s\n", i, off,
@@ -176,10 +193,9 @@ static void info_json_header(const struct kj_image *img)
 	       ",\"data_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64 ",\"blocks\":%" PRIu64
 	       ",\"image_bytes\":%" PRIu64 ",\"ratio\":%.4f,\"data_offset\":%" PRIu64
 	       ",\"data_bytes\":%" PRIu64 ",\"table_offset\":%" PRIu64 ",\"region\":[",
-	       h->created, h->entry, h->page_size,
-	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages,
-	       h->total_pages, h->data_pages, h->total_pages - h->data_pages, h->nr_blocks,
-	       stored, ratio, h->data_off, h->data_bytes, h->table_off);
+	       h->created, h->entry, h->page_size, h->compression == KJ_COMP_LZO ? "lzo" : "none",
+	       h->block_pages, h->total_pages, h->data_pages, h->total_pages - h->data_pages,
+	       h->nr_blocks, stored, ratio, h->data_off, h->data_bytes, h->table_off);
 	for (uint32_t i = 0; i < h->nr_region; i++)
 		printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 "}", i ? "," : "",
 		       h->region[i].start, h->region[i].end);
@@ -191,19 +207,22 @@ static void info_json_header(const struct kj_image *img)
 	printf("]");
 	if (h->compat_flags & KJ_COMPAT_FILTER) {
 		printf(",\"filter\":{\"state\":\"%s\",\"mode\":\"%s\",\"free\":%" PRIu64
-		       ",\"offline\":%" PRIu64 ",\"poison\":%" PRIu64 ",\"a_free\":%" PRIu64 ",\"reason\":",
-		       filter_states[h->filter.state], h->filter.mode ? "zero" : "omit", h->filter.free_pages,
-		       h->filter.offline_pages, h->filter.poison_pages, h->filter.a_free_pages);
+		       ",\"offline\":%" PRIu64 ",\"poison\":%" PRIu64 ",\"a_free\":%" PRIu64
+		       ",\"reason\":",
+		       filter_states[h->filter.state], h->filter.mode ? "zero" : "omit",
+		       h->filter.free_pages, h->filter.offline_pages, h->filter.poison_pages,
+		       h->filter.a_free_pages);
 		json_str(h->filter.reason);
 		printf("}");
 	}
 	if (h->compat_flags & KJ_COMPAT_EFI_RT) {
-		printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[",
-		       h->nr_efi_rt, h->efi_rt_crc);
+		printf(",\"efi_runtime\":{\"regions\":%u,\"crc32c\":%u,\"first\":[", h->nr_efi_rt,
+		       h->efi_rt_crc);
 		for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
 			printf("%s{\"type\":%u,\"phys\":%" PRIu64 ",\"virt\":%" PRIu64
-			       ",\"pages\":%" PRIu64 "}", i ? "," : "", h->efi_rt[i].type,
-			       h->efi_rt[i].phys, h->efi_rt[i].virt, h->efi_rt[i].pages);
+			       ",\"pages\":%" PRIu64 "}",
+			       i ? "," : "", h->efi_rt[i].type, h->efi_rt[i].phys,
+			       h->efi_rt[i].virt, h->efi_rt[i].pages);
 		printf("]}");
 	}
 	printf(",\"authenticated\":%s", img->auth_off ? "true" : "false");
@@ -219,7 +238,8 @@ static void print_filter(const struct kj_header *h, char *esc, size_t size)
 		return;
 	printf("page filter:    %s", filter_states[f->state]);
 	if (f->state == KJ_FILTER_ON)
-		printf(" (%s): %" PRIu64 " free, %" PRIu64 " offline, %" PRIu64 " poisoned pages %s",
+		printf(" (%s): %" PRIu64 " free, %" PRIu64 " offline, %" PRIu64
+		       " poisoned pages %s",
 		       f->mode == KJ_FILTER_ZERO ? "free pages as zero" : "free pages left out",
 		       f->free_pages, f->offline_pages, f->poison_pages,
 		       f->mode == KJ_FILTER_ZERO ? "zeroed or left out" : "left out");
@@ -257,25 +277,20 @@ static void info_text_header(struct kj_image *img)
 	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
 	uint64_t stored = img->image_end;
 	double ratio = raw ? (double)stored / (double)raw : 0;
-	char esc[400];
+	char esc[400], when[80];
 
-	time_t t = (time_t)h->created;
-	char when[64];
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 	printf("kjump image, format %u.%u\n", h->version_major, h->version_minor);
 	printf("swap UUID:      ");
 	print_uuid(stdout, img->swap.uuid);
 	printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
 	printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
-	printf("created:        %s\n", when);
+	printf("created:        %s\n", disk_time(h->created, when, sizeof(when)));
 	printf("entry:          0x%" PRIx64 "\n", h->entry);
 	printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
 	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
-	printf("memory:         %" PRIu64 " pages (%" PRIu64 " MiB), %" PRIu64
-	       " zero pages\n",
+	printf("memory:         %" PRIu64 " pages (%" PRIu64 " MiB), %" PRIu64 " zero pages\n",
 	       h->total_pages, raw >> 20, h->total_pages - h->data_pages);
-	printf("image size:     %" PRIu64 " bytes (%.1f %% of the memory)\n", stored,
-	       ratio * 100);
+	printf("image size:     %" PRIu64 " bytes (%.1f %% of the memory)\n", stored, ratio * 100);
 	for (uint32_t i = 0; i < h->nr_region; i++)
 		printf("region:         0x%" PRIx64 "-0x%" PRIx64 "\n", h->region[i].start,
 		       h->region[i].end);
@@ -285,8 +300,7 @@ static void info_text_header(struct kj_image *img)
 	print_filter(h, esc, sizeof(esc));
 	print_auth(img);
 	if (h->compat_flags & KJ_COMPAT_EFI_RT)
-		printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt,
-		       h->efi_rt_crc);
+		printf("EFI runtime:    %u regions (CRC32C 0x%08x)\n", h->nr_efi_rt, h->efi_rt_crc);
 	for (uint32_t i = 0; i < h->nr_efi_rt && i < KJ_MAX_EFI_RT; i++)
 		printf("EFI region:     0x%" PRIx64 "-0x%" PRIx64 " %s at 0x%" PRIx64 "\n",
 		       h->efi_rt[i].phys, h->efi_rt[i].phys + (h->efi_rt[i].pages << 12) - 1,
@@ -294,6 +308,7 @@ static void info_text_header(struct kj_image *img)
 	printf("ranges (%" PRIu64 "):\n", h->nr_ranges);
 }
 
+/* info: the header, then the ranges (or the blocks); exit 1 when they are corrupt. */
 static int cmd_info(struct kj_image *img, const struct args *a)
 {
 	struct kj_range_cursor *cur;
@@ -302,9 +317,11 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 	int rc;
 
 	if (a->blocks)
-		return list_blocks(img);
-	if (!(cur = malloc(sizeof(*cur))))
-		return -ENOMEM;
+		return list_blocks(img, a->device) < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
+	if (!(cur = malloc(sizeof(*cur)))) {
+		log_error("%s", strerror(ENOMEM));
+		return KJ_EXIT_FAILURE;
+	}
 	if (a->json)
 		info_json_header(img);
 	else
@@ -323,17 +340,17 @@ static int cmd_info(struct kj_image *img, const struct args *a)
 		printf("]}\n");
 	free(cur);
 	if (rc < 0)
-		fprintf(stderr, "kjump-image: range table is corrupt\n");
-	return rc;
+		log_error("%s: range table is %s", a->device,
+			  rc == -EBADMSG ? "corrupt" : strerror(-rc));
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
-static int cmd_extents(const char *path)
+static int cmd_extents(const struct kj_root *root, const char *path)
 {
 	struct kj_extent e[KJ_EXTMAP_MAX];
 	size_t n;
 	dev_t devno;
 	char uevent[96], *buf = NULL, *name;
-	struct kj_root root;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0) {
@@ -344,15 +361,16 @@ static int cmd_extents(const char *path)
 	close(fd);
 	if (rc < 0) {
 		log_error("%s: %s", path,
-			  rc == -E2BIG ? "too fragmented for a kjump image (defragment it)"
+			  rc == -E2BIG	      ? "too fragmented for a kjump image (defragment it)"
 			  : rc == -EOPNOTSUPP ? "the filesystem does not report extents (FIEMAP)"
-			  : rc == -EINVAL ? "has holes or extents the raw device does not hold as is"
-					  : strerror(-rc));
+			  : rc == -EINVAL
+			      ? "has holes or extents the raw device does not hold as is"
+			      : strerror(-rc));
 		return rc;
 	}
-	kj_root_init(&root, NULL);
 	snprintf(uevent, sizeof(uevent), "/sys/dev/block/%u:%u/uevent", major(devno), minor(devno));
-	if (kj_root_read_file(&root, uevent, 4096, &buf, NULL) == 0 && (name = strstr(buf, "DEVNAME="))) {
+	if (kj_root_read_file(root, uevent, 4096, &buf, NULL) == 0 &&
+	    (name = strstr(buf, "DEVNAME="))) {
 		name += 8;
 		name[strcspn(name, "\n")] = 0;
 		printf("device=/dev/%s ", name);
@@ -361,8 +379,8 @@ static int cmd_extents(const char *path)
 	free(buf);
 	printf("resume_offset=%" PRIu64 " extents=", e[0].dev_page);
 	for (size_t i = 0; i < n; i++)
-		printf("%s%" PRIu64 ":%" PRIu64 ":%" PRIu64, i ? "," : "", e[i].file_page, e[i].dev_page,
-		       e[i].count);
+		printf("%s%" PRIu64 ":%" PRIu64 ":%" PRIu64, i ? "," : "", e[i].file_page,
+		       e[i].dev_page, e[i].count);
 	printf("\n");
 	return 0;
 }
@@ -370,24 +388,27 @@ static int cmd_extents(const char *path)
 /* status: why the last hibernation failed (or --set / --clear it). */
 static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 {
-	char msg[256], esc[1100], ts[64];
-	uint64_t when;
-	time_t t;
-	int error, rc;
+	char err[256] = "", esc[1100], ts[80];
+	struct kj_status st;
+	int rc;
 
 	if (a->set) {
 		if ((rc = kj_status_write(dev, -EIO, a->set, !a->no_flush)) < 0)
 			log_error("%s: cannot record the status: %s", a->device, strerror(-rc));
-		return rc < 0;
+		return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 	}
-	if ((rc = kj_status_read(dev, &error, &when, msg, sizeof(msg))) <= 0)
-		return 1;
-	t = (time_t)when;
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-	printf("hibernation failed at %s: %s\n", ts, kj_escape(msg, esc, sizeof(esc)));
-	if (a->clear && kj_status_clear(dev) < 0)
-		log_error("cannot clear the status: %m");
-	return 0;
+	rc = kj_status_read(dev, &st, err, sizeof(err));
+	if (rc == -EBADMSG)
+		log_error("%s: no valid status: %s", a->device, err);
+	else if (rc < 0)
+		log_error("%s: cannot read the status: %s", a->device, strerror(-rc));
+	if (rc <= 0)
+		return KJ_EXIT_FAILURE; /* also "no failure recorded" */
+	printf("hibernation failed at %s: %s\n", disk_time(st.time, ts, sizeof(ts)),
+	       kj_escape(st.msg, esc, sizeof(esc)));
+	if (a->clear && (rc = kj_status_clear(dev)) < 0)
+		log_error("%s: cannot clear the status: %s", a->device, strerror(-rc));
+	return KJ_EXIT_OK;
 }
 
 static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
@@ -398,7 +419,7 @@ static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
 		log_error("%s: invalidation failed: %s", a->device, strerror(-rc));
 	else
 		log_info("%s: %s", a->device, rc ? "image invalidated" : "no image to invalidate");
-	return rc < 0;
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
 /* Every check a resume makes: the MAC (with --mac-key), the range table (its CRC),
@@ -412,7 +433,8 @@ static int verify_all(struct kj_image *img, const struct args *a, char *err, siz
 
 	if (a->mac_key && (rc = kj_image_key_read(NULL, a->mac_key, &key)) < 0)
 		return kj_errf(rc, err, errlen, "--mac-key %s: %s", a->mac_key,
-			       rc == -EINVAL ? "not an image key (32 to 256 bytes)" : strerror(-rc));
+			       rc == -EINVAL ? "not an image key (32 to 256 bytes)"
+					     : strerror(-rc));
 	rc = kj_image_check_auth(img, a->mac_key ? &key : NULL, err, errlen);
 	kj_image_key_wipe(&key);
 	if (rc == -ENOKEY) {
@@ -435,9 +457,10 @@ static int cmd_verify(struct kj_image *img, const struct args *a)
 		log_error("%s: verification failed: %s", a->device, err);
 	else
 		log_info("%s: image verified: %" PRIu64 " blocks, %" PRIu64 " ranges, all "
-			 "checksums hold%s", a->device, img->hdr.nr_blocks, img->hdr.nr_ranges,
+			 "checksums hold%s",
+			 a->device, img->hdr.nr_blocks, img->hdr.nr_ranges,
 			 a->mac_key ? ", the MAC matches" : "");
-	return rc < 0;
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
 /* extract: the memory as a sparse file; verified first, so that a bad image never
@@ -465,21 +488,20 @@ static int cmd_extract(struct kj_image *img, const struct args *a)
 		log_error("%s: extract failed: %s", a->device, err);
 	kj_backend_close(be);
 	kj_plan_free(&plan);
-	return rc < 0;
+	return rc < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 }
 
-/* The commands: those on the device alone, and those on a valid image. */
+/* The commands: those on the device alone, and those on a valid image. Each returns an
+ * exit status of kjump-image(8) (enum kj_exit), never an -errno. */
 static const struct {
 	const char *name;
 	int writes;
 	int (*on_device)(struct kj_imgdev *dev, const struct args *a);
 	int (*on_image)(struct kj_image *img, const struct args *a);
 } commands[] = {
-	{"status", 0, cmd_status, NULL},
-	{"invalidate", 1, cmd_invalidate, NULL},
-	{"info", 0, NULL, cmd_info},
-	{"verify", 0, NULL, cmd_verify},
-	{"extract", 0, NULL, cmd_extract},
+    {"status", 0, cmd_status, NULL},   {"invalidate", 1, cmd_invalidate, NULL},
+    {"info", 0, NULL, cmd_info},       {"verify", 0, NULL, cmd_verify},
+    {"extract", 0, NULL, cmd_extract},
 };
 
 int main(int argc, char **argv)
@@ -487,6 +509,7 @@ int main(int argc, char **argv)
 	struct args a = {0};
 	struct kj_imgdev dev = KJ_IMGDEV_CLOSED;
 	struct kj_image img = {0};
+	struct kj_root root;
 	enum kj_sig_kind kind;
 	char err[256] = "";
 	size_t c = 0;
@@ -498,8 +521,12 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? KJ_EXIT_OK : KJ_EXIT_USAGE;
 	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
+	if (kj_root_init(&root, a.root) < 0) {
+		log_error("--root path too long");
+		return KJ_EXIT_USAGE;
+	}
 	if (!strcmp(a.cmd, "extents"))
-		return cmd_extents(a.device) < 0;
+		return cmd_extents(&root, a.device) < 0 ? KJ_EXIT_FAILURE : KJ_EXIT_OK;
 	while (strcmp(commands[c].name, a.cmd)) /* parse_args knows the names */
 		c++;
 	rc = kj_imgdev_open(a.device, a.offset, commands[c].writes || a.clear || a.set, &dev);
@@ -515,5 +542,5 @@ int main(int argc, char **argv)
 		ret = commands[c].on_image(&img, &a);
 	kj_image_close(&img);
 	kj_imgdev_close(&dev);
-	return ret;
+	return ret == KJ_EXIT_OK ? KJ_EXIT_OK : KJ_EXIT_FAILURE; /* the only other status */
 }
