@@ -17,6 +17,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "macros.h"
+#include "options.h"
 #include "efirt.h"
 #include "memmap.h"
 #include "plan.h"
@@ -29,6 +30,7 @@ struct args {
 	uint64_t offset;
 	int json, blocks, clear, no_flush;
 	const char *set;
+	enum kj_log_target log;
 };
 
 static void usage(FILE *f)
@@ -53,7 +55,9 @@ static void usage(FILE *f)
 	      "                         key (an authenticated image is otherwise checked\n"
 	      "                         for corruption only)\n"
 	      "      --root DIR         read /proc, /sys and /dev under DIR\n"
-	      "  -h, --help\n"
+	      "      --log auto|stderr|kmsg  where messages go (default stderr)\n"
+	      "  -v, --verbose / -q, --quiet\n"
+	      "  -h, --help / --version\n"
 	      "Exit status: 0 success, 1 no image or a check failed, 2 usage error.\n",
 	      f);
 }
@@ -71,17 +75,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"root", required_argument, NULL, O_ROOT},
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, KJ_OPT_VERSION},
+					     KJ_LOG_OPTIONS,
 					     {0}};
-	int c;
+	int c, r;
 
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) >= 0) {
+	a->log = KJ_LOG_STDERR;
+	while ((c = getopt_long(argc, argv, "o:hvq", opts, NULL)) >= 0) {
 		switch (c) {
 		case O_OFFSET:
-			if (kj_parse_u64(optarg, &a->offset) < 0) {
-				fprintf(stderr, "kjump-image: invalid --offset '%s'\n", optarg);
-				return -EINVAL;
-			}
+			if (kj_parse_u64(optarg, &a->offset) < 0)
+				return kj_options_bad_value(optarg);
 			break;
 		case O_JSON: a->json = 1; break;
 		case O_BLOCKS: a->blocks = 1; break;
@@ -91,9 +94,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_MAC_KEY: a->mac_key = optarg; break;
 		case O_ROOT: a->root = optarg; break;
 		case 'o': a->output = optarg; break;
-		case 'h': usage(stdout); return 1;
-		case KJ_OPT_VERSION: kj_print_version(); return 1;
-		default: usage(stderr); return -EINVAL;
+		default:
+			if ((r = kj_options_common(c, optarg, &a->log, usage)) == KJ_OPT_DONE)
+				return 1;
+			if (r < 0)
+				return r;
 		}
 	}
 	if (argc - optind != 2) {
@@ -520,7 +525,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc > 0 ? KJ_EXIT_OK : KJ_EXIT_USAGE;
-	kj_log_open("kjump-image", KJ_LOG_STDERR, NULL);
+	kj_log_open("kjump-image", a.log, NULL);
 	if (kj_root_init(&root, a.root) < 0) {
 		log_error("--root path too long");
 		return KJ_EXIT_USAGE;
