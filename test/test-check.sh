@@ -4,6 +4,8 @@
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
 KH=$KJ_SRC/scripts/kjump-hibernate
+# its computations: kjump-setup of this build
+export KJUMP_SETUP=$KJ_BIN/kjump-setup
 R=$WORK/root
 rel=$(uname -r)
 
