@@ -120,7 +120,7 @@ static int by_link(const struct kj_root *root, const char *spec, char *ret, size
 		    {"PARTUUID", "by-partuuid"},
 		    {"PARTLABEL", "by-partlabel"}};
 	const char *eq = strchr(spec, '=');
-	char name[512], link[700];
+	char name[512], link[700], path[PATH_MAX], node[PATH_MAX];
 
 	for (size_t i = 0; eq && i < ARRAY_SIZE(dirs); i++) {
 		if (strlen(dirs[i].tag) != (size_t)(eq - spec) ||
@@ -129,9 +129,12 @@ static int by_link(const struct kj_root *root, const char *spec, char *ret, size
 		if (escape_udev(eq + 1, name, sizeof(name)) < 0)
 			return -EINVAL;
 		snprintf(link, sizeof(link), "/dev/disk/%s/%s", dirs[i].dir, name);
-		if (kj_root_path(root, link, ret, size) < 0)
+		if (kj_root_path(root, link, path, sizeof(path)) < 0)
 			return -EINVAL;
-		return access(ret, F_OK) == 0 ? 0 : -ENODEV;
+		/* the node the link names, as libblkid gives it */
+		if (!realpath(path, node))
+			return -ENODEV;
+		return snprintf(ret, size, "%s", node) < (int)size ? 0 : -ENAMETOOLONG;
 	}
 	return -EINVAL;
 }

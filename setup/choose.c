@@ -44,6 +44,10 @@ int setup_device_choose(const struct kj_root *root, struct setup_device *ret)
 	if (kj_root_read_file(root, "/proc/cmdline", 65536, &cl, &cl_size) == 0)
 		rc = resume_device_from_cmdline(root, cl, cl_size, path, sizeof(path), &d.offset);
 	if (rc == 0) {
+		/* the node a /dev/disk/by-* link names, as /proc/swaps shows it */
+		char real[PATH_MAX];
+		if (realpath(path, real) && !strncmp(real, root->prefix, strlen(root->prefix)))
+			snprintf(path, sizeof(path), "%s", real);
 		snprintf(d.path, sizeof(d.path), "%s", setup_unroot(root, path));
 		d.from_cmdline = 1;
 		find_swapfile(root, e, n, &d);
