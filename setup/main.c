@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "exitcode.h"
 #include "fit.h"
+#include "io.h"
 #include "log.h"
 #include "macros.h"
 #include "memmap.h"
@@ -276,7 +277,7 @@ static int cmd_wipe(const struct kj_root *root, const struct args *a)
 	if (a->n_rest < 1 || a->n_rest > 2 ||
 	    (a->n_rest == 2 && kj_parse_u64(a->rest[1], &from) < 0))
 		return -EINVAL;
-	rc = setup_wipe(a->rest[0], from);
+	rc = kj_wipe_file(a->rest[0], from, 0);
 	if (rc == -ENOENT)
 		return KJ_EXIT_OK; /* nothing to wipe */
 	if (rc < 0) {

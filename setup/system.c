@@ -203,28 +203,6 @@ int setup_meminfo_used(const char *buf, size_t size, uint64_t *ret_kib)
 	return 0;
 }
 
-int setup_wipe(const char *path, uint64_t from)
-{
-	static const char zeros[65536];
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	for (uint64_t off = from; off < (uint64_t)st.st_size;) {
-		size_t len = (size_t)MIN((uint64_t)sizeof(zeros), (uint64_t)st.st_size - off);
-		int rc = kj_loop_pwrite(fd, zeros, len, off);
-		if (rc < 0)
-			return rc;
-		off += len;
-	}
-	return 0;
-}
-
 int setup_autoinit_from_log(const char *buf, size_t size)
 {
 	static const char tag[] = "mem auto-init:", key[] = "heap free:";

@@ -40,9 +40,6 @@ int setup_config_value(const char *buf, size_t size, const char *name);
 /* KiB this kernel uses (MemTotal - MemFree of /proc/meminfo text). 0, -EINVAL. */
 int setup_meminfo_used(const char *buf, size_t size, uint64_t *ret_kib);
 
-/* Zeros over file path from byte from to its end (keys never linger in tmpfs). 0, -errno. */
-int setup_wipe(const char *path, uint64_t from);
-
 /* B's page-filter arguments (kjump.filter=off, or kjump.vmcoreinfo=ADDR@0xSIZE
  * [kjump.free=zero]) into ret. Free pages must read back as this kernel expects:
  * with init_on_free it skips zeroing them (kjump.free=zero); with page poisoning it

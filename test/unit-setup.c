@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fit.h"
+#include "io.h"
 #include "out.h"
 #include "swaps.h"
 #include "system.h"
@@ -143,13 +144,13 @@ static void test_small(void)
 		if (fd >= 0) {
 			memset(buf, 'k', sizeof(buf));
 			CHECK(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf));
-			CHECK(setup_wipe(path, 10) == 0);
+			CHECK(kj_wipe_file(path, 10, 0) == 0);
 			CHECK(pread(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf));
 			CHECK(buf[9] == 'k' && buf[10] == 0 && buf[63] == 0);
 			close(fd);
 			unlink(path);
 		}
-		CHECK(setup_wipe("/nonexistent/kjump", 0) == -ENOENT);
+		CHECK(kj_wipe_file("/nonexistent/kjump", 0, 0) == -ENOENT);
 	}
 }
 
