@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,12 +352,16 @@ int main(int argc, char **argv)
 	struct args a = {0};
 	enum kj_log_target log = KJ_LOG_STDERR;
 	struct kj_root root;
+	char rootbuf[PATH_MAX];
 	int r;
 
 	atexit(kj_close_stdout);
 	if ((r = parse_args(argc, argv, &a, &log)) == KJ_OPT_DONE)
 		return KJ_EXIT_OK;
 	kj_log_open("kjump-setup", log, NULL);
+	/* absolute: paths found below it (realpath) are given back without it */
+	if (r == 0 && a.rootdir && !(a.rootdir = realpath(a.rootdir, rootbuf)))
+		a.rootdir = "/nonexistent";
 	if (r < 0 || kj_root_init(&root, a.rootdir) < 0)
 		goto bad;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
