@@ -110,6 +110,16 @@ FAKE
 		grep -q "^kjump-image status --offset $OFF --clear $LOOP$" "$WORK/calls" &&
 		pass "the status record is set and read at resume_offset $OFF" ||
 		{ fail "status without --offset $OFF"; cat "$WORK/calls" >&2; }
+	# with no --swapfile: resume= and resume_offset= of the command line name the swap
+	# file in use that starts there (its extents come from it)
+	echo "BOOT_IMAGE=/vmlinuz resume=$LOOP resume_offset=$OFF" >"$R/proc/cmdline"
+	DEVICE="" OFFSET="" SWAPFILE=""
+	out=$("$KJ_BIN/kjump-setup" --root "$R" device) && eval "$out"
+	[ "$DEVICE" = "$LOOP" ] && [ "$OFFSET" = "$OFF" ] && [ "$SWAPFILE" = /mnt/swapfile ] &&
+		pass "resume= and resume_offset= name the swap file in use" || fail "kjump-setup device: '$out'"
+	ACTIVE=""
+	out=$("$KJ_BIN/kjump-setup" --root "$R" swap-entry --device "$LOOP" --offset $((OFF + 1))) && eval "$out"
+	[ "$ACTIVE" = 0 ] && pass "another offset on the same device is not that swap file" || fail "swap-entry: '$out'"
 	conf=$(cpio -i --quiet --to-stdout etc/kjump/save.conf <"$WORK/b-initrd" 2>/dev/null || true)
 	grep -q "^KJUMP_OFFSET='$OFF'$" <<<"$conf" && grep -q "^KJUMP_EXTENTS='$EXT'$" <<<"$conf" &&
 		grep -q "^KJUMP_DEVICE='$LOOP'$" <<<"$conf" &&
