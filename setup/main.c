@@ -58,6 +58,9 @@ static void usage(FILE *f)
 	      "                         (/proc/config.gz, else /boot/config-RELEASE); exit 1\n"
 	      "                         and nothing printed when neither can be read\n"
 	      "  mem-used               one value: KiB in use (MemTotal - MemFree)\n"
+	      "  space --device DEV     DEVICE_KIB, the size of block device DEV (0 when sysfs\n"
+	      "                         does not say; exit 1 when DEV does not exist), and\n"
+	      "                         USED_KIB, the memory in use (0 when unknown)\n"
 	      "  console                one value: the console= parameters of this kernel's\n"
 	      "                         command line, as written, each followed by a space\n"
 	      "  wipe FILE [FROM]       overwrite FILE with zeros from byte FROM to its end\n\n"
@@ -269,6 +272,28 @@ static int cmd_mem_used(const struct kj_root *root, const struct args *a)
 	return KJ_EXIT_OK;
 }
 
+/* The swap device's size against the memory in use. */
+static int cmd_space(const struct kj_root *root, const struct args *a)
+{
+	_cleanup_free_ char *buf = NULL;
+	uint64_t dev_kib, used = 0;
+	size_t size;
+	int rc;
+
+	if (!a->device)
+		return -EINVAL;
+	if ((rc = setup_device_kib(root, a->device, &dev_kib)) < 0) {
+		log_error("%s: %s", a->device, strerror(-rc));
+		return KJ_EXIT_FAILURE;
+	}
+	if (kj_root_read_file(root, "/proc/meminfo", 1 << 20, &buf, &size) < 0 ||
+	    setup_meminfo_used(buf, size, &used) < 0)
+		used = 0;
+	setup_put_u64(stdout, "DEVICE_KIB", dev_kib);
+	setup_put_u64(stdout, "USED_KIB", used);
+	return KJ_EXIT_OK;
+}
+
 static int cmd_wipe(const struct kj_root *root, const struct args *a)
 {
 	uint64_t from = 0;
@@ -303,6 +328,7 @@ static const struct {
     {"mem-used", cmd_mem_used, 0},
     {"wipe", cmd_wipe, 2},
     {"console", cmd_console, 0},
+    {"space", cmd_space, 0},
 };
 
 /* Options and arguments; KJ_OPT_DONE after --help or --version, -EINVAL. */

@@ -164,6 +164,23 @@ int setup_kernel_config(const struct kj_root *root, const char *release, const c
 	return -ENOENT;
 }
 
+int setup_device_kib(const struct kj_root *root, const char *dev, uint64_t *ret_kib)
+{
+	char p[PATH_MAX], real[PATH_MAX];
+	const char *base;
+	uint64_t sectors = 0;
+
+	if (kj_root_path(root, dev, p, sizeof(p)) < 0)
+		return -ENAMETOOLONG;
+	if (!realpath(p, real) || !(base = strrchr(real, '/')))
+		return -ENOENT;
+	snprintf(p, sizeof(p), "/sys/class/block/%.255s/size", base + 1);
+	if (kj_root_read_u64(root, p, &sectors) < 0 || sectors > UINT64_MAX / 512)
+		sectors = 0;
+	*ret_kib = sectors / 2;
+	return 0;
+}
+
 /* "Key:   123 kB" in meminfo text: the number. */
 static int meminfo_value(const char *buf, size_t size, const char *key, uint64_t *ret)
 {

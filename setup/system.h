@@ -37,6 +37,10 @@ int setup_kernel_config(const struct kj_root *root, const char *release, const c
 /* The value of option name in config text (buf, size): 'y' or 'n'. */
 int setup_config_value(const char *buf, size_t size, const char *name);
 
+/* The size of block device dev (a path below root) in KiB, from sysfs (0 when sysfs does
+ * not say). 0, -ENOENT when dev does not exist. */
+int setup_device_kib(const struct kj_root *root, const char *dev, uint64_t *ret_kib);
+
 /* KiB this kernel uses (MemTotal - MemFree of /proc/meminfo text). 0, -EINVAL. */
 int setup_meminfo_used(const char *buf, size_t size, uint64_t *ret_kib);
 
