@@ -63,6 +63,8 @@ for spec in /dev/vdb2 254:18 fe12 UUID=1111-2222 /dev/disk/by-uuid/1111-2222 \
 		out=$(KJUMP_ROOT=$R KJUMP_CONF=/nonexistent sh "$KH" --grub-cmdline 2>&1 || true)
 		grep -q "resume=/dev/vdb2 resume_offset=1234$" <<<"$out" &&
 			pass "resume=$spec: --grub-cmdline keeps resume_offset=" || fail "resume=$spec: --grub-cmdline: $out"
+		grep -q "warning: resume_offset=1234, but no swap file in use starts there on /dev/vdb2" <<<"$out" &&
+			pass "resume=$spec: no swap file in use there: said" || fail "resume=$spec: no warning: $out"
 	fi
 done
 
