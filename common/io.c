@@ -2,6 +2,8 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* At off, or at the file position when off is AT_POS. */
@@ -59,4 +61,32 @@ ssize_t kj_loop_read(int fd, void *buf, size_t len)
 int kj_loop_write(int fd, const void *buf, size_t len)
 {
 	return whole_write(fd, buf, len, AT_POS);
+}
+
+int kj_wipe_file(const char *path, uint64_t from, int unlink_after)
+{
+	static const uint8_t zeros[65536];
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	for (uint64_t off = from; rc == 0 && off < (uint64_t)st.st_size;) {
+		size_t len = (uint64_t)st.st_size - off < sizeof(zeros)
+				 ? (size_t)((uint64_t)st.st_size - off)
+				 : sizeof(zeros);
+		rc = kj_loop_pwrite(fd, zeros, len, off);
+		off += len;
+	}
+	/* (tmpfs and ramfs have nothing to flush to) */
+	if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && unlink_after && unlink(path) < 0)
+		rc = -errno;
+	return rc;
 }

@@ -15,3 +15,8 @@ int kj_loop_pwrite(int fd, const void *buf, size_t len, uint64_t off);
 /* The same at the file position (pipes, /proc and /sys files, character devices). */
 ssize_t kj_loop_read(int fd, void *buf, size_t len);
 int kj_loop_write(int fd, const void *buf, size_t len);
+
+/* Overwrite file path with zeros from byte from to its end, flushed (a key file: it must
+ * not linger in memory or on a disk), then remove it when unlink_after. 0, -errno;
+ * -EINVAL for something other than a regular file. */
+int kj_wipe_file(const char *path, uint64_t from, int unlink_after);

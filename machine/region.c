@@ -10,8 +10,7 @@
 #define KJ_LOW_MEM (1ull << 20)
 
 /* "nn", "nn@ss", "nn$ss" ... : size, the separator (0 for none) and start. */
-static int parse_memmap_item(const char *s, uint64_t *ret_size, char *ret_sep,
-			     uint64_t *ret_start)
+static int parse_memmap_item(const char *s, uint64_t *ret_size, char *ret_sep, uint64_t *ret_start)
 {
 	char num[64];
 	size_t n = strcspn(s, "@$#!");
@@ -38,7 +37,8 @@ struct region_parse {
 /* One memmap= value: a comma-separated list, as the kernel allows. */
 static int apply_memmap(struct region_parse *r, char *val)
 {
-	for (char *save = NULL, *it = strtok_r(val, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *it = strtok_r(val, ",", &save); it;
+	     it = strtok_r(NULL, ",", &save)) {
 		uint64_t size, start, end;
 		char sep;
 
@@ -108,6 +108,27 @@ int kj_region_from_cmdline(const char *buf, size_t size, struct kj_ranges *ret)
 	return 1;
 }
 
+int kj_region_end_from_cmdline(const char *buf, size_t size, uint64_t *ret_end)
+{
+	_cleanup_ranges_ struct kj_ranges ram = {0};
+	struct region_parse r = {.limit = UINT64_MAX};
+	int rc = kj_region_from_cmdline(buf, size, &ram);
+
+	if (rc <= 0)
+		return rc;
+	/* the limit once more (the ranges are cut at it already) */
+	rc = kj_cmdline_foreach(buf, size, apply_param, &r);
+	kj_ranges_free(&r.ram);
+	kj_ranges_free(&r.holes);
+	if (rc < 0)
+		return rc;
+	if (r.limit != UINT64_MAX)
+		*ret_end = r.limit;
+	else
+		*ret_end = ram.n ? ram.r[ram.n - 1].end : 0;
+	return 1;
+}
+
 int kj_region_kernel(const struct kj_iomem *io, struct kj_range *ret)
 {
 	uint64_t start = UINT64_MAX, end = 0;
@@ -148,7 +169,8 @@ int kj_region_find_conflict(const struct kj_iomem *io, const struct kj_ranges *w
 			continue;
 		/* Below 1 MiB the kernel reserves page 0 and rounds its RAM up ("RAM
 		 * buffer") without using either; /dev/mem allows the low MiB. */
-		if (e->end <= KJ_LOW_MEM && (!strcmp(e->name, "Reserved") || !strcmp(e->name, "RAM buffer")))
+		if (e->end <= KJ_LOW_MEM &&
+		    (!strcmp(e->name, "Reserved") || !strcmp(e->name, "RAM buffer")))
 			continue;
 		/* placeholders, and pages the command line reserved (memmap=nn$ss: what
 		 * kexec-tools cannot back up): fine where /dev/mem maps them */

@@ -17,6 +17,9 @@
  * malformed memmap=/mem= value, -ENOMEM. */
 int kj_region_from_cmdline(const char *buf, size_t size, struct kj_ranges *ret);
 
+/* Where that region ends: mem= (or memmap=nn) when given, else the end of its last
+ * range. 1 and the end, 0 without memmap=exactmap, -EINVAL, -ENOMEM. */
+int kj_region_end_from_cmdline(const char *buf, size_t size, uint64_t *ret_end);
 /* This kernel's image as /proc/iomem shows it: from the start of "Kernel code" to the
  * end of "Kernel bss" (the brk area after it is not listed: 192 KiB on 6.1, so the end
  * is extended by KJ_KERNEL_TAIL). 0 and the range, -ENOENT when not listed. */

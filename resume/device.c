@@ -16,6 +16,7 @@
 
 #include "macros.h"
 #include "ranges.h"
+#include "settings.h"
 
 int resume_parse_devnum(const char *spec, unsigned *ret_major, unsigned *ret_minor)
 {
@@ -67,8 +68,8 @@ static void unescape_udev(const char *in, char *out, size_t size)
 	out[o] = 0;
 }
 
-static int by_devnum(const struct kj_root *root, unsigned maj, unsigned min, char *ret,
-		     size_t size)
+int resume_device_by_devnum(const struct kj_root *root, unsigned maj, unsigned min, char *ret,
+			    size_t size)
 {
 	char p[96], *buf = NULL, *name;
 	int rc;
@@ -92,11 +93,62 @@ static int by_devnum(const struct kj_root *root, unsigned maj, unsigned min, cha
 	return access(ret, F_OK) == 0 ? 0 : -ENODEV;
 }
 
+/* udev's name for a tag value in /dev/disk/by-*: bytes other than ASCII letters,
+ * digits and "#+-.:=@_" as \xHH. */
+static int escape_udev(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+		int plain = isalnum(c) || strchr("#+-.:=@_", c);
+		if (o + (plain ? 1 : 4) >= size)
+			return -ENAMETOOLONG;
+		o += (size_t)snprintf(out + o, size - o, plain ? "%c" : "\\x%02x", c);
+	}
+	out[o] = 0;
+	return 0;
+}
+
+/* Under a root other than / (a captured tree): the tag's udev link there. libblkid
+ * knows only the real /dev. */
+static int by_link(const struct kj_root *root, const char *spec, char *ret, size_t size)
+{
+	static const struct {
+		const char *tag, *dir;
+	} dirs[] = {{"UUID", "by-uuid"},
+		    {"LABEL", "by-label"},
+		    {"PARTUUID", "by-partuuid"},
+		    {"PARTLABEL", "by-partlabel"}};
+	const char *eq = strchr(spec, '=');
+	char name[512], link[700], path[PATH_MAX], node[PATH_MAX];
+
+	for (size_t i = 0; eq && i < ARRAY_SIZE(dirs); i++) {
+		if (strlen(dirs[i].tag) != (size_t)(eq - spec) ||
+		    strncmp(spec, dirs[i].tag, (size_t)(eq - spec)))
+			continue;
+		if (escape_udev(eq + 1, name, sizeof(name)) < 0)
+			return -EINVAL;
+		snprintf(link, sizeof(link), "/dev/disk/%s/%s", dirs[i].dir, name);
+		if (kj_root_path(root, link, path, sizeof(path)) < 0)
+			return -EINVAL;
+		/* the node the link names, as libblkid gives it */
+		if (!realpath(path, node))
+			return -ENODEV;
+		return snprintf(ret, size, "%s", node) < (int)size ? 0 : -ENAMETOOLONG;
+	}
+	return -EINVAL;
+}
+
 /* TAG=value through libblkid (udev's links first, then a probe). One cache serves a
  * whole wait: each later lookup probes only the devices that appeared since. */
-static int by_spec(const char *spec, blkid_cache *cache, char *ret, size_t size)
+static int by_spec(const struct kj_root *root, const char *spec, blkid_cache *cache, char *ret,
+		   size_t size)
 {
-	char *dev = blkid_evaluate_spec(spec, cache);
+	char *dev;
+
+	if (root->prefix[0])
+		return by_link(root, spec, ret, size);
+	dev = blkid_evaluate_spec(spec, cache);
 	if (!dev)
 		return -ENODEV;
 	snprintf(ret, size, "%s", dev);
@@ -104,38 +156,71 @@ static int by_spec(const char *spec, blkid_cache *cache, char *ret, size_t size)
 	return 0;
 }
 
-static int by_tag(const char *token, const char *value, blkid_cache *cache, char *ret,
-		  size_t size)
+static int by_tag(const struct kj_root *root, const char *token, const char *value,
+		  blkid_cache *cache, char *ret, size_t size)
 {
 	char spec[600];
 	if ((size_t)snprintf(spec, sizeof(spec), "%s=%s", token, value) >= sizeof(spec))
 		return -EINVAL;
-	return by_spec(spec, cache, ret, size);
+	return by_spec(root, spec, cache, ret, size);
+}
+
+/* The sysfs directory of a block device node: by its dev_t, or (a captured tree,
+ * where nodes are plain files) by its name. */
+static int sysfs_dir_of(const struct kj_root *root, const char *node, char *ret, size_t size)
+{
+	char p[PATH_MAX], real[PATH_MAX];
+	const char *base;
+	struct stat st;
+
+	if (stat(node, &st) < 0)
+		return -ENODEV;
+	if (S_ISBLK(st.st_mode)) {
+		snprintf(p, sizeof(p), "/sys/dev/block/%u:%u", major(st.st_rdev),
+			 minor(st.st_rdev));
+		return kj_root_path(root, p, ret, size) < 0 ? -ENODEV : 0;
+	}
+	if (!root->prefix[0] || !S_ISREG(st.st_mode) || !realpath(node, real))
+		return -ENODEV;
+	base = strrchr(real, '/');
+	snprintf(p, sizeof(p), "/sys/class/block/%.255s", base ? base + 1 : real);
+	return kj_root_path(root, p, ret, size) < 0 ? -ENODEV : 0;
+}
+
+/* A sysfs "partition" attribute (an absolute path, the root already in it). */
+static int read_partition(const char *path, unsigned *ret)
+{
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -ENODEV;
+	ok = fscanf(f, "%u", ret) == 1;
+	fclose(f);
+	return ok ? 0 : -ENODEV;
 }
 
 /* PARTUUID=X/PARTNROFF=n: the partition n numbers after X on the same disk. */
-static int by_partnroff(const struct kj_root *root, const char *uuid, long off,
-			blkid_cache *cache, char *ret, size_t size)
+static int by_partnroff(const struct kj_root *root, const char *uuid, long off, blkid_cache *cache,
+			char *ret, size_t size)
 {
-	char dev[PATH_MAX], p[PATH_MAX], disk[NAME_MAX + 1], *base;
-	uint64_t part = 0;
-	unsigned want;
-	struct stat st;
+	char dev[PATH_MAX + 16], p[PATH_MAX + 16], sys[PATH_MAX], disk[NAME_MAX + 1], *base;
+	unsigned part = 0, want;
 	DIR *d;
 	struct dirent *de;
-	int rc = by_tag("PARTUUID", uuid, cache, dev, sizeof(dev));
+	int rc = by_tag(root, "PARTUUID", uuid, cache, dev, sizeof(dev));
 
 	if (rc < 0)
 		return rc;
-	if (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
+	if (sysfs_dir_of(root, dev, sys, sizeof(sys)) < 0)
 		return -ENODEV;
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/partition", major(st.st_rdev), minor(st.st_rdev));
-	if (kj_root_read_u64(root, p, &part) < 0 || part > 65535 || (long)part + off < 1)
+	snprintf(p, sizeof(p), "%s/partition", sys);
+	if (read_partition(p, &part) < 0 || part > 65535 || (long)part + off < 1)
 		return -ENODEV;
 	want = (unsigned)((long)part + off);
 	/* The disk is the parent directory of the partition in sysfs. */
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/..", major(st.st_rdev), minor(st.st_rdev));
-	if (kj_root_path(root, p, dev, sizeof(dev)) < 0 || !realpath(dev, p))
+	snprintf(dev, sizeof(dev), "%s/..", sys);
+	if (!realpath(dev, p))
 		return -ENODEV;
 	base = strrchr(p, '/');
 	snprintf(disk, sizeof(disk), "%.255s", base ? base + 1 : p);
@@ -149,15 +234,7 @@ static int by_partnroff(const struct kj_root *root, const char *uuid, long off,
 		if (strncmp(de->d_name, disk, strlen(disk)))
 			continue;
 		snprintf(attr, sizeof(attr), "%s/%s/partition", p, de->d_name);
-		{
-			FILE *f = fopen(attr, "re");
-			if (!f)
-				continue;
-			if (fscanf(f, "%u", &n) != 1)
-				n = 0;
-			fclose(f);
-		}
-		if (n == want) {
+		if (read_partition(attr, &n) == 0 && n == want) {
 			char node[NAME_MAX + 8];
 			snprintf(node, sizeof(node), "/dev/%s", de->d_name);
 			rc = kj_root_path(root, node, ret, size);
@@ -170,16 +247,16 @@ static int by_partnroff(const struct kj_root *root, const char *uuid, long off,
 	return rc;
 }
 
-static int resolve(const struct kj_root *root, const char *spec, blkid_cache *cache,
-		   char *ret_path, size_t size)
+static int resolve(const struct kj_root *root, const char *spec, blkid_cache *cache, char *ret_path,
+		   size_t size)
 {
 	static const struct {
 		const char *dir, *tag;
 	} links[] = {
-		{"/dev/disk/by-uuid/", "UUID"},
-		{"/dev/disk/by-label/", "LABEL"},
-		{"/dev/disk/by-partuuid/", "PARTUUID"},
-		{"/dev/disk/by-partlabel/", "PARTLABEL"},
+	    {"/dev/disk/by-uuid/", "UUID"},
+	    {"/dev/disk/by-label/", "LABEL"},
+	    {"/dev/disk/by-partuuid/", "PARTUUID"},
+	    {"/dev/disk/by-partlabel/", "PARTLABEL"},
 	};
 	static const char *tags[] = {"UUID", "LABEL", "PARTUUID", "PARTLABEL"};
 	char buf[512];
@@ -196,7 +273,8 @@ static int resolve(const struct kj_root *root, const char *spec, blkid_cache *ca
 		for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 			if (!strncmp(spec, links[i].dir, strlen(links[i].dir))) {
 				unescape_udev(spec + strlen(links[i].dir), buf, sizeof(buf));
-				return *buf ? by_tag(links[i].tag, buf, cache, ret_path, size) : -EINVAL;
+				return *buf ? by_tag(root, links[i].tag, buf, cache, ret_path, size)
+					    : -EINVAL;
 			}
 		return -ENODEV;
 	}
@@ -212,7 +290,8 @@ static int resolve(const struct kj_root *root, const char *spec, blkid_cache *ca
 				char uuid[128];
 				char *end;
 				long off;
-				if (strncmp(slash, "/PARTNROFF=", 11) || (size_t)(slash - spec - n - 1) >= sizeof(uuid))
+				if (strncmp(slash, "/PARTNROFF=", 11) ||
+				    (size_t)(slash - spec - n - 1) >= sizeof(uuid))
 					return -EINVAL;
 				errno = 0;
 				off = strtol(slash + 11, &end, 10);
@@ -223,15 +302,14 @@ static int resolve(const struct kj_root *root, const char *spec, blkid_cache *ca
 				return by_partnroff(root, uuid, off, cache, ret_path, size);
 			}
 		}
-		return by_spec(spec, cache, ret_path, size);
+		return by_spec(root, spec, cache, ret_path, size);
 	}
 	if (resume_parse_devnum(spec, &maj, &min) == 0)
-		return by_devnum(root, maj, min, ret_path, size);
+		return resume_device_by_devnum(root, maj, min, ret_path, size);
 	return -EINVAL;
 }
 
-int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path,
-			  size_t size)
+int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path, size_t size)
 {
 	return resolve(root, spec, NULL, ret_path, size);
 }
@@ -269,4 +347,21 @@ int resume_device_wait(const struct kj_root *root, const char *spec, unsigned ti
 		usleep(delay * 1000);
 		delay = MIN(delay * 2, 250u);
 	}
+}
+
+int resume_device_from_cmdline(const struct kj_root *root, const char *buf, size_t size,
+			       char *ret_path, size_t pathsize, uint64_t *ret_offset)
+{
+	struct resume_cmdline c;
+	int rc;
+
+	resume_cmdline_init(&c);
+	resume_cmdline_parse(buf, size, &c, NULL, NULL);
+	if (!c.resume[0])
+		return -ENOENT;
+	rc = resume_device_resolve(root, c.resume, ret_path, pathsize);
+	if (rc < 0)
+		return rc;
+	*ret_offset = c.resume_offset;
+	return 0;
 }

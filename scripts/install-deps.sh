@@ -8,7 +8,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-	build-essential cmake pkg-config libblkid-dev liblzo2-dev \
+	build-essential cmake pkg-config libblkid-dev liblzo2-dev zlib1g-dev \
 	util-linux fdisk e2fsprogs cpio python3 \
 	qemu-system-x86 busybox-static kexec-tools \
 	clang libclang-rt-14-dev shellcheck dracut-core systemd time valgrind ovmf \

@@ -7,7 +7,8 @@ command -v cmake >/dev/null || skip "cmake not installed"
 DESTDIR=$WORK/dest cmake --install "$KJ_BIN" --prefix /usr >"$WORK/install.log" 2>&1 ||
 	{ fail "cmake --install"; cat "$WORK/install.log" >&2; }
 for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/sbin/kjump-memhotplug \
-	/usr/sbin/kjump-hibernate /usr/lib/dracut/modules.d/90kjump/module-setup.sh \
+	/usr/sbin/kjump-hibernate /usr/sbin/kjump-setup /usr/share/man/man8/kjump-setup.8 \
+	/usr/lib/dracut/modules.d/90kjump/module-setup.sh \
 	/usr/lib/dracut/modules.d/90kjump/parse-kjump.sh /usr/lib/dracut/modules.d/90kjump/kjump-resume.sh \
 	/usr/lib/dracut/modules.d/90kjump/kjump-resume.service /usr/lib/systemd/system/kjump-resume.service \
 	/usr/lib/initcpio/install/kjump \
@@ -22,7 +23,8 @@ for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/
 	/etc/kjump/hibernate.conf /etc/default/grub.d/kjump.cfg /etc/kernel/postinst.d/kjump /etc/kernel/postrm.d/kjump; do
 	[ -e "$WORK/dest$f" ] && pass "$f" || fail "$f not installed"
 done
-for f in /usr/sbin/kjump-resume /usr/sbin/kjump-hibernate /usr/lib/dracut/modules.d/90kjump/module-setup.sh \
+for f in /usr/sbin/kjump-resume /usr/sbin/kjump-hibernate /usr/sbin/kjump-setup \
+	/usr/lib/dracut/modules.d/90kjump/module-setup.sh \
 	/usr/sbin/kjump-mkinitrd /usr/lib/kjump/kjump-sleep /etc/kernel/postinst.d/kjump; do
 	[ -x "$WORK/dest$f" ] && pass "$f is executable" || fail "$f not executable"
 done

@@ -60,7 +60,7 @@ vm_initramfs() {
 	done
 	# Our binaries go to /usr/sbin: the build tree may be below /tmp, which /init
 	# mounts over.
-	for f in "$SAVE" "$RESUME" "$IMAGE"; do
+	for f in "$SAVE" "$RESUME" "$IMAGE" "$KJ_BIN/kjump-setup"; do
 		vm_copy_bin "$root" "$f" "/usr/sbin/$(basename "$f")"
 	done
 	for f in "$@"; do

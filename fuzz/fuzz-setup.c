@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Fuzz target: kjump-setup's parsers and the region fit. The input is text: up to the
+ * first NUL the region (a command line fragment), after it the firmware's RAM as 16-byte
+ * little-endian (start, end) pairs; the whole input also goes through the /proc/swaps,
+ * meminfo, kernel-config and boot-log parsers and the LUKS UUID. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fit.h"
+#include "swaps.h"
+#include "system.h"
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void fuzz_fit(const uint8_t *data, size_t size)
+{
+	const uint8_t *nul = memchr(data, 0, size);
+	size_t rlen = nul ? (size_t)(nul - data) : size;
+	struct kj_ranges ram = {0};
+	char *fitted = NULL;
+	uint64_t end;
+
+	for (size_t off = rlen + 1; nul && off + 16 <= size && ram.n < 64; off += 16) {
+		uint64_t s = le64(data + off), e = le64(data + off + 8);
+		if (s < e && kj_ranges_add(&ram, s, e) < 0)
+			break;
+	}
+	kj_ranges_normalize(&ram);
+	if (setup_fit_region((const char *)data, rlen, &ram, &fitted, &end) == 0) {
+		/* a fitted region is never empty and always names its end */
+		if (!fitted || strncmp(fitted, "memmap=exactmap memmap=", 23) ||
+		    !strstr(fitted, " mem="))
+			abort();
+	}
+	free(fitted);
+	kj_ranges_free(&ram);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct setup_swap *e = NULL;
+	size_t n = 0, i;
+	uint64_t kib;
+	char *s = malloc(size + 1), u[40];
+
+	if (!s)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = 0;
+	fuzz_fit(data, size);
+	if (setup_swaps_parse(s, size, &e, &n) == 0) {
+		for (i = 0; i < n; i++)
+			if (e[i].name[0] != '/')
+				abort();
+		setup_swap_first_partition(e, n, &i);
+		free(e);
+	}
+	setup_meminfo_used(s, size, &kib);
+	setup_config_value(s, size, "CONFIG_KEXEC_JUMP");
+	setup_autoinit_from_log(s, size);
+	setup_luks_uuid(s, u, sizeof(u));
+	free(s);
+	return 0;
+}
