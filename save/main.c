@@ -594,36 +594,15 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	return 0;
 }
 
-/* Zeros over a key file, then gone: in the hibernating kernel's RAM-backed initramfs
- * that leaves no copy behind, even when saving fails and the jump back hands this
- * kernel's memory to the hibernated one. */
-static int wipe_file(const char *path)
-{
-	static const uint8_t zero[512];
-	struct stat st;
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		rc = -errno;
-	for (off_t off = 0; rc == 0 && off < st.st_size; off += (off_t)sizeof(zero))
-		rc = kj_loop_pwrite(fd, zero, (size_t)MIN((off_t)sizeof(zero), st.st_size - off),
-				    (uint64_t)off);
-	if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
-		rc = -errno;
-	close(fd);
-	if (rc == 0 && unlink(path) < 0)
-		rc = -errno;
-	return rc;
-}
-
 /* The image key for --mac-key, read before anything is written. */
 static int read_key(const struct args *a, struct kj_image_key *key)
 {
 	int rc = kj_image_key_read(NULL, a->mac_key, key), wrc;
 
-	if (a->wipe_mac_key && (wrc = wipe_file(a->mac_key)) < 0)
+	/* zeros over the key file, then gone: in B's RAM-backed initramfs that leaves no
+	 * copy behind, even when saving fails and the jump back hands B's memory to A */
+
+	if (a->wipe_mac_key && (wrc = kj_wipe_file(a->mac_key, 0, 1)) < 0)
 		log_warning("--wipe-mac-key %s: %s", a->mac_key, strerror(-wrc));
 	if (rc == -EINVAL)
 		save_fail("--mac-key %s: an image key is %u to %u bytes", a->mac_key, KJ_KEY_MIN,
