@@ -68,7 +68,7 @@ kjargs="kjtest.keep=$fill${churn:+ kjtest.churn=$churn}${hog:+ kjtest.hog=$hog}"
 # B loaded at boot, as a system would (kjump-hibernate --load); PRELOAD=0: at hibernation
 [ "${PRELOAD:-1}" = 1 ] && kjargs="$kjargs kjtest.preload"
 vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" \
-	"$KJ_SRC/scripts/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
+	"$KJ_SRC/hibernate/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
 	"$WORK/b.cpio.gz:/boot/kjump-save.img" "$KJ_BIN/test/memhog:/usr/bin/memhog"
 vm_gpt_disk "$WORK/kj.disk" 1024
 CYCLE_QEMU_EXTRA="$SMP" CYCLE_TIMEOUT=300 cycle_qemu "$WORK/kj1.log" 1G "kjtest.cycles=1 $kjargs" "$WORK/a.cpio.gz" "$WORK/kj.disk"

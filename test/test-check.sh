@@ -3,7 +3,7 @@
 # thing taken away is named as a problem with its fix, and the exit status says "not ready".
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
-KH=$KJ_SRC/scripts/kjump-hibernate
+KH=$KJ_SRC/hibernate/kjump-hibernate
 # its computations: kjump-setup of this build
 export KJUMP_SETUP=$KJ_BIN/kjump-setup
 R=$WORK/root

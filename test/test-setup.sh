@@ -5,7 +5,7 @@
 # as before; values survive eval whatever their bytes; --help to a full disk fails.
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
-KH=$KJ_SRC/scripts/kjump-hibernate
+KH=$KJ_SRC/hibernate/kjump-hibernate
 KS=$KJ_BIN/kjump-setup
 export KJUMP_SETUP=$KS
 R=$WORK/root

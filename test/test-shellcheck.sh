@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v shellcheck >/dev/null || skip "shellcheck not installed"
 cd "$KJ_SRC"
-for f in scripts/*.sh scripts/kjump-hibernate mkinitrd/kjump-mkinitrd initramfs/kjump-* \
+for f in scripts/*.sh hibernate/kjump-hibernate mkinitrd/kjump-mkinitrd initramfs/kjump-* \
 	initramfs/dracut/*/*.sh initramfs/mkinitcpio/install/* initramfs/mkinitcpio/hooks/* \
 	system/systemd/kjump-sleep system/kernel/* system/config/grub-kjump.cfg package/deb/*inst \
 	package/deb/*rm test/vm/debian/kjtest-drive test/vm/debian/kjtest-state test/vm/debian/kjtest-hook \

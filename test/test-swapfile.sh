@@ -92,7 +92,7 @@ FAKE
 	rc=0
 	KJUMP_ROOT=$R KJUMP_CONF=/nonexistent KJUMP_STATE=$WORK/state KEXEC=$WORK/bin/kexec \
 		KJUMP_SETUP=$KJ_BIN/kjump-setup KJUMP_IMAGE_KEY=/nonexistent PATH="$WORK/bin:$PATH" \
-		sh "$KJ_SRC/scripts/kjump-hibernate" --swapfile /mnt/swapfile --kernel "$WORK/vmlinuz" \
+		sh "$KJ_SRC/hibernate/kjump-hibernate" --swapfile /mnt/swapfile --kernel "$WORK/vmlinuz" \
 		--initrd "$WORK/initrd" >"$WORK/hib.log" 2>&1 || rc=$?
 	# the load it starts in the background after a return: let it finish
 	for _ in $(seq 50); do

@@ -153,7 +153,7 @@ echo "KJTEST: workload done at $(date +%s)"
 SCEN
 	head -c 32 /dev/urandom >"$WORK/test.key"
 	vm_initramfs "$WORK/a.cpio.gz" "$WORK/a.scen" "$(command -v kexec)" "$WORK/test.key:/etc/kjump/test.key" \
-		"$KJ_SRC/scripts/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
+		"$KJ_SRC/hibernate/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
 		"$KJ_BIN/test/memhog:/usr/bin/memhog" \
 		"$WORK/b.cpio.gz:/boot/kjump-save.img"
 	# C: resume, or carry on with the normal boot
