@@ -36,7 +36,7 @@
 
 /* Exit statuses; every one but EXIT_USAGE means "continue the normal boot". */
 enum {
-	EXIT_OK = 0,       /* loaded (--no-jump, file target) or --dry-run found it valid */
+	EXIT_OK = 0,	   /* loaded (--no-jump, file target) or --dry-run found it valid */
 	EXIT_NO_IMAGE = 1, /* nothing to resume */
 	EXIT_USAGE = 2,
 	EXIT_BAD_IMAGE = 3, /* corrupt or unsupported image */
@@ -96,26 +96,35 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_CMDLINE, O_HPONLY,
-	       O_NOHP, O_IO, O_MAC_KEY };
-	static const struct option opts[] = {
-		{"device", required_argument, NULL, 'd'},
-		{"offset", required_argument, NULL, O_OFFSET},
-		{"cmdline", required_argument, NULL, O_CMDLINE},
-		{"target", required_argument, NULL, 't'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"no-jump", no_argument, NULL, O_NOJUMP},
-		{"verify", required_argument, NULL, O_VERIFY},
-		{"keep", no_argument, NULL, O_KEEP},
-		{"hotplug-only", no_argument, NULL, O_HPONLY},
-		{"no-hotplug", no_argument, NULL, O_NOHP},
-		{"io", required_argument, NULL, O_IO},
-		{"mac-key", required_argument, NULL, O_MAC_KEY},
-		{"threads", required_argument, NULL, 'j'},
-		{"root", required_argument, NULL, O_ROOT},
-		KJ_LOG_OPTIONS,
-		{"help", no_argument, NULL, 'h'},
-		{0}};
+	enum {
+		O_OFFSET = 256,
+		O_NOJUMP,
+		O_VERIFY,
+		O_KEEP,
+		O_ROOT,
+		O_CMDLINE,
+		O_HPONLY,
+		O_NOHP,
+		O_IO,
+		O_MAC_KEY
+	};
+	static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
+					     {"offset", required_argument, NULL, O_OFFSET},
+					     {"cmdline", required_argument, NULL, O_CMDLINE},
+					     {"target", required_argument, NULL, 't'},
+					     {"dry-run", no_argument, NULL, 'n'},
+					     {"no-jump", no_argument, NULL, O_NOJUMP},
+					     {"verify", required_argument, NULL, O_VERIFY},
+					     {"keep", no_argument, NULL, O_KEEP},
+					     {"hotplug-only", no_argument, NULL, O_HPONLY},
+					     {"no-hotplug", no_argument, NULL, O_NOHP},
+					     {"io", required_argument, NULL, O_IO},
+					     {"mac-key", required_argument, NULL, O_MAC_KEY},
+					     {"threads", required_argument, NULL, 'j'},
+					     {"root", required_argument, NULL, O_ROOT},
+					     KJ_LOG_OPTIONS,
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
 	uint64_t v;
 	int c, r;
 
@@ -230,7 +239,8 @@ static void drop_image(struct kj_imgdev *dev, const struct args *a, enum refusal
 	}
 	if (a->keep) {
 		log_notice("keeping the image (--keep, kjump.keep): the next boot tries it again; "
-			   "'kjump-image invalidate %s' drops it", a->device);
+			   "'kjump-image invalidate %s' drops it",
+			   a->device);
 		return;
 	}
 	rc = kj_image_invalidate(dev);
@@ -238,7 +248,8 @@ static void drop_image(struct kj_imgdev *dev, const struct args *a, enum refusal
 		invalidate_failed(dev, a->device, rc);
 	else if (rc > 0)
 		log_notice("image invalidated; %s is plain swap again. The hibernated session "
-			   "cannot be restored; the system boots normally", a->device);
+			   "cannot be restored; the system boots normally",
+			   a->device);
 }
 
 struct progress_ctx {
@@ -256,13 +267,12 @@ static int check_arch(const struct kj_header *h, char *err, size_t errlen)
 	struct utsname u;
 	uname(&u);
 	if (h->arch != KJ_ARCH_X86_64 || strcmp(u.machine, "x86_64")) {
-		snprintf(err, errlen, "image architecture %u does not match this %s kernel", h->arch,
-			 u.machine);
+		snprintf(err, errlen, "image architecture %u does not match this %s kernel",
+			 h->arch, u.machine);
 		return -EPROTONOSUPPORT;
 	}
 	return 0;
 }
-
 
 static void on_cmdline_error(const char *key, const char *value, void *ud)
 {
@@ -343,7 +353,8 @@ static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_r
 			 "configuration",
 			 a ? "" : "none, ", a ? (unsigned long long)a->start : 0ull,
 			 a ? (unsigned long long)a->end - 1 : 0ull, b ? "" : "none, ",
-			 b ? (unsigned long long)b->start : 0ull, b ? (unsigned long long)b->end - 1 : 0ull);
+			 b ? (unsigned long long)b->start : 0ull,
+			 b ? (unsigned long long)b->end - 1 : 0ull);
 		rc = -ERANGE;
 		break;
 	}
@@ -376,19 +387,22 @@ static int check_this_boot(const struct kj_iomem *io, const char *cl, size_t cle
 		    !kj_ranges_contains(&region, k.start, k.end - KJ_KERNEL_TAIL))
 			outside = 1;
 		log_notice("this kernel lies at 0x%llx-0x%llx%s", (unsigned long long)k.start,
-			 (unsigned long long)(k.end - KJ_KERNEL_TAIL - 1),
-			 outside ? ", outside its region (placed by KASLR); the hibernated "
-				   "system's memory there is staged" : ", inside its region");
+			   (unsigned long long)(k.end - KJ_KERNEL_TAIL - 1),
+			   outside ? ", outside its region (placed by KASLR); the hibernated "
+				     "system's memory there is staged"
+				   : ", inside its region");
 	}
 	if (kj_region_find_conflict(io, win, probe_page, be, &e, &kind) <= 0)
 		return 0;
 	snprintf(err, errlen,
 		 "this boot holds \"%s\" at 0x%llx-0x%llx, inside the hibernated system's RAM%s%s",
 		 e.name, (unsigned long long)e.start, (unsigned long long)(e.end - 1),
-		 kind == KJ_CONFLICT_BUSY ? ", and /dev/mem refuses it (CONFIG_IO_STRICT_DEVMEM)" : "",
+		 kind == KJ_CONFLICT_BUSY ? ", and /dev/mem refuses it (CONFIG_IO_STRICT_DEVMEM)"
+					  : "",
 		 outside ? "; this kernel was placed outside its region by KASLR: add mem= with "
 			   "the region's end to the resume kernel's command line "
-			   "(docs/HIBERNATION.md)" : "");
+			   "(docs/HIBERNATION.md)"
+			 : "");
 	return -EADDRINUSE;
 }
 
@@ -420,18 +434,23 @@ static int check_efi_rt(const struct kj_root *root, const struct kj_header *h, c
 		const struct kj_efi_rt_entry *b = &now.e[i];
 		if (kj_efi_rt_entry_eq(b, &h->efi_rt[i]))
 			continue;
-		snprintf(err, errlen, "the EFI runtime map differs from the one at hibernation "
+		snprintf(err, errlen,
+			 "the EFI runtime map differs from the one at hibernation "
 			 "(region %zu: %s 0x%llx+%llu pages at 0x%llx then, %s 0x%llx+%llu pages "
-			 "at 0x%llx now)", i, kj_efi_type_to_string(h->efi_rt[i].type),
-			 (unsigned long long)h->efi_rt[i].phys, (unsigned long long)h->efi_rt[i].pages,
+			 "at 0x%llx now)",
+			 i, kj_efi_type_to_string(h->efi_rt[i].type),
+			 (unsigned long long)h->efi_rt[i].phys,
+			 (unsigned long long)h->efi_rt[i].pages,
 			 (unsigned long long)h->efi_rt[i].virt, kj_efi_type_to_string(b->type),
 			 (unsigned long long)b->phys, (unsigned long long)b->pages,
 			 (unsigned long long)b->virt);
 		return -ERANGE;
 	}
 	if (now.n != h->nr_efi_rt || kj_efi_rt_crc(now.e, now.n) != h->efi_rt_crc) {
-		snprintf(err, errlen, "the EFI runtime map differs from the one at hibernation "
-			 "(%u regions then, %zu now)", h->nr_efi_rt, now.n);
+		snprintf(err, errlen,
+			 "the EFI runtime map differs from the one at hibernation "
+			 "(%u regions then, %zu now)",
+			 h->nr_efi_rt, now.n);
 		return -ERANGE;
 	}
 	return 0;
@@ -449,8 +468,10 @@ static int hotplug_wanted(const struct args *a, const struct resume_cmdline *cl)
 static void hotplug(const struct kj_root *root, const struct args *a,
 		    const struct resume_cmdline *cl, const char *cmdline)
 {
-	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .dry_run = a->dry_run,
-				   .cmdline = cmdline, .report = kj_log_msg};
+	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL,
+				   .dry_run = a->dry_run,
+				   .cmdline = cmdline,
+				   .report = kj_log_msg};
 
 	if (!strcmp(cl->zone, "movable"))
 		o.zone = MEMHP_ZONE_MOVABLE;
@@ -484,10 +505,12 @@ static int find_device(const struct kj_root *root, const struct args *a,
 	rc = resume_device_wait(root, spec, timeout, ret, size, &waited);
 	if (rc == -EINVAL)
 		log_error("resume=%s: not a device name kjump understands; continuing the normal "
-			  "boot", spec);
+			  "boot",
+			  spec);
 	else if (rc == -ENODEV)
 		log_warning("resume device %s did not appear within %.1f s; continuing the normal "
-			    "boot (kjump.timeout= sets the wait)", spec, waited / 1000.0);
+			    "boot (kjump.timeout= sets the wait)",
+			    spec, waited / 1000.0);
 	else if (rc == 0 && waited > 50)
 		log_info("resume device %s is %s (after %.1f s)", spec, ret, waited / 1000.0);
 	return rc;
@@ -507,7 +530,7 @@ struct run {
 	struct progress_ctx pc;
 	char *cmdline; /* this boot's, read once (NULL: none) */
 	size_t cmdline_len;
-	struct kj_iomem io; /* /proc/iomem, read once */
+	struct kj_iomem io;	      /* /proc/iomem, read once */
 	struct kj_ranges ram, fw_ram; /* this kernel's RAM; the firmware's (have_fw) */
 	int have_fw, is_file, jumping;
 	char devpath[PATH_MAX], err[512];
@@ -603,15 +626,15 @@ static int phase_open(struct run *r)
 	int rc = kj_image_open(&r->dev, &r->img, &kind, r->err, sizeof(r->err));
 
 	if (rc == -ENOENT || rc == -EMEDIUMTYPE) {
-		kj_log(rc == -ENOENT ? LOG_NOTICE : LOG_WARNING, "%s: %s; continuing the normal boot",
-		       r->a.device, r->err);
+		kj_log(rc == -ENOENT ? LOG_NOTICE : LOG_WARNING,
+		       "%s: %s; continuing the normal boot", r->a.device, r->err);
 		return EXIT_NO_IMAGE;
 	}
 	if (rc < 0)
 		return refuse(r, status_of(rc), refusal_of(rc), "unusable image");
 	log_notice("found image of %s (%llu MiB, %llu blocks, %s) on %s",
-		   kj_escape(h->release, esc, sizeof(esc)), (unsigned long long)(h->total_pages >> 8),
-		   (unsigned long long)h->nr_blocks,
+		   kj_escape(h->release, esc, sizeof(esc)),
+		   (unsigned long long)(h->total_pages >> 8), (unsigned long long)h->nr_blocks,
 		   h->compression == KJ_COMP_LZO ? "lzo" : "uncompressed", r->a.device);
 	if (check_arch(h, r->err, sizeof(r->err)) < 0)
 		return refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
@@ -692,7 +715,8 @@ static int phase_fits(struct run *r)
 			 "cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
 		return refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot resume this image");
 	}
-	if (kj_memmap_read(&r->root, &mm) == 0 && kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
+	if (kj_memmap_read(&r->root, &mm) == 0 &&
+	    kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
 		kj_ranges_page_align(&r->fw_ram, KJ_PAGE_SIZE);
 		r->have_fw = 1;
 	} else if (r->jumping) {
@@ -739,7 +763,8 @@ static int phase_plan(struct run *r)
 		   p->direct_bytes / 1048576.0, p->staged_bytes / 1048576.0, p->staged.n,
 		   p->zero_bytes / 1048576.0, (unsigned long long)p->entry);
 	for (size_t i = 0; i < p->staged.n; i++)
-		log_debug("  segment %zu: 0x%llx-0x%llx", i, (unsigned long long)p->staged.r[i].start,
+		log_debug("  segment %zu: 0x%llx-0x%llx", i,
+			  (unsigned long long)p->staged.r[i].start,
 			  (unsigned long long)p->staged.r[i].end);
 	return NEXT;
 }
@@ -857,8 +882,8 @@ static int phase_jump(struct run *r)
 int main(int argc, char **argv)
 {
 	static int (*const phases[])(struct run *) = {
-		phase_find, phase_open, phase_auth, phase_fits, phase_plan,
-		phase_verify, phase_target, phase_load, phase_jump,
+	    phase_find,	  phase_open,	phase_auth, phase_fits, phase_plan,
+	    phase_verify, phase_target, phase_load, phase_jump,
 	};
 	struct run *r = calloc(1, sizeof(*r));
 	int rc, ret = NEXT;

@@ -103,16 +103,19 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 			return -EINVAL;
 		c->hotplug = b ? HOTPLUG_ON : HOTPLUG_OFF;
 	} else if (kj_cmdline_key_eq(key, "kjump.zone")) {
-		if (!val || (strcmp(val, "kernel") && strcmp(val, "movable") && strcmp(val, "auto")))
+		if (!val ||
+		    (strcmp(val, "kernel") && strcmp(val, "movable") && strcmp(val, "auto")))
 			return -EINVAL;
 		strcpy(c->zone, val);
-	} else if (kj_cmdline_key_eq(key, "kjump.fallback_kernel") || kj_cmdline_key_eq(key, "kjump.fallback_initrd")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.fallback_kernel") ||
+		   kj_cmdline_key_eq(key, "kjump.fallback_initrd")) {
 		char *dst = key[15] == 'k' ? c->fallback_kernel : c->fallback_initrd;
 		if (!val || val[0] != '/' || strlen(val) >= sizeof(c->fallback_kernel))
 			return -EINVAL;
 		strcpy(dst, val);
 	} else if (kj_cmdline_key_eq(key, "kjump.mac_key")) {
-		if (!val || (val[0] != '/' && strcmp(val, "none")) || strlen(val) >= sizeof(c->mac_key))
+		if (!val || (val[0] != '/' && strcmp(val, "none")) ||
+		    strlen(val) >= sizeof(c->mac_key))
 			return -EINVAL;
 		strcpy(c->mac_key, val);
 	} else if (kj_cmdline_key_eq(key, "kjump.verify")) {

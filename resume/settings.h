@@ -9,23 +9,23 @@
 enum resume_hotplug { HOTPLUG_AUTO = 0, HOTPLUG_ON, HOTPLUG_OFF };
 
 struct resume_cmdline {
-	char resume[256];       /* resume= value, "" when absent */
+	char resume[256];	/* resume= value, "" when absent */
 	uint64_t resume_offset; /* pages */
 	int noresume;
 	int resumewait;
-	unsigned resumedelay;   /* seconds */
+	unsigned resumedelay; /* seconds */
 	/* kjump.* */
-	unsigned timeout_ms;    /* kjump.timeout= seconds (float ok): device wait limit */
-	int keep;               /* kjump.keep: keep an unusable image for inspection */
+	unsigned timeout_ms;	     /* kjump.timeout= seconds (float ok): device wait limit */
+	int keep;		     /* kjump.keep: keep an unusable image for inspection */
 	enum resume_hotplug hotplug; /* kjump.hotplug=on|off */
-	char zone[16];          /* kjump.zone=kernel|movable|auto */
-	unsigned threads;       /* kjump.threads= */
-	int io;                 /* kjump.io=auto|direct|buffered: 1, 2, 0; -1 unset */
-	int verbose;            /* kjump.debug */
-	char fallback_kernel[256]; /* kjump.fallback_kernel=: kexec into it without probe */
-	char fallback_initrd[256]; /* kjump.fallback_initrd= */
-	char mac_key[256];         /* kjump.mac_key=: the image key's path ("none": no key) */
-	int verify;                /* kjump.verify=first|stream: 1, 2; 0 unset */
+	char zone[16];		     /* kjump.zone=kernel|movable|auto */
+	unsigned threads;	     /* kjump.threads= */
+	int io;			     /* kjump.io=auto|direct|buffered: 1, 2, 0; -1 unset */
+	int verbose;		     /* kjump.debug */
+	char fallback_kernel[256];   /* kjump.fallback_kernel=: kexec into it without probe */
+	char fallback_initrd[256];   /* kjump.fallback_initrd= */
+	char mac_key[256];	     /* kjump.mac_key=: the image key's path ("none": no key) */
+	int verify;		     /* kjump.verify=first|stream: 1, 2; 0 unset */
 };
 
 #define RESUME_DEFAULT_TIMEOUT_MS 5000

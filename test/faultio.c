@@ -38,20 +38,23 @@
 
 #include "shim.h"
 
-#define SECTOR 512   /* what a disk writes atomically: the unit of a torn write */
+#define SECTOR	  512  /* what a disk writes atomically: the unit of a torn write */
 #define BUF_ALIGN 4096 /* journal buffers fit O_DIRECT, should they ever meet it */
-#define OFF_END INT64_MAX
+#define OFF_END	  INT64_MAX
 
 /* The next definition of a function this shim interposes: libc's, or a sanitizer's. */
-#define REAL(name)                                                                         \
-	({                                                                                 \
-		static __typeof__(&name) real_;                                            \
-		if (!real_)                                                                \
-			real_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name);                \
-		real_;                                                                     \
+#define REAL(name)                                                                                 \
+	({                                                                                         \
+		static __typeof__(&name) real_;                                                    \
+		if (!real_)                                                                        \
+			real_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name);                        \
+		real_;                                                                             \
 	})
 
-static int is_target(int fd) { return shim_is_target(fd, "KJ_FAULT_PATH"); }
+static int is_target(int fd)
+{
+	return shim_is_target(fd, "KJ_FAULT_PATH");
+}
 
 static long long env_ll(const char *name)
 {
@@ -85,7 +88,10 @@ ssize_t pread64(int fd, void *buf, size_t count, off_t off)
 	return REAL(pread64)(fd, buf, count, off);
 }
 
-ssize_t pread(int fd, void *buf, size_t count, off_t off) { return pread64(fd, buf, count, off); }
+ssize_t pread(int fd, void *buf, size_t count, off_t off)
+{
+	return pread64(fd, buf, count, off);
+}
 
 static void maybe_die(const char *what)
 {
@@ -127,7 +133,10 @@ static struct {
 	int fd; /* ours on the file: no O_DIRECT, whatever the program opened it with */
 } J = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
-static int powerloss_armed(void) { return env_ll("KJ_FAULT_POWERLOSS_AT") > 0; }
+static int powerloss_armed(void)
+{
+	return env_ll("KJ_FAULT_POWERLOSS_AT") > 0;
+}
 
 static int watched(int fd)
 {
@@ -248,7 +257,10 @@ static void power_loss(const char *at)
 			give_up("cannot undo a write", -rc);
 	for (size_t i = 0; i < J.n; i++) {
 		size_t kept = replay(mode, i, !undo);
-		trace("%s %lld %zu", kept == 0 ? "lost" : kept == J.e[i].len ? "kept" : "torn",
+		trace("%s %lld %zu",
+		      kept == 0		   ? "lost"
+		      : kept == J.e[i].len ? "kept"
+					   : "torn",
 		      (long long)J.e[i].off, J.e[i].len);
 	}
 }
@@ -459,7 +471,10 @@ ssize_t pwrite64(int fd, const void *buf, size_t count, off_t off)
 	return write_end(fd, off, REAL(pwrite64)(fd, buf, count, off));
 }
 
-ssize_t pwrite(int fd, const void *buf, size_t count, off_t off) { return pwrite64(fd, buf, count, off); }
+ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
+{
+	return pwrite64(fd, buf, count, off);
+}
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
