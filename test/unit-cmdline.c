@@ -101,6 +101,24 @@ int main(void)
 	CHECK(c.noresume && c.resumewait);
 	CHECK_EQ(c.resumedelay, 3);
 	CHECK_EQ(c.timeout_ms, RESUME_DEFAULT_TIMEOUT_MS);
+	CHECK_EQ(c.retries, 2);		 /* two more attempts after an error that may pass */
+	CHECK_EQ(c.keep_wait_ms, 30000); /* a savable image kept 30 s, then invalidated */
+
+	c = parse("kjump.retries=0 kjump.keep_wait=0", &bad);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(c.retries, 0);
+	CHECK_EQ(c.keep_wait_ms, 0);
+	c = parse("kjump.retries=10 kjump.keep_wait=1.5 kjump.keep-wait=2", &bad);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(c.retries, 10);
+	CHECK_EQ(c.keep_wait_ms, 2000); /* the last one wins, - and _ alike */
+	c = parse(
+	    "kjump.retries=11 kjump.retries=-1 kjump.retries kjump.retries=x "
+	    "kjump.keep_wait=-1 kjump.keep_wait kjump.keep_wait=forever kjump.keep_wait=90000",
+	    &bad);
+	CHECK_EQ(bad, 8);
+	CHECK_EQ(c.retries, RESUME_DEFAULT_RETRIES);
+	CHECK_EQ(c.keep_wait_ms, RESUME_DEFAULT_KEEP_WAIT_MS);
 
 	c = parse("\"resume=LABEL=my swap\" kjump.timeout=2.5 kjump.keep kjump.hotplug=off "
 		  "kjump.zone=movable kjump.threads=3 kjump.debug=1 kjump.io=buffered "
