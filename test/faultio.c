@@ -2,6 +2,9 @@
 /* LD_PRELOAD shim for fault-injection tests. On the file named by KJ_FAULT_PATH:
  *   KJ_FAULT_READ_AT=OFF   a read covering byte OFF fails with EIO
  *   KJ_FAULT_READ_FROM=OFF every read at or after OFF fails with ENODEV (device gone)
+ *   KJ_FAULT_CLOSES=N      the two above pass once the program has closed the file N
+ *                          times (its last descriptor on it): an error that is gone when
+ *                          the program opens the file again; default: they never pass
  *   KJ_FAULT_SHORT=1       every read returns at most 512 bytes (short reads)
  *   KJ_FAULT_POWERLOSS_AT=N  power loss before the Nth write or sync of the file (write,
  *                          pwrite, pwritev, fsync, fdatasync, sync_file_range, syncfs and
@@ -23,6 +26,7 @@
  *   KJ_FAULT_KILL_AT=N     the process dies (as at a crash) before its Nth pwrite or
  *                          fsync; KJ_FAULT_COUNT=FILE appends one line per call */
 #undef _FILE_OFFSET_BITS /* define pread and pread64 both, not one through the other */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,17 +66,27 @@ static long long env_ll(const char *name)
 	return v ? strtoll(v, NULL, 0) : -1;
 }
 
+static long long closes; /* times the program closed its last descriptor on the file */
+
+/* Whether the read faults still strike (KJ_FAULT_CLOSES). */
+static int strike(void)
+{
+	long long n = env_ll("KJ_FAULT_CLOSES");
+
+	return n < 0 || __atomic_load_n(&closes, __ATOMIC_RELAXED) < n;
+}
+
 static int faulty_read(int fd, size_t *count, off_t off)
 {
 	long long at = env_ll("KJ_FAULT_READ_AT"), from = env_ll("KJ_FAULT_READ_FROM");
 
 	if (!is_target(fd))
 		return 0;
-	if (at >= 0 && off <= at && at < off + (off_t)*count) {
+	if (at >= 0 && off <= at && at < off + (off_t)*count && strike()) {
 		errno = EIO;
 		return -1;
 	}
-	if (from >= 0 && off + (off_t)*count > from) {
+	if (from >= 0 && off + (off_t)*count > from && strike()) {
 		errno = ENODEV;
 		return -1;
 	}
@@ -583,4 +597,32 @@ void sync(void)
 	sync_begin();
 	REAL(sync)();
 	sync_end(1, 0, OFF_END);
+}
+
+/* ---- The closes that end a passing read fault. */
+
+/* Whether the program still has a descriptor on the file (the journal's is ours). */
+static int still_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 1;
+	while (!found && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		found = e->d_name[0] != '.' && fd != dirfd(d) && fd != J.fd && is_target(fd);
+	}
+	closedir(d);
+	return found;
+}
+
+int close(int fd)
+{
+	int counted = getenv("KJ_FAULT_CLOSES") && is_target(fd), rc = REAL(close)(fd);
+
+	if (counted && rc == 0 && !still_open())
+		__atomic_add_fetch(&closes, 1, __ATOMIC_RELAXED);
+	return rc;
 }
