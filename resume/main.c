@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "auth.h"
 #include "backend.h"
@@ -36,7 +37,7 @@
 
 /* Exit statuses; every one but EXIT_USAGE means "continue the normal boot". */
 enum {
-	EXIT_OK = 0,       /* loaded (--no-jump, file target) or --dry-run found it valid */
+	EXIT_OK = 0,	   /* loaded (--no-jump, file target) or --dry-run found it valid */
 	EXIT_NO_IMAGE = 1, /* nothing to resume */
 	EXIT_USAGE = 2,
 	EXIT_BAD_IMAGE = 3, /* corrupt or unsupported image */
@@ -52,7 +53,8 @@ struct args {
 	int have_offset;
 	unsigned threads;
 	int dry_run, no_jump, keep, hotplug_only;
-	int io, io_set; /* lo.direct_io; given as an option */
+	unsigned retry_pause_ms; /* between attempts (--retry-pause, for tests) */
+	int io, io_set;		 /* lo.direct_io; given as an option */
 	enum resume_hotplug hotplug;
 	enum verify_mode verify;
 	enum kj_log_target log;
@@ -73,7 +75,11 @@ static void usage(FILE *f)
 	      "      --verify first|stream\n"
 	      "                           check every block before writing (default for file\n"
 	      "                           targets), or while writing (default for memory)\n"
-	      "      --keep               keep an unusable image for inspection\n"
+	      "      --keep               never invalidate a refused image (experts; see\n"
+	      "                           kjump-resume(8), KEEP OR INVALIDATE)\n"
+	      "      --retry-pause SECONDS\n"
+	      "                           pause before another attempt after an error that\n"
+	      "                           may pass (default 1; tests)\n"
 	      "      --mac-key FILE|none  the image key: resume only images it authenticates\n"
 	      "                           (default: kjump.mac_key=, else " KJ_DEFAULT_KEY_PATH "\n"
 	      "                           when it exists; none: no key)\n"
@@ -96,31 +102,44 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_NOJUMP, O_VERIFY, O_KEEP, O_ROOT, O_CMDLINE, O_HPONLY,
-	       O_NOHP, O_IO, O_MAC_KEY };
+	enum {
+		O_OFFSET = 256,
+		O_NOJUMP,
+		O_VERIFY,
+		O_KEEP,
+		O_ROOT,
+		O_CMDLINE,
+		O_HPONLY,
+		O_NOHP,
+		O_IO,
+		O_MAC_KEY,
+		O_RETRY_PAUSE
+	};
 	static const struct option opts[] = {
-		{"device", required_argument, NULL, 'd'},
-		{"offset", required_argument, NULL, O_OFFSET},
-		{"cmdline", required_argument, NULL, O_CMDLINE},
-		{"target", required_argument, NULL, 't'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"no-jump", no_argument, NULL, O_NOJUMP},
-		{"verify", required_argument, NULL, O_VERIFY},
-		{"keep", no_argument, NULL, O_KEEP},
-		{"hotplug-only", no_argument, NULL, O_HPONLY},
-		{"no-hotplug", no_argument, NULL, O_NOHP},
-		{"io", required_argument, NULL, O_IO},
-		{"mac-key", required_argument, NULL, O_MAC_KEY},
-		{"threads", required_argument, NULL, 'j'},
-		{"root", required_argument, NULL, O_ROOT},
-		KJ_LOG_OPTIONS,
-		{"help", no_argument, NULL, 'h'},
-		{0}};
+	    {"device", required_argument, NULL, 'd'},
+	    {"offset", required_argument, NULL, O_OFFSET},
+	    {"cmdline", required_argument, NULL, O_CMDLINE},
+	    {"target", required_argument, NULL, 't'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"no-jump", no_argument, NULL, O_NOJUMP},
+	    {"verify", required_argument, NULL, O_VERIFY},
+	    {"keep", no_argument, NULL, O_KEEP},
+	    {"hotplug-only", no_argument, NULL, O_HPONLY},
+	    {"no-hotplug", no_argument, NULL, O_NOHP},
+	    {"io", required_argument, NULL, O_IO},
+	    {"mac-key", required_argument, NULL, O_MAC_KEY},
+	    {"retry-pause", required_argument, NULL, O_RETRY_PAUSE},
+	    {"threads", required_argument, NULL, 'j'},
+	    {"root", required_argument, NULL, O_ROOT},
+	    KJ_LOG_OPTIONS,
+	    {"help", no_argument, NULL, 'h'},
+	    {0}};
 	uint64_t v;
 	int c, r;
 
 	a->target = "devmem";
 	a->io = 1;
+	a->retry_pause_ms = 1000;
 	while ((c = getopt_long(argc, argv, "d:t:nj:vqh", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'd': a->device = optarg; break;
@@ -138,6 +157,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_ROOT: a->root = optarg; break;
 		case O_CMDLINE: a->cmdline = optarg; break;
 		case O_MAC_KEY: a->mac_key = optarg; break;
+		case O_RETRY_PAUSE:
+			if (resume_parse_seconds_ms(optarg, &a->retry_pause_ms) < 0)
+				goto bad;
+			break;
 		case O_OFFSET:
 			if (kj_parse_u64(optarg, &a->offset) < 0)
 				goto bad;
@@ -183,64 +206,6 @@ bad:
 	return -EINVAL;
 }
 
-/* Why an image is not resumed. The kind alone decides whether it is kept
- * (kjump-resume(8), KEEP OR INVALIDATE): the boot goes on and mounts filesystems
- * read-write, and an image resumed after that corrupts them, so an image is kept only
- * when the user must act before the next boot, and the console says what to do. */
-enum refusal {
-	REF_IMAGE,   /* corrupt, unsupported, not authentic: never usable */
-	REF_MACHINE, /* another machine, or stale (a filesystem already mounted read-write) */
-	REF_SYSTEM,  /* this boot failed (I/O, memory): the next would resume a stale image */
-	REF_SETUP,   /* this boot's setup cannot resume it (key, lockdown, kernel, firmware,
-		      * placement): the user fixes it before the next boot */
-};
-
-static bool refusal_keeps(enum refusal why)
-{
-	return why == REF_SETUP;
-}
-
-static void invalidate_failed(const struct kj_imgdev *dev, const char *device, int rc)
-{
-	if (rc == -EUCLEAN)
-		log_error("nothing was written to %s: the swap file's extent map cannot be "
-			  "trusted, so the image stays. Run 'swapoff' and 'mkswap' on the swap "
-			  "file, or fix the map and run 'kjump-image invalidate --offset %llu %s'",
-			  device, (unsigned long long)(dev->base >> KJ_PAGE_SHIFT), device);
-	else
-		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
-			  "using it as swap",
-			  device, strerror(-rc));
-}
-
-/* An image that is not resumed: invalidated so that it is never resumed, or kept as
- * the policy (or --keep) says, and the console told which. */
-static void drop_image(struct kj_imgdev *dev, const struct args *a, enum refusal why)
-{
-	int rc;
-
-	if (a->dry_run)
-		return;
-	if (refusal_keeps(why)) {
-		log_notice("the image is kept: fix the above and boot again now, before this boot "
-			   "mounts a filesystem read-write; after that the image is stale: drop it "
-			   "with 'kjump-image invalidate %s' (swapon drops it too)",
-			   a->device);
-		return;
-	}
-	if (a->keep) {
-		log_notice("keeping the image (--keep, kjump.keep): the next boot tries it again; "
-			   "'kjump-image invalidate %s' drops it", a->device);
-		return;
-	}
-	rc = kj_image_invalidate(dev);
-	if (rc < 0)
-		invalidate_failed(dev, a->device, rc);
-	else if (rc > 0)
-		log_notice("image invalidated; %s is plain swap again. The hibernated session "
-			   "cannot be restored; the system boots normally", a->device);
-}
-
 struct progress_ctx {
 	struct kj_progress p;
 };
@@ -256,13 +221,12 @@ static int check_arch(const struct kj_header *h, char *err, size_t errlen)
 	struct utsname u;
 	uname(&u);
 	if (h->arch != KJ_ARCH_X86_64 || strcmp(u.machine, "x86_64")) {
-		snprintf(err, errlen, "image architecture %u does not match this %s kernel", h->arch,
-			 u.machine);
+		snprintf(err, errlen, "image architecture %u does not match this %s kernel",
+			 h->arch, u.machine);
 		return -EPROTONOSUPPORT;
 	}
 	return 0;
 }
-
 
 static void on_cmdline_error(const char *key, const char *value, void *ud)
 {
@@ -343,7 +307,8 @@ static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_r
 			 "configuration",
 			 a ? "" : "none, ", a ? (unsigned long long)a->start : 0ull,
 			 a ? (unsigned long long)a->end - 1 : 0ull, b ? "" : "none, ",
-			 b ? (unsigned long long)b->start : 0ull, b ? (unsigned long long)b->end - 1 : 0ull);
+			 b ? (unsigned long long)b->start : 0ull,
+			 b ? (unsigned long long)b->end - 1 : 0ull);
 		rc = -ERANGE;
 		break;
 	}
@@ -376,19 +341,22 @@ static int check_this_boot(const struct kj_iomem *io, const char *cl, size_t cle
 		    !kj_ranges_contains(&region, k.start, k.end - KJ_KERNEL_TAIL))
 			outside = 1;
 		log_notice("this kernel lies at 0x%llx-0x%llx%s", (unsigned long long)k.start,
-			 (unsigned long long)(k.end - KJ_KERNEL_TAIL - 1),
-			 outside ? ", outside its region (placed by KASLR); the hibernated "
-				   "system's memory there is staged" : ", inside its region");
+			   (unsigned long long)(k.end - KJ_KERNEL_TAIL - 1),
+			   outside ? ", outside its region (placed by KASLR); the hibernated "
+				     "system's memory there is staged"
+				   : ", inside its region");
 	}
 	if (kj_region_find_conflict(io, win, probe_page, be, &e, &kind) <= 0)
 		return 0;
 	snprintf(err, errlen,
 		 "this boot holds \"%s\" at 0x%llx-0x%llx, inside the hibernated system's RAM%s%s",
 		 e.name, (unsigned long long)e.start, (unsigned long long)(e.end - 1),
-		 kind == KJ_CONFLICT_BUSY ? ", and /dev/mem refuses it (CONFIG_IO_STRICT_DEVMEM)" : "",
+		 kind == KJ_CONFLICT_BUSY ? ", and /dev/mem refuses it (CONFIG_IO_STRICT_DEVMEM)"
+					  : "",
 		 outside ? "; this kernel was placed outside its region by KASLR: add mem= with "
 			   "the region's end to the resume kernel's command line "
-			   "(docs/HIBERNATION.md)" : "");
+			   "(docs/HIBERNATION.md)"
+			 : "");
 	return -EADDRINUSE;
 }
 
@@ -420,18 +388,23 @@ static int check_efi_rt(const struct kj_root *root, const struct kj_header *h, c
 		const struct kj_efi_rt_entry *b = &now.e[i];
 		if (kj_efi_rt_entry_eq(b, &h->efi_rt[i]))
 			continue;
-		snprintf(err, errlen, "the EFI runtime map differs from the one at hibernation "
+		snprintf(err, errlen,
+			 "the EFI runtime map differs from the one at hibernation "
 			 "(region %zu: %s 0x%llx+%llu pages at 0x%llx then, %s 0x%llx+%llu pages "
-			 "at 0x%llx now)", i, kj_efi_type_to_string(h->efi_rt[i].type),
-			 (unsigned long long)h->efi_rt[i].phys, (unsigned long long)h->efi_rt[i].pages,
+			 "at 0x%llx now)",
+			 i, kj_efi_type_to_string(h->efi_rt[i].type),
+			 (unsigned long long)h->efi_rt[i].phys,
+			 (unsigned long long)h->efi_rt[i].pages,
 			 (unsigned long long)h->efi_rt[i].virt, kj_efi_type_to_string(b->type),
 			 (unsigned long long)b->phys, (unsigned long long)b->pages,
 			 (unsigned long long)b->virt);
 		return -ERANGE;
 	}
 	if (now.n != h->nr_efi_rt || kj_efi_rt_crc(now.e, now.n) != h->efi_rt_crc) {
-		snprintf(err, errlen, "the EFI runtime map differs from the one at hibernation "
-			 "(%u regions then, %zu now)", h->nr_efi_rt, now.n);
+		snprintf(err, errlen,
+			 "the EFI runtime map differs from the one at hibernation "
+			 "(%u regions then, %zu now)",
+			 h->nr_efi_rt, now.n);
 		return -ERANGE;
 	}
 	return 0;
@@ -449,8 +422,10 @@ static int hotplug_wanted(const struct args *a, const struct resume_cmdline *cl)
 static void hotplug(const struct kj_root *root, const struct args *a,
 		    const struct resume_cmdline *cl, const char *cmdline)
 {
-	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .dry_run = a->dry_run,
-				   .cmdline = cmdline, .report = kj_log_msg};
+	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL,
+				   .dry_run = a->dry_run,
+				   .cmdline = cmdline,
+				   .report = kj_log_msg};
 
 	if (!strcmp(cl->zone, "movable"))
 		o.zone = MEMHP_ZONE_MOVABLE;
@@ -484,10 +459,12 @@ static int find_device(const struct kj_root *root, const struct args *a,
 	rc = resume_device_wait(root, spec, timeout, ret, size, &waited);
 	if (rc == -EINVAL)
 		log_error("resume=%s: not a device name kjump understands; continuing the normal "
-			  "boot", spec);
+			  "boot",
+			  spec);
 	else if (rc == -ENODEV)
 		log_warning("resume device %s did not appear within %.1f s; continuing the normal "
-			    "boot (kjump.timeout= sets the wait)", spec, waited / 1000.0);
+			    "boot (kjump.timeout= sets the wait)",
+			    spec, waited / 1000.0);
 	else if (rc == 0 && waited > 50)
 		log_info("resume device %s is %s (after %.1f s)", spec, ret, waited / 1000.0);
 	return rc;
@@ -507,36 +484,162 @@ struct run {
 	struct progress_ctx pc;
 	char *cmdline; /* this boot's, read once (NULL: none) */
 	size_t cmdline_len;
-	struct kj_iomem io; /* /proc/iomem, read once */
+	struct kj_iomem io;	      /* /proc/iomem, read once */
 	struct kj_ranges ram, fw_ram; /* this kernel's RAM; the firmware's (have_fw) */
 	int have_fw, is_file, jumping;
+	unsigned attempt, attempts; /* this one (from 1), and at most */
+	int retry_rc;		    /* the error that ended the last attempt */
 	char devpath[PATH_MAX], err[512];
 };
 
-/* A phase returns an exit status to stop with, or NEXT to go on. */
-#define NEXT (-1)
+/* A phase returns an exit status to stop with, NEXT to go on, or RETRY to start again
+ * from the opening of the image. */
+#define NEXT  (-1)
+#define RETRY (-2)
 
-/* The image is not resumed: say why (r->err), then keep or invalidate it as the kind
- * of refusal says. Every way out after the image was found goes through here. */
+/* Sleep ms milliseconds: no busy loop, and a signal does not cut it short. */
+static void pause_ms(unsigned ms)
+{
+	struct timespec until;
+
+	if (!ms || clock_gettime(CLOCK_MONOTONIC, &until) < 0)
+		return;
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
+/* Why an image is not resumed. The kind alone decides what becomes of it
+ * (kjump-resume(8), KEEP OR INVALIDATE): the boot goes on and mounts filesystems
+ * read-write, and an image resumed after that corrupts them, so no refused image
+ * outlives this boot. One that the user can still save (power off now, fix, boot
+ * again) is kept for kjump.keep_wait seconds first, and the console says what to do. */
+enum refusal {
+	REF_IMAGE,   /* corrupt, unsupported, not authentic: never usable */
+	REF_MACHINE, /* another machine, or stale (a filesystem already mounted read-write) */
+	REF_SYSTEM,  /* this boot failed (I/O, memory) on every attempt: the machine needs a look */
+	REF_SETUP,   /* this boot's setup cannot resume it (key, lockdown, kernel, firmware,
+		      * placement): the user boots another */
+};
+
+static bool refusal_savable(enum refusal why)
+{
+	return why == REF_SYSTEM || why == REF_SETUP;
+}
+
+/* How long a savable image waits for the power-off: 0 when it is not kept at all. */
+static unsigned keep_wait_ms(const struct run *r, enum refusal why)
+{
+	return r->a.dry_run || r->a.keep || !refusal_savable(why) ? 0 : r->cl.keep_wait_ms;
+}
+
+static void invalidate_failed(const struct kj_imgdev *dev, const char *device, int rc)
+{
+	if (rc == -EUCLEAN)
+		log_error("nothing was written to %s: the swap file's extent map cannot be "
+			  "trusted, so the image stays. Run 'swapoff' and 'mkswap' on the swap "
+			  "file, or fix the map and run 'kjump-image invalidate --offset %llu %s'",
+			  device, (unsigned long long)(dev->base >> KJ_PAGE_SHIFT), device);
+	else
+		log_error("cannot invalidate the image on %s: %s; run 'mkswap' on it before "
+			  "using it as swap",
+			  device, strerror(-rc));
+}
+
+/* An image that is not resumed: invalidated, after the wait for a savable one, so that
+ * no later boot resumes it over what this one writes; kept only with --keep. */
+static void drop_image(struct run *r, enum refusal why)
+{
+	unsigned wait = keep_wait_ms(r, why);
+	int rc;
+
+	if (r->a.dry_run)
+		return;
+	if (r->a.keep) {
+		log_notice("keeping the image (--keep, kjump.keep): the next boot tries it again, "
+			   "whatever this one writes; 'kjump-image invalidate %s' drops it",
+			   r->a.device);
+		return;
+	}
+	if (wait) {
+		pause_ms(wait);
+		log_notice("no power-off within %g s: invalidating the image", wait / 1000.0);
+	}
+	rc = kj_image_invalidate(&r->dev);
+	if (rc < 0)
+		invalidate_failed(&r->dev, r->a.device, rc);
+	else if (rc > 0)
+		log_notice("image invalidated; %s is plain swap again. The hibernated session "
+			   "cannot be restored; the system boots normally",
+			   r->a.device);
+}
+
+/* The image is not resumed: say why (r->err) in one line, with what becomes of the
+ * image, then do it. Every way out after the image was found goes through here. */
 static int refuse(struct run *r, int status, enum refusal why, const char *what)
 {
-	log_error("%s: %s: %s", r->a.device, what, r->err);
-	drop_image(&r->dev, &r->a, why);
+	unsigned wait = keep_wait_ms(r, why);
+
+	if (wait)
+		log_error("%s: %s: %s. The image is kept for now: power off within %g s (nothing "
+			  "is mounted yet), fix this and boot again to resume it; after that it is "
+			  "invalidated and the boot continues",
+			  r->a.device, what, r->err, wait / 1000.0);
+	else
+		log_error("%s: %s: %s", r->a.device, what, r->err);
+	drop_image(r, why);
 	return status;
 }
 
-/* A library error: the image's own fault, or the system's. */
-static enum refusal refusal_of(int rc)
+/* A system error that may pass: worth another attempt. A device that answered twice
+ * differently is failing or hostile: no attempt trusts it again. */
+static bool passing(const struct run *r, int rc)
 {
-	return rc == -EBADMSG || rc == -ENODATA || rc == -EPROTONOSUPPORT || rc == -EKEYREJECTED
-		   ? REF_IMAGE
-		   : REF_SYSTEM;
+	if (kj_image_changed_error(&r->img, rc))
+		return false;
+	return rc == -EIO || rc == -ENOMEM || rc == -EAGAIN || rc == -EINTR || rc == -ETIMEDOUT;
 }
 
-/* An exit status for a library error. */
-static int status_of(int rc)
+/* RETRY when the error rc may pass and an attempt is left, else 0. */
+static int may_retry(struct run *r, int rc)
 {
-	return refusal_of(rc) == REF_IMAGE ? EXIT_BAD_IMAGE : EXIT_FAILED;
+	if (!passing(r, rc) || r->attempt >= r->attempts)
+		return 0;
+	r->retry_rc = rc;
+	return RETRY;
+}
+
+/* This boot's error rc (r->err says which): another attempt, or refused with what the
+ * user can do about it. */
+static int refuse_sys(struct run *r, int rc, const char *what)
+{
+	size_t n = strlen(r->err);
+
+	if (may_retry(r, rc)) {
+		log_error("%s: %s: %s", r->a.device, what, r->err);
+		return RETRY;
+	}
+	if (r->attempt > 1)
+		n += (size_t)snprintf(r->err + n, sizeof(r->err) - n, " (%u attempts)", r->attempt);
+	if (n < sizeof(r->err))
+		snprintf(r->err + n, sizeof(r->err) - n, "%s",
+			 rc == -ENOMEM ? "; this boot ran out of memory: a larger kjump region or "
+					 "fewer kjump.threads= leave more"
+				       : "; check the disk and its connection (dmesg)");
+	return refuse(r, EXIT_FAILED, REF_SYSTEM, what);
+}
+
+/* A library error: the image's own fault, or the system's. */
+static int refuse_lib(struct run *r, int rc, const char *what)
+{
+	if (rc == -EBADMSG || rc == -ENODATA || rc == -EPROTONOSUPPORT || rc == -EKEYREJECTED)
+		return refuse(r, EXIT_BAD_IMAGE, REF_IMAGE, what);
+	return refuse_sys(r, rc, what);
 }
 
 /* Settings: options over the kernel command line. */
@@ -562,16 +665,28 @@ static void merge_settings(struct run *r)
 		a->verify = r->is_file ? VERIFY_FIRST : VERIFY_STREAM;
 }
 
-/* Find: the device named by resume= (waited for), opened; noresume honoured. */
+/* Find: the device named by resume= (waited for), once for every attempt. */
 static int phase_find(struct run *r)
 {
 	struct args *a = &r->a;
-	int rc;
 
 	if (a->hotplug_only || find_device(&r->root, a, &r->cl, r->devpath, sizeof(r->devpath)) < 0)
 		return EXIT_NO_IMAGE;
 	a->device = r->devpath;
+	return NEXT;
+}
+
+/* Open: the device, where every attempt starts; noresume honoured. */
+static int phase_open_dev(struct run *r)
+{
+	struct args *a = &r->a;
+	int rc;
+
 	if ((rc = kj_imgdev_open(a->device, a->offset, !a->dry_run, &r->dev)) < 0) {
+		if (rc != -ENOENT && may_retry(r, rc)) {
+			log_error("cannot open %s: %s", a->device, strerror(-rc));
+			return RETRY;
+		}
 		/* Nothing is known, and nothing can be written: the user must drop an image
 		 * there before a later boot resumes it over filesystems this one wrote. */
 		log_error("cannot open %s: %s; continuing the normal boot%s", a->device,
@@ -603,15 +718,15 @@ static int phase_open(struct run *r)
 	int rc = kj_image_open(&r->dev, &r->img, &kind, r->err, sizeof(r->err));
 
 	if (rc == -ENOENT || rc == -EMEDIUMTYPE) {
-		kj_log(rc == -ENOENT ? LOG_NOTICE : LOG_WARNING, "%s: %s; continuing the normal boot",
-		       r->a.device, r->err);
+		kj_log(rc == -ENOENT ? LOG_NOTICE : LOG_WARNING,
+		       "%s: %s; continuing the normal boot", r->a.device, r->err);
 		return EXIT_NO_IMAGE;
 	}
 	if (rc < 0)
-		return refuse(r, status_of(rc), refusal_of(rc), "unusable image");
+		return refuse_lib(r, rc, "unusable image");
 	log_notice("found image of %s (%llu MiB, %llu blocks, %s) on %s",
-		   kj_escape(h->release, esc, sizeof(esc)), (unsigned long long)(h->total_pages >> 8),
-		   (unsigned long long)h->nr_blocks,
+		   kj_escape(h->release, esc, sizeof(esc)),
+		   (unsigned long long)(h->total_pages >> 8), (unsigned long long)h->nr_blocks,
 		   h->compression == KJ_COMP_LZO ? "lzo" : "uncompressed", r->a.device);
 	if (check_arch(h, r->err, sizeof(r->err)) < 0)
 		return refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
@@ -646,7 +761,9 @@ static int phase_auth(struct run *r)
 	int have = read_image_key(r), rc;
 
 	if (have < 0) {
-		snprintf(r->err, sizeof(r->err), "the image key that is set up cannot be read");
+		snprintf(r->err, sizeof(r->err),
+			 "the image key that is set up cannot be read: boot an initramfs "
+			 "that holds a good one");
 		return refuse(r, EXIT_FAILED, REF_SETUP, "cannot check this image");
 	}
 	rc = kj_image_check_auth(&r->img, have ? &r->key : NULL, r->err, sizeof(r->err));
@@ -659,21 +776,20 @@ static int phase_auth(struct run *r)
 		return refuse(r, EXIT_MISMATCH, REF_SETUP, "cannot resume this image");
 	}
 	if (rc < 0)
-		return refuse(r, status_of(rc), refusal_of(rc),
-			      rc == -EKEYREJECTED ? "refused" : "unusable image");
+		return refuse_lib(r, rc, rc == -EKEYREJECTED ? "refused" : "unusable image");
 	if (have)
 		log_notice("image authenticated (HMAC-SHA256): header, tables and block digests");
 	return NEXT;
 }
 
 /* Lockdown (Secure Boot's, or lockdown= on the command line) forbids what the jump
- * needs: the system's setting, not the image's fault, so the image is kept. */
+ * needs: the system's setting, not the image's fault. */
 static int locked_down(struct run *r, const char *how)
 {
 	snprintf(r->err, sizeof(r->err),
 		 "this kernel is locked down (%s): it refuses kexec_load "
-		 "and /dev/mem, so no image can be resumed; continuing the normal boot (kjump(7), "
-		 "SECURE BOOT)",
+		 "and /dev/mem, so no image can be resumed; turn Secure Boot's enforcement off, "
+		 "or boot without lockdown= (kjump(7), SECURE BOOT)",
 		 how);
 	return refuse(r, EXIT_FAILED, REF_SETUP, "cannot resume this image");
 }
@@ -690,16 +806,17 @@ static int phase_fits(struct run *r)
 	    (rc = kj_iomem_ranges(&r->io, "System RAM", 1, &r->ram)) < 0) {
 		snprintf(r->err, sizeof(r->err),
 			 "cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
-		return refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot resume this image");
+		return refuse_sys(r, rc, "cannot resume this image");
 	}
-	if (kj_memmap_read(&r->root, &mm) == 0 && kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
+	if (kj_memmap_read(&r->root, &mm) == 0 &&
+	    kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
 		kj_ranges_page_align(&r->fw_ram, KJ_PAGE_SIZE);
 		r->have_fw = 1;
 	} else if (r->jumping) {
 		snprintf(r->err, sizeof(r->err),
 			 "no firmware memory map (/sys/firmware/memmap): "
 			 "cannot check that the image fits this machine; the kernel needs "
-			 "CONFIG_FIRMWARE_MEMMAP");
+			 "CONFIG_FIRMWARE_MEMMAP: boot one that has it");
 		return refuse(r, EXIT_MISMATCH, REF_SETUP, "cannot resume this image");
 	}
 	if (r->jumping && kj_lockdown_read(&r->root, &lock) == 0 && lock != KJ_LOCKDOWN_NONE)
@@ -707,7 +824,7 @@ static int phase_fits(struct run *r)
 	if (r->have_fw && (rc = check_memmap(&r->img.hdr, &r->fw_ram, r->err, sizeof(r->err))) < 0)
 		return rc == -ENOMEM
 			   ? (snprintf(r->err, sizeof(r->err), "out of memory"),
-			      refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot compare the memory maps"))
+			      refuse_sys(r, rc, "cannot compare the memory maps"))
 			   : refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
 	if ((rc = check_efi_rt(&r->root, &r->img.hdr, r->err, sizeof(r->err))) < 0)
 		return refuse(r, EXIT_MISMATCH, rc == -ERANGE ? REF_MACHINE : REF_SETUP,
@@ -733,13 +850,14 @@ static int phase_plan(struct run *r)
 	if (rc == -ERANGE || rc == -E2BIG || rc == -EFBIG || rc == -EINVAL)
 		return refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
 	if (rc < 0)
-		return refuse(r, status_of(rc), refusal_of(rc), "cannot resume this image");
+		return refuse_lib(r, rc, "cannot resume this image");
 	log_notice("plan: %.1f MiB direct, %.1f MiB staged in %zu kexec segments, %.1f MiB zero; "
 		   "entry 0x%llx",
 		   p->direct_bytes / 1048576.0, p->staged_bytes / 1048576.0, p->staged.n,
 		   p->zero_bytes / 1048576.0, (unsigned long long)p->entry);
 	for (size_t i = 0; i < p->staged.n; i++)
-		log_debug("  segment %zu: 0x%llx-0x%llx", i, (unsigned long long)p->staged.r[i].start,
+		log_debug("  segment %zu: 0x%llx-0x%llx", i,
+			  (unsigned long long)p->staged.r[i].start,
 			  (unsigned long long)p->staged.r[i].end);
 	return NEXT;
 }
@@ -757,7 +875,7 @@ static int phase_verify(struct run *r)
 	/* Streaming writes memory as it reads: refuse a malformed data area first. */
 	if (r->a.verify == VERIFY_STREAM && !r->a.dry_run &&
 	    (rc = kj_image_check_blocks(&r->img, r->err, sizeof(r->err))) < 0)
-		return refuse(r, status_of(rc), refusal_of(rc), "unusable image");
+		return refuse_lib(r, rc, "unusable image");
 	if (!r->a.dry_run && r->a.verify != VERIFY_FIRST)
 		return NEXT;
 	lo->verify_only = 1;
@@ -765,7 +883,7 @@ static int phase_verify(struct run *r)
 		log_info("checking every block before writing anything (verify first)");
 	kj_progress_start(&r->pc.p, "verifying");
 	if ((rc = kj_image_load(&r->img, NULL, lo, r->err, sizeof(r->err))) < 0)
-		return refuse(r, status_of(rc), refusal_of(rc), "unusable image");
+		return refuse_lib(r, rc, "unusable image");
 	lo->verify_only = 0;
 	if (!r->a.dry_run)
 		return NEXT;
@@ -791,7 +909,7 @@ static int phase_target(struct run *r)
 		    (rc = kj_backend_set_windows(r->be, &win)) < 0) {
 			snprintf(r->err, sizeof(r->err), "cannot set up the memory windows: %s",
 				 strerror(-rc));
-			return refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot resume this image");
+			return refuse_sys(r, rc, "cannot resume this image");
 		}
 		if (check_this_boot(&r->io, r->cmdline, r->cmdline_len, r->be, &win, r->err,
 				    sizeof(r->err)) < 0)
@@ -803,7 +921,7 @@ static int phase_target(struct run *r)
 		snprintf(r->err, sizeof(r->err),
 			 "cannot allocate %llu MiB for the staged segments: %s",
 			 (unsigned long long)(r->plan.staged_bytes >> 20), strerror(-rc));
-		return refuse(r, EXIT_FAILED, REF_SYSTEM, "cannot resume this image");
+		return refuse_sys(r, rc, "cannot resume this image");
 	}
 	return NEXT;
 }
@@ -818,10 +936,10 @@ static int phase_load(struct run *r)
 
 	kj_progress_start(&r->pc.p, "loading");
 	if ((rc = kj_image_load(&r->img, &r->plan, &r->lo, r->err, sizeof(r->err))) < 0)
-		return refuse(r, status_of(rc), refusal_of(rc), "loading failed");
+		return refuse_lib(r, rc, "loading failed");
 	if ((rc = r->be->ops->sync(r->be)) < 0) {
 		snprintf(r->err, sizeof(r->err), "cannot sync the target: %s", strerror(-rc));
-		return refuse(r, EXIT_FAILED, REF_SYSTEM, "loading failed");
+		return refuse_sys(r, rc, "loading failed");
 	}
 	dt = kj_now() - t0;
 	/* All pages, and the non-zero ones alone (what other tools count). */
@@ -832,12 +950,14 @@ static int phase_load(struct run *r)
 	return r->jumping ? NEXT : EXIT_OK;
 }
 
-/* Jump: the jump loaded (the kernel may refuse it: then the image is kept), the image
- * invalidated (never resumed twice), then the jump. */
+/* Jump: the jump loaded (the kernel may refuse it: a refusal like the others, the
+ * image still valid), the image invalidated (never resumed twice), then the jump. */
 static int phase_jump(struct run *r)
 {
 	int rc = kj_jump_load(&r->plan, r->err, sizeof(r->err));
 
+	if (rc == -ENOMEM)
+		return refuse_sys(r, rc, "cannot jump");
 	if (rc < 0) /* a kernel that cannot jump: the user boots one that can */
 		return refuse(r, EXIT_FAILED, REF_SETUP, "cannot jump");
 	if ((rc = kj_image_invalidate(&r->dev)) < 0) {
@@ -854,14 +974,64 @@ static int phase_jump(struct run *r)
 	return EXIT_FAILED;
 }
 
-int main(int argc, char **argv)
+/* What one attempt holds: released, so that the next starts from nothing. */
+static void release_attempt(struct run *r)
+{
+	kj_plan_free(&r->plan);
+	kj_image_close(&r->img);
+	kj_backend_close(r->be);
+	kj_imgdev_close(&r->dev);
+	kj_ranges_free(&r->ram);
+	kj_ranges_free(&r->fw_ram);
+	kj_iomem_free(&r->io);
+	r->plan = (struct kj_plan){0};
+	r->img = (struct kj_image){0};
+	r->be = NULL;
+	r->dev = KJ_IMGDEV_CLOSED;
+	r->lo = (struct kj_load_opts){0};
+	r->have_fw = 0;
+	r->err[0] = 0;
+}
+
+/* One attempt, from the opening of the device: everything read again and validated
+ * again, and written again where it was written before (the same bytes, into memory
+ * nothing else uses). */
+static int attempt(struct run *r)
 {
 	static int (*const phases[])(struct run *) = {
-		phase_find, phase_open, phase_auth, phase_fits, phase_plan,
-		phase_verify, phase_target, phase_load, phase_jump,
+	    phase_open_dev, phase_open,	  phase_auth, phase_fits, phase_plan,
+	    phase_verify,   phase_target, phase_load, phase_jump,
 	};
+	int ret = NEXT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(phases) && ret == NEXT; i++)
+		ret = phases[i](r);
+	return ret == NEXT ? EXIT_FAILED : ret;
+}
+
+/* Find the device, then attempt until one ends without an error that may pass, or
+ * kjump.retries more attempts are spent (kjump-resume(8), KEEP OR INVALIDATE). */
+static int resume(struct run *r)
+{
+	int ret = phase_find(r);
+
+	r->attempts = 1 + r->cl.retries;
+	for (r->attempt = 1; ret == NEXT; r->attempt++) {
+		if ((ret = attempt(r)) != RETRY)
+			break;
+		release_attempt(r);
+		log_warning("%s: retrying after a system error (%s): attempt %u of %u", r->a.device,
+			    strerror(-r->retry_rc), r->attempt + 1, r->attempts);
+		pause_ms(r->a.retry_pause_ms);
+		ret = NEXT;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
 	struct run *r = calloc(1, sizeof(*r));
-	int rc, ret = NEXT;
+	int rc, ret;
 
 	atexit(kj_close_stdout);
 
@@ -881,18 +1051,8 @@ int main(int argc, char **argv)
 	}
 	r->cmdline = load_cmdline(&r->root, &r->a, &r->cl, &r->cmdline_len);
 	merge_settings(r);
-	for (size_t i = 0; i < ARRAY_SIZE(phases) && ret == NEXT; i++)
-		ret = phases[i](r);
-	if (ret == NEXT)
-		ret = EXIT_FAILED;
-
-	kj_plan_free(&r->plan);
-	kj_image_close(&r->img);
-	kj_backend_close(r->be);
-	kj_imgdev_close(&r->dev);
-	kj_ranges_free(&r->ram);
-	kj_ranges_free(&r->fw_ram);
-	kj_iomem_free(&r->io);
+	ret = resume(r);
+	release_attempt(r);
 	if (ret != EXIT_OK && hotplug_wanted(&r->a, &r->cl))
 		hotplug(&r->root, &r->a, &r->cl, r->cmdline); /* NULL: it reads its own */
 	free(r->cmdline);

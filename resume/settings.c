@@ -13,12 +13,13 @@ void resume_cmdline_init(struct resume_cmdline *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->timeout_ms = RESUME_DEFAULT_TIMEOUT_MS;
+	c->retries = RESUME_DEFAULT_RETRIES;
+	c->keep_wait_ms = RESUME_DEFAULT_KEEP_WAIT_MS;
 	strcpy(c->zone, "kernel");
 	c->io = -1;
 }
 
-/* Seconds with an optional fraction ("2", "0.5") to milliseconds, at most a day. */
-static int parse_seconds_ms(const char *v, unsigned *ret)
+int resume_parse_seconds_ms(const char *v, unsigned *ret)
 {
 	char *end;
 	double d;
@@ -57,12 +58,10 @@ int resume_parse_io(const char *s, int *ret)
 	return 0;
 }
 
-/* Apply one key[=value]; value is NULL without '='. 0 ok or ignored, <0 malformed. */
-static int apply(struct resume_cmdline *c, const char *key, const char *val)
+/* The kernel's own keys. 1 not one of them, 0 applied, <0 malformed. */
+static int apply_kernel(struct resume_cmdline *c, const char *key, const char *val)
 {
 	uint64_t u;
-	unsigned ms;
-	int b;
 
 	if (kj_cmdline_key_eq(key, "resume")) {
 		if (!val || !*val || strlen(val) >= sizeof(c->resume))
@@ -86,14 +85,49 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 		if (!val || kj_parse_u64(val, &u) < 0 || u > 3600)
 			return -EINVAL;
 		c->resumedelay = (unsigned)u;
-	} else if (kj_cmdline_key_eq(key, "kjump.timeout")) {
-		if (!val || parse_seconds_ms(val, &ms) < 0)
-			return -EINVAL;
-		c->timeout_ms = ms;
-	} else if (kj_cmdline_key_eq(key, "kjump.keep")) {
+	} else
+		return 1;
+	return 0;
+}
+
+/* kjump.* keys that say what to do with an image that is not resumed at once. 1 not
+ * one of them, 0 applied, <0 malformed. */
+static int apply_refusal(struct resume_cmdline *c, const char *key, const char *val)
+{
+	uint64_t u;
+	unsigned ms;
+	int b;
+
+	if (kj_cmdline_key_eq(key, "kjump.keep")) {
 		if (parse_bool(val, &b) < 0)
 			return -EINVAL;
 		c->keep = b;
+	} else if (kj_cmdline_key_eq(key, "kjump.retries")) {
+		if (!val || kj_parse_u64(val, &u) < 0 || u > RESUME_MAX_RETRIES)
+			return -EINVAL;
+		c->retries = (unsigned)u;
+	} else if (kj_cmdline_key_eq(key, "kjump.keep_wait")) {
+		if (!val || resume_parse_seconds_ms(val, &ms) < 0)
+			return -EINVAL;
+		c->keep_wait_ms = ms;
+	} else
+		return 1;
+	return 0;
+}
+
+/* Apply one key[=value]; value is NULL without '='. 0 ok or ignored, <0 malformed. */
+static int apply(struct resume_cmdline *c, const char *key, const char *val)
+{
+	uint64_t u;
+	unsigned ms;
+	int b, rc;
+
+	if ((rc = apply_kernel(c, key, val)) <= 0 || (rc = apply_refusal(c, key, val)) <= 0)
+		return rc;
+	if (kj_cmdline_key_eq(key, "kjump.timeout")) {
+		if (!val || resume_parse_seconds_ms(val, &ms) < 0)
+			return -EINVAL;
+		c->timeout_ms = ms;
 	} else if (kj_cmdline_key_eq(key, "kjump.debug")) {
 		if (parse_bool(val, &b) < 0)
 			return -EINVAL;
@@ -103,16 +137,19 @@ static int apply(struct resume_cmdline *c, const char *key, const char *val)
 			return -EINVAL;
 		c->hotplug = b ? HOTPLUG_ON : HOTPLUG_OFF;
 	} else if (kj_cmdline_key_eq(key, "kjump.zone")) {
-		if (!val || (strcmp(val, "kernel") && strcmp(val, "movable") && strcmp(val, "auto")))
+		if (!val ||
+		    (strcmp(val, "kernel") && strcmp(val, "movable") && strcmp(val, "auto")))
 			return -EINVAL;
 		strcpy(c->zone, val);
-	} else if (kj_cmdline_key_eq(key, "kjump.fallback_kernel") || kj_cmdline_key_eq(key, "kjump.fallback_initrd")) {
+	} else if (kj_cmdline_key_eq(key, "kjump.fallback_kernel") ||
+		   kj_cmdline_key_eq(key, "kjump.fallback_initrd")) {
 		char *dst = key[15] == 'k' ? c->fallback_kernel : c->fallback_initrd;
 		if (!val || val[0] != '/' || strlen(val) >= sizeof(c->fallback_kernel))
 			return -EINVAL;
 		strcpy(dst, val);
 	} else if (kj_cmdline_key_eq(key, "kjump.mac_key")) {
-		if (!val || (val[0] != '/' && strcmp(val, "none")) || strlen(val) >= sizeof(c->mac_key))
+		if (!val || (val[0] != '/' && strcmp(val, "none")) ||
+		    strlen(val) >= sizeof(c->mac_key))
 			return -EINVAL;
 		strcpy(c->mac_key, val);
 	} else if (kj_cmdline_key_eq(key, "kjump.verify")) {

@@ -2,6 +2,9 @@
 /* LD_PRELOAD shim for fault-injection tests. On the file named by KJ_FAULT_PATH:
  *   KJ_FAULT_READ_AT=OFF   a read covering byte OFF fails with EIO
  *   KJ_FAULT_READ_FROM=OFF every read at or after OFF fails with ENODEV (device gone)
+ *   KJ_FAULT_CLOSES=N      the two above pass once the program has closed the file N
+ *                          times (its last descriptor on it): an error that is gone when
+ *                          the program opens the file again; default: they never pass
  *   KJ_FAULT_SHORT=1       every read returns at most 512 bytes (short reads)
  *   KJ_FAULT_POWERLOSS_AT=N  power loss before the Nth write or sync of the file (write,
  *                          pwrite, pwritev, fsync, fdatasync, sync_file_range, syncfs and
@@ -23,6 +26,7 @@
  *   KJ_FAULT_KILL_AT=N     the process dies (as at a crash) before its Nth pwrite or
  *                          fsync; KJ_FAULT_COUNT=FILE appends one line per call */
 #undef _FILE_OFFSET_BITS /* define pread and pread64 both, not one through the other */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,25 +42,38 @@
 
 #include "shim.h"
 
-#define SECTOR 512   /* what a disk writes atomically: the unit of a torn write */
+#define SECTOR	  512  /* what a disk writes atomically: the unit of a torn write */
 #define BUF_ALIGN 4096 /* journal buffers fit O_DIRECT, should they ever meet it */
-#define OFF_END INT64_MAX
+#define OFF_END	  INT64_MAX
 
 /* The next definition of a function this shim interposes: libc's, or a sanitizer's. */
-#define REAL(name)                                                                         \
-	({                                                                                 \
-		static __typeof__(&name) real_;                                            \
-		if (!real_)                                                                \
-			real_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name);                \
-		real_;                                                                     \
+#define REAL(name)                                                                                 \
+	({                                                                                         \
+		static __typeof__(&name) real_;                                                    \
+		if (!real_)                                                                        \
+			real_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name);                        \
+		real_;                                                                             \
 	})
 
-static int is_target(int fd) { return shim_is_target(fd, "KJ_FAULT_PATH"); }
+static int is_target(int fd)
+{
+	return shim_is_target(fd, "KJ_FAULT_PATH");
+}
 
 static long long env_ll(const char *name)
 {
 	const char *v = getenv(name);
 	return v ? strtoll(v, NULL, 0) : -1;
+}
+
+static long long closes; /* times the program closed its last descriptor on the file */
+
+/* Whether the read faults still strike (KJ_FAULT_CLOSES). */
+static int strike(void)
+{
+	long long n = env_ll("KJ_FAULT_CLOSES");
+
+	return n < 0 || __atomic_load_n(&closes, __ATOMIC_RELAXED) < n;
 }
 
 static int faulty_read(int fd, size_t *count, off_t off)
@@ -65,11 +82,11 @@ static int faulty_read(int fd, size_t *count, off_t off)
 
 	if (!is_target(fd))
 		return 0;
-	if (at >= 0 && off <= at && at < off + (off_t)*count) {
+	if (at >= 0 && off <= at && at < off + (off_t)*count && strike()) {
 		errno = EIO;
 		return -1;
 	}
-	if (from >= 0 && off + (off_t)*count > from) {
+	if (from >= 0 && off + (off_t)*count > from && strike()) {
 		errno = ENODEV;
 		return -1;
 	}
@@ -85,7 +102,10 @@ ssize_t pread64(int fd, void *buf, size_t count, off_t off)
 	return REAL(pread64)(fd, buf, count, off);
 }
 
-ssize_t pread(int fd, void *buf, size_t count, off_t off) { return pread64(fd, buf, count, off); }
+ssize_t pread(int fd, void *buf, size_t count, off_t off)
+{
+	return pread64(fd, buf, count, off);
+}
 
 static void maybe_die(const char *what)
 {
@@ -127,7 +147,10 @@ static struct {
 	int fd; /* ours on the file: no O_DIRECT, whatever the program opened it with */
 } J = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
-static int powerloss_armed(void) { return env_ll("KJ_FAULT_POWERLOSS_AT") > 0; }
+static int powerloss_armed(void)
+{
+	return env_ll("KJ_FAULT_POWERLOSS_AT") > 0;
+}
 
 static int watched(int fd)
 {
@@ -248,7 +271,10 @@ static void power_loss(const char *at)
 			give_up("cannot undo a write", -rc);
 	for (size_t i = 0; i < J.n; i++) {
 		size_t kept = replay(mode, i, !undo);
-		trace("%s %lld %zu", kept == 0 ? "lost" : kept == J.e[i].len ? "kept" : "torn",
+		trace("%s %lld %zu",
+		      kept == 0		   ? "lost"
+		      : kept == J.e[i].len ? "kept"
+					   : "torn",
 		      (long long)J.e[i].off, J.e[i].len);
 	}
 }
@@ -459,7 +485,10 @@ ssize_t pwrite64(int fd, const void *buf, size_t count, off_t off)
 	return write_end(fd, off, REAL(pwrite64)(fd, buf, count, off));
 }
 
-ssize_t pwrite(int fd, const void *buf, size_t count, off_t off) { return pwrite64(fd, buf, count, off); }
+ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
+{
+	return pwrite64(fd, buf, count, off);
+}
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
@@ -568,4 +597,32 @@ void sync(void)
 	sync_begin();
 	REAL(sync)();
 	sync_end(1, 0, OFF_END);
+}
+
+/* ---- The closes that end a passing read fault. */
+
+/* Whether the program still has a descriptor on the file (the journal's is ours). */
+static int still_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 1;
+	while (!found && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		found = e->d_name[0] != '.' && fd != dirfd(d) && fd != J.fd && is_target(fd);
+	}
+	closedir(d);
+	return found;
+}
+
+int close(int fd)
+{
+	int counted = getenv("KJ_FAULT_CLOSES") && is_target(fd), rc = REAL(close)(fd);
+
+	if (counted && rc == 0 && !still_open())
+		__atomic_add_fetch(&closes, 1, __ATOMIC_RELAXED);
+	return rc;
 }

@@ -5,8 +5,10 @@
 # digest or MAC is refused before any write; a changed data block (a bit flipped, or
 # another authenticated image's block in its place) before its own write, and with
 # --verify first before any write. With a key set up, an unauthenticated image is
-# refused; without one, an authenticated image is, and kept (kjump-resume(8), KEEP OR
-# INVALIDATE). Every other refusal invalidates the image.
+# refused; without one, an authenticated image is, and the console says to boot an
+# initramfs with the key: the image waits kjump.keep_wait= seconds for that power-off,
+# then it is invalidated like every other refused image (kjump-resume(8), KEEP OR
+# INVALIDATE), unless kjump.keep keeps it.
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 not installed"
@@ -82,10 +84,17 @@ expect_rc 0 "the image saved with --wipe-mac-key verifies" "$IMAGE" verify --mac
 
 # --- keys that do not fit ---
 cp "$WORK/good" "$WORK/img"
-expect_rc 4 "no key set up: an authenticated image is refused" resume "$WORK/img" --root "$WORK/nokey"
-expect_log "the image is authenticated, and no image key is set up here" "says no key is set up"
+expect_rc 4 "no key set up: an authenticated image is refused" resume "$WORK/img" --root "$WORK/nokey" \
+	--cmdline kjump.keep_wait=0
+expect_log "the image is authenticated, and no image key is set up here.*boot an initramfs that holds the image key" \
+	"says no key is set up, and what to do"
 nothing_written "no key"
-expect_rc 0 "no key: the image is kept for an initramfs with the key" resume "$WORK/img" --root "$WORK/root"
+invalidated "no key, kjump.keep_wait=0" "$WORK/img"
+cp "$WORK/good" "$WORK/img"
+expect_rc 4 "no key set up, kjump.keep: refused" resume "$WORK/img" --root "$WORK/nokey" --cmdline kjump.keep
+expect_log "keeping the image \(--keep, kjump.keep\)" "kjump.keep: says the image is kept"
+expect_rc 0 "no key, kjump.keep: the image is kept for an initramfs with the key" resume "$WORK/img" \
+	--root "$WORK/root"
 cp "$WORK/good" "$WORK/img"
 expect_rc 3 "another key: refused" resume "$WORK/img" --root "$WORK/root" --mac-key "$WORK/key2"
 expect_log "authenticated with another image key" "says another key made it"
@@ -98,9 +107,14 @@ nothing_written "unauthenticated"
 invalidated "unauthenticated" "$WORK/img"
 head -c 16 /dev/urandom >"$WORK/short"
 cp "$WORK/good" "$WORK/img"
-expect_rc 5 "a key file too short: nothing resumed, the image kept" resume "$WORK/img" --root "$WORK/root" \
-	--mac-key "$WORK/short"
+expect_rc 5 "a key file too short: nothing resumed" resume "$WORK/img" --root "$WORK/root" \
+	--mac-key "$WORK/short" --cmdline kjump.keep_wait=0
 expect_log "not an image key" "says the key file is no key"
+invalidated "a key file too short, kjump.keep_wait=0" "$WORK/img"
+cp "$WORK/good" "$WORK/img"
+expect_rc 5 "a key file too short, --keep: nothing resumed" resume "$WORK/img" --root "$WORK/root" \
+	--mac-key "$WORK/short" --keep
+expect_rc 0 "a key file too short, --keep: the image is kept" "$IMAGE" verify "$WORK/img"
 cp "$WORK/plain" "$WORK/img"
 expect_rc 1 "kjump-save refuses a short key" "$SAVE" --memory "file:$WORK/mem" --ranges "$RANGES" \
 	--entry 0x8000040 --output "$WORK/img" --root "$WORK/root" --mac-key "$WORK/short"

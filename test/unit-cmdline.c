@@ -70,10 +70,16 @@ static void test_kernel_rules(void)
 int main(void)
 {
 	static const char *forms[] = {
-		"/dev/vda1", "/dev/disk/by-uuid/0a1b2c3d-1111-2222-3333-444455556666",
-		"UUID=0a1b2c3d-1111-2222-3333-444455556666", "LABEL=swap",
-		"PARTUUID=12345678-01", "PARTUUID=0b7d3c9e-aaaa-bbbb-cccc-ddddeeeeffff/PARTNROFF=1",
-		"PARTLABEL=kjswap", "8:1", "0801", "/dev/disk/by-partlabel/kj\\x20swap",
+	    "/dev/vda1",
+	    "/dev/disk/by-uuid/0a1b2c3d-1111-2222-3333-444455556666",
+	    "UUID=0a1b2c3d-1111-2222-3333-444455556666",
+	    "LABEL=swap",
+	    "PARTUUID=12345678-01",
+	    "PARTUUID=0b7d3c9e-aaaa-bbbb-cccc-ddddeeeeffff/PARTNROFF=1",
+	    "PARTLABEL=kjswap",
+	    "8:1",
+	    "0801",
+	    "/dev/disk/by-partlabel/kj\\x20swap",
 	};
 	struct resume_cmdline c;
 	int bad;
@@ -87,17 +93,37 @@ int main(void)
 		CHECK(!strcmp(c.resume, forms[i]));
 	}
 	c = parse("resume=/dev/sda1 resume=/dev/sdb2 resume_offset=34816 noresume resumewait "
-		  "resumedelay=3", &bad);
+		  "resumedelay=3",
+		  &bad);
 	CHECK_EQ(bad, 0);
 	CHECK(!strcmp(c.resume, "/dev/sdb2")); /* last one wins */
 	CHECK_EQ(c.resume_offset, 34816);
 	CHECK(c.noresume && c.resumewait);
 	CHECK_EQ(c.resumedelay, 3);
 	CHECK_EQ(c.timeout_ms, RESUME_DEFAULT_TIMEOUT_MS);
+	CHECK_EQ(c.retries, 2);		 /* two more attempts after an error that may pass */
+	CHECK_EQ(c.keep_wait_ms, 30000); /* a savable image kept 30 s, then invalidated */
+
+	c = parse("kjump.retries=0 kjump.keep_wait=0", &bad);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(c.retries, 0);
+	CHECK_EQ(c.keep_wait_ms, 0);
+	c = parse("kjump.retries=10 kjump.keep_wait=1.5 kjump.keep-wait=2", &bad);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(c.retries, 10);
+	CHECK_EQ(c.keep_wait_ms, 2000); /* the last one wins, - and _ alike */
+	c = parse(
+	    "kjump.retries=11 kjump.retries=-1 kjump.retries kjump.retries=x "
+	    "kjump.keep_wait=-1 kjump.keep_wait kjump.keep_wait=forever kjump.keep_wait=90000",
+	    &bad);
+	CHECK_EQ(bad, 8);
+	CHECK_EQ(c.retries, RESUME_DEFAULT_RETRIES);
+	CHECK_EQ(c.keep_wait_ms, RESUME_DEFAULT_KEEP_WAIT_MS);
 
 	c = parse("\"resume=LABEL=my swap\" kjump.timeout=2.5 kjump.keep kjump.hotplug=off "
 		  "kjump.zone=movable kjump.threads=3 kjump.debug=1 kjump.io=buffered "
-		  "kjump.verify=first kjump.mac_key=/etc/kjump/other.key", &bad);
+		  "kjump.verify=first kjump.mac_key=/etc/kjump/other.key",
+		  &bad);
 	CHECK_EQ(bad, 0);
 	CHECK_EQ(c.verify, 1);
 	CHECK(!strcmp(c.mac_key, "/etc/kjump/other.key"));
@@ -117,7 +143,8 @@ int main(void)
 	c = parse("resume= resume_offset=-1 resume_offset=0x10 resumedelay=abc noresume=1 "
 		  "kjump.timeout=-3 kjump.timeout=nan kjump.keep=maybe kjump.zone=dma "
 		  "kjump.threads=0 kjump.hotplug=2 resumewait=yes kjump.io=fast resume=/dev/vdb1 "
-		  "kjump.verify=later kjump.mac_key=relative/key kjump.mac_key", &bad);
+		  "kjump.verify=later kjump.mac_key=relative/key kjump.mac_key",
+		  &bad);
 	CHECK_EQ(bad, 16);
 	CHECK_EQ(c.verify, 0);
 	CHECK(!c.mac_key[0]);
