@@ -176,14 +176,28 @@ SCEN
 
 # cycle_qemu LOG MEM APPEND INITRD DISK: one QEMU process, console to LOG
 # (CYCLE_ACCEL: QEMU's -accel, default tcg)
+# CYCLE_STOP_AT=REGEX: the power goes off (QEMU is killed) as soon as the console shows
+# REGEX, as a user who reads it does.
 cycle_qemu() {
-	local log=$1 mem=$2 append=$3 initrd=$4 disk=$5 rc=0
+	local log=$1 mem=$2 append=$3 initrd=$4 disk=$5 rc=0 pid
+	rm -f "$log.pid"
 	# shellcheck disable=SC2086 # CYCLE_QEMU_EXTRA: several QEMU arguments, split on purpose
 	timeout --foreground -k 5 "${CYCLE_TIMEOUT:-90}" qemu-system-x86_64 -accel "${CYCLE_ACCEL:-tcg}" \
-		-nographic -no-reboot -kernel "$KERNEL" \
+		-nographic -no-reboot -kernel "$KERNEL" -pidfile "$log.pid" \
 		-append "console=ttyS0 panic=-1 loglevel=6 no_timer_check $append" \
 		-m "$mem" ${CYCLE_QEMU_EXTRA:-} -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-drive "file=$disk,format=raw,if=virtio" </dev/null 2>&1 | stamp >"$log" || rc=$?
+		-drive "file=$disk,format=raw,if=virtio" </dev/null 2>&1 | stamp >"$log" &
+	pid=$!
+	while [ -n "${CYCLE_STOP_AT:-}" ] && kill -0 $pid 2>/dev/null; do
+		if grep -Eq "$CYCLE_STOP_AT" "$log" 2>/dev/null; then
+			echo "cycle_qemu: power off at: $CYCLE_STOP_AT" >>"$log.stop"
+			kill "$(cat "$log.pid" 2>/dev/null)" 2>/dev/null
+			break
+		fi
+		sleep 0.5
+	done
+	wait $pid || rc=$?
+	[ -f "$log.stop" ] && cat "$log.stop" >>"$log" && rm -f "$log.stop"
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 	[ "$rc" = 124 ] && echo "cycle_qemu: timed out" >>"$log"
 	return 0

@@ -7,7 +7,8 @@
 # A-C (6.12-7.3, 6.1-6.12, 7.3-6.12; 6.1 is the lab kernel): a kernel update between
 # hibernating and resuming: A (and B) one kernel, C another, its own modules; C resumes
 # A with its data intact. C locked down (lockdown=integrity) first: refused before
-# anything is written, the image kept for the next boot.
+# anything is written, the image kept while the console asks to power off (the test
+# powers off then), and resumed by the next boot.
 # Usage: test-kernels.sh [6.12|7.3|A-C ...]
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/../lib.sh"
@@ -48,9 +49,13 @@ update() {
 	# with securityfs the mode is read before anything else; without, /dev/mem's EPERM says it
 	sfs=kjtest.securityfs how=integrity
 	[ "$av" = 6.1 ] && sfs='' how='/dev/mem refused'
-	cycle_qemu "$l.lock.log" 1G "$region lockdown=integrity $sfs" "$WORK/c.$1.cpio.gz" "$l.disk"
-	vm_expect "$l.lock.log" "kjump-resume: this kernel is locked down \\($how" \
+	# the user reads that the image is kept for now and powers off within the wait
+	CYCLE_STOP_AT="The image is kept for now: power off" cycle_qemu "$l.lock.log" 1G \
+		"$region lockdown=integrity $sfs kjump.keep_wait=300" "$WORK/c.$1.cpio.gz" "$l.disk"
+	vm_expect "$l.lock.log" "kjump-resume: .*this kernel is locked down \\($how" \
 		"$1: a locked-down C says so in one line ($how)"
+	vm_expect "$l.lock.log" "The image is kept for now: power off within 300 s" \
+		"$1: and that the image is kept while the user can power off"
 	vm_reject "$l.lock.log" "kjump-resume: loaded [0-9]+ pages|jumping back|invalidated" \
 		"$1: and writes nothing, the image kept"
 	cycle_qemu "$l.2.log" 1G "$region" "$WORK/c.$1.cpio.gz" "$l.disk"
