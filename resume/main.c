@@ -26,6 +26,7 @@
 #include "lockdown.h"
 #include "log.h"
 #include "macros.h"
+#include "options.h"
 #include "memmap.h"
 #include "plan.h"
 #include "progress.h"
@@ -52,7 +53,7 @@ struct args {
 	uint64_t offset;
 	int have_offset;
 	unsigned threads;
-	int dry_run, no_jump, keep, hotplug_only;
+	int dry_run, no_jump, keep, hotplug_only, if_asked;
 	unsigned retry_pause_ms; /* between attempts (--retry-pause, for tests) */
 	int io, io_set;		 /* lo.direct_io; given as an option */
 	enum resume_hotplug hotplug;
@@ -85,6 +86,9 @@ static void usage(FILE *f)
 	      "                           when it exists; none: no key)\n"
 	      "      --no-hotplug         do not hot-add memory when the boot continues\n"
 	      "      --hotplug-only       only hot-add the rest of RAM (see kjump-memhotplug)\n"
+	      "      --if-asked           do nothing (exit 1) unless the command line has\n"
+	      "                           resume= or kjump.hotplug on: how the initramfs\n"
+	      "                           hooks run it\n"
 	      "  -j, --threads N          worker threads, each reading and decoding\n"
 	      "                           (default: online CPUs, at most 16)\n"
 	      "      --io auto|direct|buffered\n"
@@ -113,7 +117,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		O_NOHP,
 		O_IO,
 		O_MAC_KEY,
-		O_RETRY_PAUSE
+		O_RETRY_PAUSE,
+		O_IF_ASKED
 	};
 	static const struct option opts[] = {
 	    {"device", required_argument, NULL, 'd'},
@@ -125,6 +130,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	    {"verify", required_argument, NULL, O_VERIFY},
 	    {"keep", no_argument, NULL, O_KEEP},
 	    {"hotplug-only", no_argument, NULL, O_HPONLY},
+	    {"if-asked", no_argument, NULL, O_IF_ASKED},
 	    {"no-hotplug", no_argument, NULL, O_NOHP},
 	    {"io", required_argument, NULL, O_IO},
 	    {"mac-key", required_argument, NULL, O_MAC_KEY},
@@ -148,6 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_NOJUMP: a->no_jump = 1; break;
 		case O_KEEP: a->keep = 1; break;
 		case O_HPONLY: a->hotplug_only = 1; break;
+		case O_IF_ASKED: a->if_asked = 1; break;
 		case O_NOHP: a->hotplug = HOTPLUG_OFF; break;
 		case O_IO:
 			a->io_set = 1;
@@ -179,16 +186,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			else
 				goto bad;
 			break;
-		case 'h': usage(stdout); return 1;
 		default:
-			if ((r = kj_log_option(c, optarg, &a->log)) == KJ_OPT_DONE)
+			if ((r = kj_options_common(c, optarg, &a->log, usage)) == KJ_OPT_DONE)
 				return 1;
-			if (r > 0)
-				break;
 			if (r < 0)
-				goto bad;
-			usage(stderr);
-			return -EINVAL;
+				return r;
 		}
 	}
 	if (optind != argc) {
@@ -202,8 +204,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "kjump-resume: invalid value for option: '%s'\n", optarg);
-	return -EINVAL;
+	return kj_options_bad_value(optarg);
 }
 
 struct progress_ctx {
@@ -1028,6 +1029,13 @@ static int resume(struct run *r)
 	return ret;
 }
 
+/* With --if-asked (the initramfs hooks): anything to do only when this boot names a
+ * resume device or asks for memory hot-add; the one parser of those words is ours. */
+static bool asked(const struct run *r)
+{
+	return !r->a.if_asked || r->a.device || r->cl.resume[0] || r->cl.hotplug == HOTPLUG_ON;
+}
+
 int main(int argc, char **argv)
 {
 	struct run *r = calloc(1, sizeof(*r));
@@ -1051,6 +1059,11 @@ int main(int argc, char **argv)
 	}
 	r->cmdline = load_cmdline(&r->root, &r->a, &r->cl, &r->cmdline_len);
 	merge_settings(r);
+	if (!asked(r)) {
+		free(r->cmdline);
+		free(r);
+		return EXIT_NO_IMAGE;
+	}
 	ret = resume(r);
 	release_attempt(r);
 	if (ret != EXIT_OK && hotplug_wanted(&r->a, &r->cl))
