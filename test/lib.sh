@@ -48,6 +48,22 @@ expect_log() {
 		fail "$2: no line matching '$1'"; sed 's/^/    /' "$WORK/out.log" >&2; fi
 }
 
+# efi_map ROOT FILE: a fake /sys/firmware/efi/runtime-map from a captured map
+efi_map() {
+	local i=0 t p v n a
+	rm -rf "$1/sys/firmware/efi"
+	mkdir -p "$1/sys/firmware/efi/runtime-map"
+	while read -r t p v n a; do
+		mkdir -p "$1/sys/firmware/efi/runtime-map/$i"
+		echo "$t" >"$1/sys/firmware/efi/runtime-map/$i/type"
+		echo "$p" >"$1/sys/firmware/efi/runtime-map/$i/phys_addr"
+		echo "$v" >"$1/sys/firmware/efi/runtime-map/$i/virt_addr"
+		echo "$n" >"$1/sys/firmware/efi/runtime-map/$i/num_pages"
+		echo "$a" >"$1/sys/firmware/efi/runtime-map/$i/attribute"
+		i=$((i + 1))
+	done <"$2"
+}
+
 # A fake root for a resume kernel that owns 0-636K and 1M-128M, on a 512M machine.
 make_root() {
 	local r=$1 i=0

@@ -6,21 +6,6 @@
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
 
-# efi_map ROOT FILE: a fake /sys/firmware/efi/runtime-map from a captured map
-efi_map() {
-	local i=0 t p v n a
-	rm -rf "$1/sys/firmware/efi"
-	mkdir -p "$1/sys/firmware/efi/runtime-map"
-	while read -r t p v n a; do
-		mkdir -p "$1/sys/firmware/efi/runtime-map/$i"
-		echo "$t" >"$1/sys/firmware/efi/runtime-map/$i/type"
-		echo "$p" >"$1/sys/firmware/efi/runtime-map/$i/phys_addr"
-		echo "$v" >"$1/sys/firmware/efi/runtime-map/$i/virt_addr"
-		echo "$n" >"$1/sys/firmware/efi/runtime-map/$i/num_pages"
-		echo "$a" >"$1/sys/firmware/efi/runtime-map/$i/attribute"
-		i=$((i + 1))
-	done <"$2"
-}
 
 make_root "$WORK/a"
 make_memory "$WORK/mem"

@@ -14,21 +14,6 @@ make_memory "$WORK/mem"
 RANGES=0x0-0x1000,0x9f000-0xa0000,0x8000000-0x1ffe0000
 head -c 32 /dev/urandom >"$WORK/key"
 
-# efi_map ROOT FILE: a fake /sys/firmware/efi/runtime-map from a captured map
-efi_map() {
-	local i=0 t p v n a
-	rm -rf "$1/sys/firmware/efi"
-	mkdir -p "$1/sys/firmware/efi/runtime-map"
-	while read -r t p v n a; do
-		mkdir -p "$1/sys/firmware/efi/runtime-map/$i"
-		echo "$t" >"$1/sys/firmware/efi/runtime-map/$i/type"
-		echo "$p" >"$1/sys/firmware/efi/runtime-map/$i/phys_addr"
-		echo "$v" >"$1/sys/firmware/efi/runtime-map/$i/virt_addr"
-		echo "$n" >"$1/sys/firmware/efi/runtime-map/$i/num_pages"
-		echo "$a" >"$1/sys/firmware/efi/runtime-map/$i/attribute"
-		i=$((i + 1))
-	done <"$2"
-}
 save() { # save ROOT [SAVE ARGS...]: a fresh image in $WORK/good
 	local root=$1
 	shift
