@@ -18,6 +18,7 @@
 #include "fit.h"
 #include "io.h"
 #include "log.h"
+#include "options.h"
 #include "macros.h"
 #include "memmap.h"
 #include "out.h"
@@ -354,15 +355,14 @@ static int parse_args(int argc, char **argv, struct args *a, enum kj_log_target 
 		case O_DEVICE: a->device = optarg; break;
 		case O_OFFSET:
 			if (kj_parse_u64(optarg, &a->offset) < 0)
-				return -EINVAL;
+				return kj_options_bad_value(optarg);
 			break;
 		case O_NO_FILTER: a->no_filter = 1; break;
-		case 'h': usage(stdout); return KJ_OPT_DONE;
 		default:
-			if ((r = kj_log_option(c, optarg, log)) == KJ_OPT_DONE)
+			if ((r = kj_options_common(c, optarg, log, usage)) == KJ_OPT_DONE)
 				return KJ_OPT_DONE;
-			if (r <= 0)
-				return -EINVAL;
+			if (r < 0)
+				return r;
 		}
 	}
 	if (optind >= argc)
