@@ -61,7 +61,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (failed)
 		return 1;
-	printf("%.1f\n", (double)size / 1e6 /
-			     ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+	printf("%.1f\n",
+	       (double)size / 1e6 /
+		   ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
 	return 0;
 }

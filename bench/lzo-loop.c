@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 	if (argc != 2 || (fd = open(argv[1], O_RDONLY)) < 0 || fstat(fd, &st) < 0)
 		return 2;
 	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	if (img == MAP_FAILED || kj_header_parse(img + KJ_HEADER_OFF, KJ_IMG_PAGE, &h, NULL, 0) < 0 ||
+	if (img == MAP_FAILED ||
+	    kj_header_parse(img + KJ_HEADER_OFF, KJ_IMG_PAGE, &h, NULL, 0) < 0 ||
 	    lzo_init() != LZO_E_OK)
 		return 1;
 	out = malloc((size_t)h.block_pages * KJ_IMG_PAGE);

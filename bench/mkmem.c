@@ -20,8 +20,8 @@ static uint64_t rnd(void)
 
 int main(int argc, char **argv)
 {
-	static const char *words[] = {"struct ", "page ", "0x1f3c ", "return ", "kernel ", "if (",
-				      "mutex_lock ", "\n\t", "NULL", "int "};
+	static const char *words[] = {"struct ", "page ",	"0x1f3c ", "return ", "kernel ",
+				      "if (",	 "mutex_lock ", "\n\t",	   "NULL",    "int "};
 	static uint8_t buf[1 << 20];
 	int fd, zero, text;
 	long mib;
@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 				else if (kind < zero + text)
 					for (size_t o = 0; o < 4096;) {
 						const char *w = words[rnd() % 10];
-						size_t n = strlen(w) < 4096 - o ? strlen(w) : 4096 - o;
+						size_t n =
+						    strlen(w) < 4096 - o ? strlen(w) : 4096 - o;
 						memcpy(pg + o, w, n);
 						o += n;
 					}

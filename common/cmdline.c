@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static int is_sep(char c) { return c == 0 || isspace((unsigned char)c); }
+static int is_sep(char c)
+{
+	return c == 0 || isspace((unsigned char)c);
+}
 
 static void copy_span(const char *s, const char *e, char *out, size_t size)
 {
@@ -36,7 +39,8 @@ int kj_cmdline_next(const char *buf, size_t size, size_t *pos, struct kj_cmdline
 		s++;
 		in_quote = quoted = 1;
 	}
-	for (end = s; end < size && buf[end] && (in_quote || !isspace((unsigned char)buf[end])); end++) {
+	for (end = s; end < size && buf[end] && (in_quote || !isspace((unsigned char)buf[end]));
+	     end++) {
 		if (!equals && buf[end] == '=' && end > s)
 			equals = end;
 		if (buf[end] == '"')

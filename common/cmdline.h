@@ -9,9 +9,9 @@
 #include <stddef.h>
 
 struct kj_cmdline_param {
-	const char *raw;   /* the parameter as written (quotes included) */
+	const char *raw; /* the parameter as written (quotes included) */
 	size_t raw_len;
-	char key[256];     /* name, quotes removed */
+	char key[256];	   /* name, quotes removed */
 	const char *value; /* NULL without '=', else the value, quotes removed */
 	char value_buf[1024];
 };

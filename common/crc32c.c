@@ -29,10 +29,9 @@ static uint32_t crc32c_sw(uint32_t c, const uint8_t *p, size_t len)
 		uint64_t v;
 		memcpy(&v, p, 8);
 		v ^= c;
-		c = table[7][v & 0xff] ^ table[6][(v >> 8) & 0xff] ^
-		    table[5][(v >> 16) & 0xff] ^ table[4][(v >> 24) & 0xff] ^
-		    table[3][(v >> 32) & 0xff] ^ table[2][(v >> 40) & 0xff] ^
-		    table[1][(v >> 48) & 0xff] ^ table[0][v >> 56];
+		c = table[7][v & 0xff] ^ table[6][(v >> 8) & 0xff] ^ table[5][(v >> 16) & 0xff] ^
+		    table[4][(v >> 24) & 0xff] ^ table[3][(v >> 32) & 0xff] ^
+		    table[2][(v >> 40) & 0xff] ^ table[1][(v >> 48) & 0xff] ^ table[0][v >> 56];
 		p += 8;
 		len -= 8;
 	}
@@ -47,7 +46,7 @@ static uint32_t crc32c_sw(uint32_t c, const uint8_t *p, size_t len)
  * at its throughput, and are then joined: the CRC register is linear, so
  * crc(r, A||B) = shift(crc(r, A), |B|) ^ crc(0, B), where shift(c, n) runs c over n zero
  * bytes, itself a linear map on 32 bits applied through four byte tables. */
-#define CRC_LONG 8192u
+#define CRC_LONG  8192u
 #define CRC_SHORT 256u
 static uint32_t shift_long[4][256], shift_short[4][256];
 
@@ -109,7 +108,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc3(uint32_t c, const uint8_t
 }
 
 __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t c, const uint8_t *p,
-							      size_t len)
+							    size_t len)
 {
 	uint64_t c64;
 	for (; len >= 3 * CRC_LONG; p += 3 * CRC_LONG, len -= 3 * CRC_LONG)

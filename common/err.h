@@ -6,4 +6,4 @@
 
 /* Format the reason into err (when not NULL) and return rc. */
 int kj_errf(int rc, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));

@@ -24,7 +24,8 @@ static int in_initramfs(void)
 	if (access("/etc/initrd-release", F_OK) == 0)
 		return 1;
 	return statfs("/", &sfs) == 0 &&
-	       ((unsigned long)sfs.f_type == RAMFS_MAGIC || (unsigned long)sfs.f_type == TMPFS_MAGIC) &&
+	       ((unsigned long)sfs.f_type == RAMFS_MAGIC ||
+		(unsigned long)sfs.f_type == TMPFS_MAGIC) &&
 	       access("/init", F_OK) == 0;
 }
 
@@ -72,17 +73,10 @@ static int kj_log_parse_target(const char *s, enum kj_log_target *ret)
 int kj_log_option(int c, const char *arg, enum kj_log_target *target)
 {
 	switch (c) {
-	case KJ_OPT_LOG:
-		return kj_log_parse_target(arg, target) < 0 ? -EINVAL : 1;
-	case 'v':
-		log_max = LOG_DEBUG;
-		return 1;
-	case 'q':
-		log_max = LOG_WARNING;
-		return 1;
-	case KJ_OPT_VERSION:
-		kj_print_version();
-		return KJ_OPT_DONE;
+	case KJ_OPT_LOG: return kj_log_parse_target(arg, target) < 0 ? -EINVAL : 1;
+	case 'v': log_max = LOG_DEBUG; return 1;
+	case 'q': log_max = LOG_WARNING; return 1;
+	case KJ_OPT_VERSION: kj_print_version(); return KJ_OPT_DONE;
 	}
 	return 0;
 }
@@ -105,9 +99,15 @@ void kj_close_stdout(void)
 	}
 }
 
-void kj_log_set_max_level(int prio) { log_max = prio; }
+void kj_log_set_max_level(int prio)
+{
+	log_max = prio;
+}
 
-void kj_log_msg(int prio, const char *msg) { kj_log(prio, "%s", msg); }
+void kj_log_msg(int prio, const char *msg)
+{
+	kj_log(prio, "%s", msg);
+}
 
 void kj_log(int prio, const char *fmt, ...)
 {
@@ -133,7 +133,8 @@ void kj_log(int prio, const char *fmt, ...)
 	if (log_fd >= 0) {
 		char line[1100];
 		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", prio, log_ident, msg);
-		if (n > 0 && write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) >= 0) {
+		if (n > 0 && write(log_fd, line,
+				   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) >= 0) {
 			pthread_mutex_unlock(&log_lock);
 			return;
 		}

@@ -8,7 +8,7 @@
 #include <syslog.h>
 
 enum kj_log_target {
-	KJ_LOG_AUTO,   /* kmsg inside an initramfs, stderr otherwise */
+	KJ_LOG_AUTO, /* kmsg inside an initramfs, stderr otherwise */
 	KJ_LOG_STDERR,
 	KJ_LOG_KMSG,
 };
@@ -18,11 +18,14 @@ void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_
 
 /* The programs' shared options, for their getopt_long tables and switches:
  * --log auto|stderr|kmsg, -v/--verbose, -q/--quiet, --version. */
-#define KJ_OPT_LOG 0x10000
+#define KJ_OPT_LOG     0x10000
 #define KJ_OPT_VERSION 0x10001
-#define KJ_LOG_OPTIONS                                                                   \
-	{"log", required_argument, NULL, KJ_OPT_LOG}, {"verbose", no_argument, NULL, 'v'}, \
-		{"quiet", no_argument, NULL, 'q'}, {"version", no_argument, NULL, KJ_OPT_VERSION}
+#define KJ_LOG_OPTIONS                                                                             \
+	{"log", required_argument, NULL, KJ_OPT_LOG}, {"verbose", no_argument, NULL, 'v'},         \
+	    {"quiet", no_argument, NULL, 'q'},                                                     \
+	{                                                                                          \
+		"version", no_argument, NULL, KJ_OPT_VERSION                                       \
+	}
 /* 1: c was a logging option (handled), KJ_OPT_DONE: --version was printed (exit 0),
  * 0: not one of these, -EINVAL: bad --log value. */
 #define KJ_OPT_DONE 2
@@ -38,11 +41,11 @@ void kj_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* One finished message: the sink programs hand to a library's report function. */
 void kj_log_msg(int prio, const char *msg);
 
-#define log_error(...) kj_log(LOG_ERR, __VA_ARGS__)
+#define log_error(...)	 kj_log(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) kj_log(LOG_WARNING, __VA_ARGS__)
-#define log_notice(...) kj_log(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) kj_log(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) kj_log(LOG_DEBUG, __VA_ARGS__)
+#define log_notice(...)	 kj_log(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)	 kj_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	 kj_log(LOG_DEBUG, __VA_ARGS__)
 
 /* s made safe for a terminal or the kernel log: bytes outside printable ASCII become
  * \xHH (an image's strings are not trusted: no escape sequences, no line breaks).

@@ -33,6 +33,6 @@ void kj_progress_update(struct kj_progress *p, uint64_t done, uint64_t total)
 		return;
 	p->last_pct = pct - pct % 20;
 	log_notice("%s: %d%% (%llu/%llu MiB, %.1f MB/s)", p->what, pct,
-		 (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
-		 kj_mbps(done, kj_now() - p->start));
+		   (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+		   kj_mbps(done, kj_now() - p->start));
 }

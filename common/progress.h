@@ -5,8 +5,8 @@
 
 struct kj_progress {
 	const char *what; /* "loading", "saving" */
-	double start;     /* kj_now() at the start */
-	int last_pct;     /* last percent printed */
+	double start;	  /* kj_now() at the start */
+	int last_pct;	  /* last percent printed */
 };
 
 double kj_now(void); /* CLOCK_MONOTONIC seconds */

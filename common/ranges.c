@@ -49,8 +49,7 @@ void kj_ranges_normalize(struct kj_ranges *l)
 	l->n = o + 1;
 }
 
-int kj_ranges_subtract(const struct kj_ranges *a, const struct kj_ranges *b,
-		       struct kj_ranges *out)
+int kj_ranges_subtract(const struct kj_ranges *a, const struct kj_ranges *b, struct kj_ranges *out)
 {
 	size_t j = 0;
 
@@ -69,8 +68,7 @@ int kj_ranges_subtract(const struct kj_ranges *a, const struct kj_ranges *b,
 	return 0;
 }
 
-int kj_ranges_intersect(const struct kj_ranges *a, const struct kj_ranges *b,
-			struct kj_ranges *out)
+int kj_ranges_intersect(const struct kj_ranges *a, const struct kj_ranges *b, struct kj_ranges *out)
 {
 	size_t i = 0, j = 0;
 
@@ -93,7 +91,7 @@ void kj_ranges_page_align(struct kj_ranges *l, uint64_t page)
 		l->r[i].start = ALIGN_DOWN(l->r[i].start, page);
 		/* Saturate instead of wrapping at the top of the address space. */
 		l->r[i].end = l->r[i].end > UINT64_MAX - page ? ALIGN_DOWN(UINT64_MAX, page)
-							     : ALIGN_UP(l->r[i].end, page);
+							      : ALIGN_UP(l->r[i].end, page);
 	}
 	kj_ranges_normalize(l);
 }

@@ -15,15 +15,17 @@ struct kj_ranges {
 };
 
 void kj_ranges_free(struct kj_ranges *l);
-static inline void kj_ranges_freep(struct kj_ranges *l) { kj_ranges_free(l); }
+static inline void kj_ranges_freep(struct kj_ranges *l)
+{
+	kj_ranges_free(l);
+}
 #define _cleanup_ranges_ __attribute__((cleanup(kj_ranges_freep)))
 
 int kj_ranges_add(struct kj_ranges *l, uint64_t start, uint64_t end);
 /* Sort and merge overlapping or touching ranges. */
 void kj_ranges_normalize(struct kj_ranges *l);
 /* out = a minus b (both normalized); out is normalized. */
-int kj_ranges_subtract(const struct kj_ranges *a, const struct kj_ranges *b,
-		       struct kj_ranges *out);
+int kj_ranges_subtract(const struct kj_ranges *a, const struct kj_ranges *b, struct kj_ranges *out);
 /* out = a intersected with b (both normalized). */
 int kj_ranges_intersect(const struct kj_ranges *a, const struct kj_ranges *b,
 			struct kj_ranges *out);

@@ -58,7 +58,8 @@ int kj_root_exists(const struct kj_root *r, const char *path)
 }
 
 int kj_root_foreach_numbered(const struct kj_root *r, const char *dir,
-			     int (*fn)(const struct kj_root *r, const char *path, void *ud), void *ud)
+			     int (*fn)(const struct kj_root *r, const char *path, void *ud),
+			     void *ud)
 {
 	char p[4096], entry[4096];
 	struct dirent *de;
@@ -73,7 +74,8 @@ int kj_root_foreach_numbered(const struct kj_root *r, const char *dir,
 	while (rc == 0 && (de = readdir(d))) {
 		if (kj_parse_u64(de->d_name, &idx) < 0)
 			continue;
-		if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name) >= sizeof(entry))
+		if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name) >=
+		    sizeof(entry))
 			rc = -ENAMETOOLONG;
 		else
 			rc = fn(r, entry, ud);

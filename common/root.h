@@ -29,7 +29,8 @@ int kj_root_exists(const struct kj_root *r, const char *path);
  * with its path ("DIR/N"), in readdir order; stops at fn's first error and returns it.
  * -ENOENT (or another -errno) when the directory cannot be opened. */
 int kj_root_foreach_numbered(const struct kj_root *r, const char *dir,
-			     int (*fn)(const struct kj_root *r, const char *path, void *ud), void *ud);
+			     int (*fn)(const struct kj_root *r, const char *path, void *ud),
+			     void *ud);
 
 /* Read a whole fd (regular or not) into a NUL-terminated buffer, at most max bytes. */
 int kj_read_fd_all(int fd, size_t max, char **ret_buf, size_t *ret_size);

@@ -10,19 +10,20 @@
 #endif
 
 static const uint32_t K[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static inline uint32_t ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+static inline uint32_t ror(uint32_t x, unsigned n)
+{
+	return (x >> n) | (x << (32 - n));
+}
 
 static inline uint32_t be32(const uint8_t *p)
 {
@@ -43,7 +44,8 @@ static void compress_generic(uint32_t h[8], const uint8_t *p)
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+		uint32_t t1 =
+		    k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
 		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		k = g;
 		g = f;
@@ -74,23 +76,26 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void compress_ni(uint32_t h[8
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
 	__m128i abcd = _mm_loadu_si128((const __m128i *)(const void *)h);
 	__m128i efgh = _mm_loadu_si128((const __m128i *)(const void *)(h + 4));
-	__m128i t = _mm_shuffle_epi32(abcd, 0xB1);   /* (C,D,A,B) from lane 3 down */
-	__m128i s1 = _mm_shuffle_epi32(efgh, 0x1B);  /* (E,F,G,H) */
-	__m128i s0 = _mm_alignr_epi8(t, s1, 8);      /* (A,B,E,F) */
+	__m128i t = _mm_shuffle_epi32(abcd, 0xB1);  /* (C,D,A,B) from lane 3 down */
+	__m128i s1 = _mm_shuffle_epi32(efgh, 0x1B); /* (E,F,G,H) */
+	__m128i s0 = _mm_alignr_epi8(t, s1, 8);	    /* (A,B,E,F) */
 	__m128i m[4], save0, save1;
 
-	s1 = _mm_blend_epi16(s1, t, 0xF0);           /* (C,D,G,H) */
+	s1 = _mm_blend_epi16(s1, t, 0xF0); /* (C,D,G,H) */
 	save0 = s0;
 	save1 = s1;
 	for (int i = 0; i < 4; i++)
-		m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), bswap);
+		m[i] = _mm_shuffle_epi8(
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), bswap);
 	for (int i = 0; i < 16; i++) {
-		__m128i wk = _mm_add_epi32(m[i % 4], _mm_loadu_si128((const __m128i *)(const void *)&K[4 * i]));
+		__m128i wk = _mm_add_epi32(
+		    m[i % 4], _mm_loadu_si128((const __m128i *)(const void *)&K[4 * i]));
 		s1 = _mm_sha256rnds2_epu32(s1, s0, wk);
 		/* two more: the (A,B,E,F) of two rounds ago is now (C,D,G,H) */
 		s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(wk, 0x0E));
 		if (i < 12) {
-			/* W[t..t+3] = sigma1 terms (msg2) + W[t-7..t-4] + sigma0 terms + W[t-16..] (msg1) */
+			/* W[t..t+3] = sigma1 terms (msg2) + W[t-7..t-4] + sigma0 terms + W[t-16..]
+			 * (msg1) */
 			__m128i x = _mm_sha256msg1_epu32(m[i % 4], m[(i + 1) % 4]);
 			x = _mm_add_epi32(x, _mm_alignr_epi8(m[(i + 3) % 4], m[(i + 2) % 4], 4));
 			m[i % 4] = _mm_sha256msg2_epu32(x, m[(i + 3) % 4]);
@@ -98,8 +103,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void compress_ni(uint32_t h[8
 	}
 	s0 = _mm_add_epi32(s0, save0);
 	s1 = _mm_add_epi32(s1, save1);
-	t = _mm_shuffle_epi32(s0, 0x1B);             /* (F,E,B,A) */
-	s1 = _mm_shuffle_epi32(s1, 0xB1);            /* (G,H,C,D) */
+	t = _mm_shuffle_epi32(s0, 0x1B);  /* (F,E,B,A) */
+	s1 = _mm_shuffle_epi32(s1, 0xB1); /* (G,H,C,D) */
 	abcd = _mm_blend_epi16(t, s1, 0xF0);
 	efgh = _mm_alignr_epi8(s1, t, 8);
 	_mm_storeu_si128((__m128i *)(void *)h, abcd);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KJ_SHA256_LEN 32u
+#define KJ_SHA256_LEN	32u
 #define KJ_SHA256_BLOCK 64u
 
 struct kj_sha256 {

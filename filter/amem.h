@@ -20,7 +20,7 @@ struct kj_redirect {
 struct kj_amem {
 	kj_phys_read_fn read; /* B's view of physical memory (/dev/mem) */
 	void *ctx;
-	struct kj_ranges b_ram; /* B's own RAM: A's pages there only through the map */
+	struct kj_ranges b_ram;	 /* B's own RAM: A's pages there only through the map */
 	struct kj_redirect *map; /* sorted by dst */
 	size_t n, cap;
 };

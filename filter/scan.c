@@ -13,10 +13,10 @@
 
 /* include/linux/mmzone.h (6.1) */
 #define SECTION_MARKED_PRESENT 0x1ull
-#define SECTION_HAS_MEM_MAP 0x2ull
-#define SECTION_MAP_MASK (~0x3full) /* below the first bit no kernel uses for the map */
-#define UTS_RELEASE_OFF 130        /* struct new_utsname: sysname[65], nodename[65] */
-#define FREE_SLACK_PER_ZONE 4096u  /* per-CPU counter drift and what moved since */
+#define SECTION_HAS_MEM_MAP    0x2ull
+#define SECTION_MAP_MASK       (~0x3full) /* below the first bit no kernel uses for the map */
+#define UTS_RELEASE_OFF	       130	  /* struct new_utsname: sysname[65], nodename[65] */
+#define FREE_SLACK_PER_ZONE    4096u	  /* per-CPU counter drift and what moved since */
 
 struct layout {
 	uint64_t phys_base, init_top_pgt, sme_mask;
@@ -34,7 +34,7 @@ struct scan {
 	struct kj_x86walk w;
 	uint64_t vmemmap; /* struct page of pfn p lives at vmemmap + p * SIZE(page) */
 	int vmemmap_known;
-	uint64_t *roots;  /* mem_section roots (virtual addresses) */
+	uint64_t *roots; /* mem_section roots (virtual addresses) */
 	struct kj_ranges out;
 	struct kj_filter_stats st;
 	const struct kj_amem *via; /* set: excluded pfns are B's region's, map them to sources */
@@ -92,7 +92,8 @@ static int read_layout(struct scan *s)
 	    need(s, "SIZE(mem_section)", &l->ms_size) < 0 ||
 	    need(s, "OFFSET(mem_section.section_mem_map)", &l->ms_map_off) < 0 ||
 	    need(s, "NUMBER(SECTION_SIZE_BITS)", &l->section_bits) < 0 ||
-	    need(s, "SIZE(page)", &l->page_size) < 0 || need(s, "OFFSET(page.flags)", &l->off_flags) < 0 ||
+	    need(s, "SIZE(page)", &l->page_size) < 0 ||
+	    need(s, "OFFSET(page.flags)", &l->off_flags) < 0 ||
 	    need(s, "OFFSET(page._mapcount)", &l->off_mapcount) < 0 ||
 	    need(s, "OFFSET(page.private)", &l->off_private) < 0 ||
 	    need_s(s, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", &buddy) < 0 ||
@@ -102,15 +103,15 @@ static int read_layout(struct scan *s)
 	if (kj_vmci_u64(s->v, "NUMBER(sme_mask)", &l->sme_mask) < 0)
 		l->sme_mask = 0;
 	l->has_offline = kj_vmci_s64(s->v, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)", &offline) == 0;
-	l->has_poison = kj_vmci_u64(s->v, "NUMBER(PG_hwpoison)", &l->pg_hwpoison) == 0 &&
-			l->pg_hwpoison < 64;
+	l->has_poison =
+	    kj_vmci_u64(s->v, "NUMBER(PG_hwpoison)", &l->pg_hwpoison) == 0 && l->pg_hwpoison < 64;
 	if (pagesize != KJ_PAGE_SIZE || (l->l5 != 0 && l->l5 != 1) || l->sme_mask ||
 	    l->ms_size == 0 || l->ms_size > KJ_PAGE_SIZE || l->ms_map_off + 8 > l->ms_size ||
-	    l->section_bits < 15 || l->section_bits > 40 || l->ms_roots == 0 || l->ms_roots > (1u << 20) ||
-	    l->page_size < 32 || l->page_size > 256 || l->off_flags + 8 > l->page_size ||
-	    l->off_mapcount + 4 > l->page_size || l->off_private + 8 > l->page_size ||
-	    l->max_order == 0 || l->max_order > 20 || !page_type_value(buddy) ||
-	    (l->has_offline && !page_type_value(offline)))
+	    l->section_bits < 15 || l->section_bits > 40 || l->ms_roots == 0 ||
+	    l->ms_roots > (1u << 20) || l->page_size < 32 || l->page_size > 256 ||
+	    l->off_flags + 8 > l->page_size || l->off_mapcount + 4 > l->page_size ||
+	    l->off_private + 8 > l->page_size || l->max_order == 0 || l->max_order > 20 ||
+	    !page_type_value(buddy) || (l->has_offline && !page_type_value(offline)))
 		return kj_errf(-EBADMSG, s->err, s->errlen,
 			       "VMCOREINFO: a layout this filter does not know (page size, paging "
 			       "mode, memory encryption or struct sizes)");
@@ -132,8 +133,10 @@ static int self_test(struct scan *s)
 		return -ENOENT;
 	if (kj_x86walk_read(&s->w, uts + name + UTS_RELEASE_OFF, rel, 65) < 0 ||
 	    strncmp(rel, s->st.release, 65))
-		return kj_errf(-EBADMSG, s->err, s->errlen, "self-test: the release read through the "
-			       "hibernated kernel's page tables is not the note's (%.20s)", s->st.release);
+		return kj_errf(-EBADMSG, s->err, s->errlen,
+			       "self-test: the release read through the "
+			       "hibernated kernel's page tables is not the note's (%.20s)",
+			       s->st.release);
 	return 0;
 }
 
@@ -162,16 +165,19 @@ static int section_map(struct scan *s, uint64_t pfn, uint64_t *ret_base)
 			       (unsigned long long)pfn);
 	if (!s->roots[nr / per_root])
 		return 0;
-	if (kj_x86walk_read(&s->w, s->roots[nr / per_root] + (nr % per_root) * s->l.ms_size + s->l.ms_map_off,
-			    &map, 8) < 0)
-		return kj_errf(-EBADMSG, s->err, s->errlen, "cannot read section %llu", (unsigned long long)nr);
+	if (kj_x86walk_read(
+		&s->w, s->roots[nr / per_root] + (nr % per_root) * s->l.ms_size + s->l.ms_map_off,
+		&map, 8) < 0)
+		return kj_errf(-EBADMSG, s->err, s->errlen, "cannot read section %llu",
+			       (unsigned long long)nr);
 	map = le64toh(map);
 	if ((map & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP)) !=
 	    (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP))
 		return 0;
 	base = map & SECTION_MAP_MASK;
 	if (s->vmemmap_known && base != s->vmemmap)
-		return kj_errf(-EBADMSG, s->err, s->errlen, "sections disagree on where struct pages are");
+		return kj_errf(-EBADMSG, s->err, s->errlen,
+			       "sections disagree on where struct pages are");
 	s->vmemmap = base;
 	s->vmemmap_known = 1;
 	*ret_base = base;
@@ -187,7 +193,8 @@ static int exclude(struct scan *s, uint64_t pfn, uint64_t n, uint64_t *counter)
 	for (uint64_t k = 0; k < n; k++) { /* A's page in B's region: its source page */
 		const struct kj_redirect *r = kj_amem_source(s->via, pfn + k);
 		if (r && r->src != r->dst &&
-		    kj_ranges_add(&s->out, r->src << KJ_PAGE_SHIFT, (r->src + 1) << KJ_PAGE_SHIFT) < 0)
+		    kj_ranges_add(&s->out, r->src << KJ_PAGE_SHIFT, (r->src + 1) << KJ_PAGE_SHIFT) <
+			0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -224,8 +231,10 @@ static int64_t classify(struct scan *s, const uint8_t *pg, uint64_t pfn, uint64_
 	order = le64toh(order);
 	if (is_type(type, s->l.buddy)) {
 		if (order >= s->l.max_order || (pfn & ((1ull << order) - 1)))
-			return kj_errf(-EBADMSG, s->err, s->errlen, "free block of order %llu at pfn "
-				       "0x%llx: impossible", (unsigned long long)order, (unsigned long long)pfn);
+			return kj_errf(-EBADMSG, s->err, s->errlen,
+				       "free block of order %llu at pfn "
+				       "0x%llx: impossible",
+				       (unsigned long long)order, (unsigned long long)pfn);
 		n = MIN(1ull << order, end - pfn);
 		return exclude(s, pfn, n, &s->st.free) < 0 ? -ENOMEM : (int64_t)n;
 	}
@@ -246,8 +255,10 @@ static int scan_section(struct scan *s, uint64_t base, uint64_t pfn, uint64_t en
 	while (pfn < end) {
 		uint64_t chunk = MIN(end - pfn, KJ_PAGE_SIZE / psz), i = 0;
 		if (kj_x86walk_read(&s->w, base + pfn * psz, buf, chunk * psz) < 0)
-			return kj_errf(-EBADMSG, s->err, s->errlen, "cannot read the struct page of "
-				       "pfn 0x%llx", (unsigned long long)pfn);
+			return kj_errf(-EBADMSG, s->err, s->errlen,
+				       "cannot read the struct page of "
+				       "pfn 0x%llx",
+				       (unsigned long long)pfn);
 		while (i < chunk) { /* a free block may reach past the chunk: i ends there */
 			int64_t r = classify(s, buf + i * psz, pfn + i, end);
 			if (r < 0)
@@ -305,12 +316,14 @@ static int a_free_pages(struct scan *s, uint64_t *ret_sum, uint64_t *ret_zones)
 		uint64_t node = le64toh(nodes[n]);
 		if (!node)
 			continue;
-		if (kj_x86walk_read(&s->w, node + nr_off, &nz, 4) < 0 || (nz = (int32_t)le32toh((uint32_t)nz)) < 0 ||
-		    nz > 8)
+		if (kj_x86walk_read(&s->w, node + nr_off, &nz, 4) < 0 ||
+		    (nz = (int32_t)le32toh((uint32_t)nz)) < 0 || nz > 8)
 			return -EBADMSG;
 		for (int z = 0; z < nz; z++) {
 			int64_t v;
-			if (kj_x86walk_read(&s->w, node + zones_off + (uint64_t)z * zone_size + vm_off + nr_free * 8,
+			if (kj_x86walk_read(&s->w,
+					    node + zones_off + (uint64_t)z * zone_size + vm_off +
+						nr_free * 8,
 					    &v, 8) < 0)
 				return -EBADMSG;
 			v = (int64_t)le64toh((uint64_t)v);
@@ -332,12 +345,15 @@ static int check_counts(struct scan *s)
 	if (rc == -ENOENT)
 		return 0; /* keys missing: nothing to compare with */
 	if (rc < 0)
-		return kj_errf(rc, s->err, s->errlen, "cannot read the hibernated kernel's free-page counters");
+		return kj_errf(rc, s->err, s->errlen,
+			       "cannot read the hibernated kernel's free-page counters");
 	s->st.a_free = sum;
 	s->st.a_free_known = 1;
 	if (s->st.free > sum + FREE_SLACK_PER_ZONE * zones)
-		return kj_errf(-EBADMSG, s->err, s->errlen, "%llu free pages found, but the hibernated "
-			       "kernel counts %llu", (unsigned long long)s->st.free, (unsigned long long)sum);
+		return kj_errf(-EBADMSG, s->err, s->errlen,
+			       "%llu free pages found, but the hibernated "
+			       "kernel counts %llu",
+			       (unsigned long long)s->st.free, (unsigned long long)sum);
 	return 0;
 }
 
@@ -350,12 +366,13 @@ int kj_filter_scan(const struct kj_amem *mem, const struct kj_vmci *vmci,
 
 	if ((rc = read_layout(&s)) < 0)
 		goto out;
-	kj_x86walk_init(&s.w, mem, s.l.init_top_pgt - KJ_X86_KERNEL_MAP + s.l.phys_base, (int)s.l.l5,
-			s.l.sme_mask);
+	kj_x86walk_init(&s.w, mem, s.l.init_top_pgt - KJ_X86_KERNEL_MAP + s.l.phys_base,
+			(int)s.l.l5, s.l.sme_mask);
 	if ((rc = self_test(&s)) < 0 || (rc = read_roots(&s)) < 0)
 		goto out;
 	for (size_t i = 0; i < ranges->n && rc == 0; i++)
-		rc = scan_range(&s, ranges->r[i].start >> KJ_PAGE_SHIFT, ranges->r[i].end >> KJ_PAGE_SHIFT);
+		rc = scan_range(&s, ranges->r[i].start >> KJ_PAGE_SHIFT,
+				ranges->r[i].end >> KJ_PAGE_SHIFT);
 	if (rc == 0)
 		rc = scan_region(&s, mem);
 	if (rc == 0)

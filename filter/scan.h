@@ -11,13 +11,13 @@
 #include "vmcoreinfo.h"
 
 struct kj_filter_stats {
-	uint64_t scanned;         /* pages whose struct page was read */
+	uint64_t scanned;		/* pages whose struct page was read */
 	uint64_t free, offline, poison; /* pages excluded, by class */
-	uint64_t region_free;     /* of free: A's pages in B's region, whose source pages
-				     (holding them while B runs) are left out */
-	uint64_t a_free;          /* A's own free-page counters (sum of zones' NR_FREE_PAGES) */
+	uint64_t region_free;		/* of free: A's pages in B's region, whose source pages
+					   (holding them while B runs) are left out */
+	uint64_t a_free; /* A's own free-page counters (sum of zones' NR_FREE_PAGES) */
 	int a_free_known;
-	char release[65];         /* A's OSRELEASE, checked against its init_uts_ns */
+	char release[65]; /* A's OSRELEASE, checked against its init_uts_ns */
 };
 
 /* Scan A's struct pages for the pages of ranges (page-aligned), and for A's pages in

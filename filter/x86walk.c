@@ -7,14 +7,14 @@
 #include "macros.h"
 
 #define PTE_PRESENT 0x1ull
-#define PTE_PSE 0x80ull
-#define ADDR_BITS 0x000ffffffffff000ull
+#define PTE_PSE	    0x80ull
+#define ADDR_BITS   0x000ffffffffff000ull
 
-void kj_x86walk_init(struct kj_x86walk *w, const struct kj_amem *mem, uint64_t root,
-		     int five_level, uint64_t sme_mask)
+void kj_x86walk_init(struct kj_x86walk *w, const struct kj_amem *mem, uint64_t root, int five_level,
+		     uint64_t sme_mask)
 {
-	*w = (struct kj_x86walk){.mem = mem, .root = root, .levels = five_level ? 5 : 4,
-				 .mask = ADDR_BITS & ~sme_mask};
+	*w = (struct kj_x86walk){
+	    .mem = mem, .root = root, .levels = five_level ? 5 : 4, .mask = ADDR_BITS & ~sme_mask};
 }
 
 static int canonical(uint64_t va, int levels)
@@ -24,8 +24,7 @@ static int canonical(uint64_t va, int levels)
 	return top == 0 || top == (UINT64_MAX >> (bits - 1));
 }
 
-int kj_x86walk_translate(struct kj_x86walk *w, uint64_t va, uint64_t *ret_pa,
-			 uint64_t *ret_left)
+int kj_x86walk_translate(struct kj_x86walk *w, uint64_t va, uint64_t *ret_pa, uint64_t *ret_left)
 {
 	uint64_t table = w->root, e;
 	int rc;
@@ -48,7 +47,8 @@ int kj_x86walk_translate(struct kj_x86walk *w, uint64_t va, uint64_t *ret_pa,
 		if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PSE))) {
 			uint64_t base = e & w->mask & ~(size - 1);
 			if (level > 1 && (e & w->mask & (size - 1) & ~0x1fffull))
-				return -EBADMSG; /* a large page's address not aligned to its size */
+				return -EBADMSG; /* a large page's address not aligned to its size
+						  */
 			w->c_va = va & ~(size - 1);
 			w->c_pa = base;
 			w->c_size = size;

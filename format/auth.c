@@ -10,7 +10,7 @@
 #include "err.h"
 #include "io.h"
 
-#define MAC_DOMAIN "KJUMPMAC" /* the MAC's first bytes: a kjump image's, version 1 */
+#define MAC_DOMAIN    "KJUMPMAC" /* the MAC's first bytes: a kjump image's, version 1 */
 #define KEY_ID_DOMAIN "kjump image key id"
 
 int kj_image_key_set(struct kj_image_key *k, const void *buf, size_t len)
@@ -35,7 +35,8 @@ int kj_image_key_read(const struct kj_root *root, const char *path, struct kj_im
 	ssize_t got;
 	int fd, rc = 0;
 
-	fd = root ? kj_root_open(root, path, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
+	fd = root ? kj_root_open(root, path, O_RDONLY | O_CLOEXEC)
+		  : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return root ? fd : -errno;
 	got = kj_loop_read(fd, buf, sizeof(buf));
@@ -95,8 +96,10 @@ static int mac_tables(struct kj_image *img, struct kj_hmac *m, char *err, size_t
 	if (rc < 0 && kj_image_changed_error(img, rc))
 		return kj_errf(rc, err, errlen, "%s", kj_image_changed_error(img, rc));
 	if (rc < 0)
-		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "reading the image's "
-			       "tables: %s", rc == -ENODATA ? "image truncated" : strerror(-rc));
+		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen,
+			       "reading the image's "
+			       "tables: %s",
+			       rc == -ENODATA ? "image truncated" : strerror(-rc));
 	return 0;
 }
 
@@ -110,8 +113,10 @@ int kj_image_read_auth(struct kj_image *img, struct kj_auth *ret, void *ret_raw,
 		return -ENOENT;
 	rc = kj_imgdev_pread(img->dev, img->auth_off, rec, sizeof(rec));
 	if (rc < 0)
-		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "cannot read the auth "
-			       "record: %s", rc == -ENODATA ? "image truncated" : strerror(-rc));
+		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen,
+			       "cannot read the auth "
+			       "record: %s",
+			       rc == -ENODATA ? "image truncated" : strerror(-rc));
 	if ((rc = kj_auth_parse(rec, sizeof(rec), ret, err, errlen)) == 0 && ret_raw)
 		memcpy(ret_raw, rec, sizeof(rec));
 	return rc;
@@ -126,15 +131,20 @@ int kj_image_check_auth(struct kj_image *img, const struct kj_image_key *key, ch
 	int rc;
 
 	if (!(img->hdr.incompat_flags & KJ_INCOMPAT_MAC))
-		return key ? kj_errf(-EKEYREJECTED, err, errlen, "the image is not authenticated, "
-				     "and an image key is set up here: refused") : 0;
+		return key ? kj_errf(-EKEYREJECTED, err, errlen,
+				     "the image is not authenticated, "
+				     "and an image key is set up here: refused")
+			   : 0;
 	if (!key)
-		return kj_errf(-ENOKEY, err, errlen, "the image is authenticated, and no image key "
-			       "is set up here (%s) to check it", KJ_DEFAULT_KEY_PATH);
+		return kj_errf(-ENOKEY, err, errlen,
+			       "the image is authenticated, and no image key "
+			       "is set up here (%s) to check it",
+			       KJ_DEFAULT_KEY_PATH);
 	if ((rc = kj_image_read_auth(img, &a, rec, err, errlen)) < 0)
 		return rc;
 	if (!kj_equal_ct(a.key_id, key->id, sizeof(a.key_id)))
-		return kj_errf(-EKEYREJECTED, err, errlen, "the image was authenticated with another "
+		return kj_errf(-EKEYREJECTED, err, errlen,
+			       "the image was authenticated with another "
 			       "image key: refused");
 	kj_auth_mac_start(&m, key);
 	kj_hmac_update(&m, img->hdr_raw, sizeof(img->hdr_raw));
@@ -145,7 +155,8 @@ int kj_image_check_auth(struct kj_image *img, const struct kj_image_key *key, ch
 	kj_hmac_update(&m, rec, KJ_AUTH_MAC_PREFIX);
 	kj_hmac_final(&m, mac);
 	if (!kj_equal_ct(mac, a.mac, sizeof(mac)))
-		return kj_errf(-EKEYREJECTED, err, errlen, "the image's MAC does not match: it was "
+		return kj_errf(-EKEYREJECTED, err, errlen,
+			       "the image's MAC does not match: it was "
 			       "modified or forged; refused");
 	return 0;
 }

@@ -12,8 +12,8 @@
 #include "root.h"
 #include "sha256.h"
 
-#define KJ_KEY_MIN 32u  /* bytes: 256 random bits */
-#define KJ_KEY_MAX 256u
+#define KJ_KEY_MIN	    32u /* bytes: 256 random bits */
+#define KJ_KEY_MAX	    256u
 #define KJ_DEFAULT_KEY_PATH "/etc/kjump/image.key"
 
 struct kj_image_key {

@@ -9,8 +9,7 @@
 #include "err.h"
 #include "macros.h"
 
-int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char *err,
-		  size_t errlen)
+int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char *err, size_t errlen)
 {
 	const uint8_t *p = page;
 	struct kj_swap_info s = {0};
@@ -32,8 +31,7 @@ int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char 
 	return 0;
 }
 
-int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *err,
-		    size_t errlen)
+int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *err, size_t errlen)
 {
 	struct kj_disk_commit d;
 	struct kj_commit c;
@@ -64,13 +62,16 @@ int kj_auth_parse(const void *buf, size_t size, struct kj_auth *ret, char *err, 
 		return kj_errf(-EBADMSG, err, errlen, "auth record truncated");
 	memcpy(&d, buf, sizeof(d));
 	if (memcmp(d.magic, KJ_AUTH_MAGIC, 8))
-		return kj_errf(-EBADMSG, err, errlen, "no auth record where the header says one is");
+		return kj_errf(-EBADMSG, err, errlen,
+			       "no auth record where the header says one is");
 	if (crc32c(0, &d, offsetof(struct kj_disk_auth, crc)) != le32toh(d.crc))
 		return kj_errf(-EBADMSG, err, errlen, "auth record checksum mismatch");
 	a.alg = le32toh(d.alg);
 	if (a.alg != KJ_AUTH_HMAC_SHA256)
-		return kj_errf(-EPROTONOSUPPORT, err, errlen, "image authenticated with unknown "
-			       "algorithm %u", a.alg);
+		return kj_errf(-EPROTONOSUPPORT, err, errlen,
+			       "image authenticated with unknown "
+			       "algorithm %u",
+			       a.alg);
 	memcpy(a.key_id, d.key_id, sizeof(a.key_id));
 	memcpy(a.mac, d.mac, sizeof(a.mac));
 	*ret = a;
@@ -178,10 +179,10 @@ static int header_geometry(const struct kj_disk_header *d, struct kj_header *ret
 
 	if (h.page_size != KJ_IMG_PAGE)
 		return kj_errf(-EPROTONOSUPPORT, err, errlen, "page size %u is not supported",
-			    h.page_size);
+			       h.page_size);
 	if (h.compression > KJ_COMP_LZO)
 		return kj_errf(-EPROTONOSUPPORT, err, errlen, "unknown compression %u",
-			    h.compression);
+			       h.compression);
 	if (h.block_pages == 0 || h.block_pages > KJ_MAX_BLOCK_PAGES)
 		return kj_errf(-EBADMSG, err, errlen, "bad block size (%u pages)", h.block_pages);
 	if (h.nr_region > KJ_MAX_REGION || h.nr_memmap > KJ_MAX_MEMMAP)
@@ -195,7 +196,7 @@ static int header_geometry(const struct kj_disk_header *d, struct kj_header *ret
 	blocks = h.data_pages / h.block_pages + (h.data_pages % h.block_pages != 0);
 	if (blocks != h.nr_blocks)
 		return kj_errf(-EBADMSG, err, errlen, "block count %llu does not match %llu pages",
-			    (unsigned long long)h.nr_blocks, (unsigned long long)h.data_pages);
+			       (unsigned long long)h.nr_blocks, (unsigned long long)h.data_pages);
 	if (h.data_off != KJ_DATA_OFF || !kj_add_ok(h.data_off, h.data_bytes, &data_end) ||
 	    h.table_off < data_end || h.table_off % KJ_IMG_PAGE ||
 	    __builtin_mul_overflow(h.nr_ranges, sizeof(struct kj_disk_range), &table_bytes) ||
@@ -252,15 +253,15 @@ static int header_arrays(const struct kj_disk_header *d, struct kj_header *ret, 
 			h.efi_rt[i].pages = le64toh(d->efi_rt[i].pages);
 			if (h.efi_rt[i].pages == 0 ||
 			    h.efi_rt[i].pages > (UINT64_MAX - h.efi_rt[i].phys) >> KJ_PAGE_SHIFT)
-				return kj_errf(-EBADMSG, err, errlen, "bad EFI runtime map entry %u", i);
+				return kj_errf(-EBADMSG, err, errlen,
+					       "bad EFI runtime map entry %u", i);
 		}
 	}
 	*ret = h;
 	return 0;
 }
 
-int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err,
-		    size_t errlen)
+int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err, size_t errlen)
 {
 	const struct kj_disk_header *d = buf;
 	struct kj_header h = {0};
@@ -279,14 +280,15 @@ int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *e
 	h.compat_flags = le32toh(d->compat_flags);
 	if (h.version_major != KJ_VERSION_MAJOR)
 		return kj_errf(-EPROTONOSUPPORT, err, errlen,
-			    "format version %u.%u is not supported (this kjump reads %u.x)",
-			    h.version_major, h.version_minor, KJ_VERSION_MAJOR);
+			       "format version %u.%u is not supported (this kjump reads %u.x)",
+			       h.version_major, h.version_minor, KJ_VERSION_MAJOR);
 	if (h.incompat_flags & ~KJ_INCOMPAT_KNOWN)
 		return kj_errf(-EPROTONOSUPPORT, err, errlen,
-			    "image uses features unknown to this kjump (incompat 0x%x)",
-			    h.incompat_flags);
+			       "image uses features unknown to this kjump (incompat 0x%x)",
+			       h.incompat_flags);
 	header_fields(d, &h);
-	if ((rc = header_geometry(d, &h, err, errlen)) < 0 || (rc = header_arrays(d, &h, err, errlen)) < 0)
+	if ((rc = header_geometry(d, &h, err, errlen)) < 0 ||
+	    (rc = header_arrays(d, &h, err, errlen)) < 0)
 		return rc;
 	*ret = h;
 	return 0;
@@ -333,8 +335,8 @@ int kj_range_parse(const void *buf, size_t size, uint64_t *ret_pfn, uint64_t *re
 	memcpy(&d, buf, sizeof(d));
 	pfn = le64toh(d.start_pfn);
 	n = le64toh(d.npages);
-	if (n == 0 || le32toh(d.flags) & ~KJ_RANGE_ZERO || d.reserved ||
-	    !kj_add_ok(pfn, n, &end) || end > (UINT64_MAX >> KJ_PAGE_SHIFT))
+	if (n == 0 || le32toh(d.flags) & ~KJ_RANGE_ZERO || d.reserved || !kj_add_ok(pfn, n, &end) ||
+	    end > (UINT64_MAX >> KJ_PAGE_SHIFT))
 		return -EBADMSG;
 	*ret_pfn = pfn;
 	*ret_npages = n;
@@ -387,7 +389,8 @@ void kj_header_encode(const struct kj_header *h, struct kj_disk_header *d)
 		d->filter.offline_pages = htole64(h->filter.offline_pages);
 		d->filter.poison_pages = htole64(h->filter.poison_pages);
 		d->filter.a_free_pages = htole64(h->filter.a_free_pages);
-		memcpy(d->filter.reason, h->filter.reason, strnlen(h->filter.reason, sizeof(d->filter.reason)));
+		memcpy(d->filter.reason, h->filter.reason,
+		       strnlen(h->filter.reason, sizeof(d->filter.reason)));
 	}
 	if (h->compat_flags & KJ_COMPAT_EFI_RT) {
 		d->nr_efi_rt = htole32(h->nr_efi_rt);
@@ -450,8 +453,8 @@ int kj_extmap_parse(const void *page, size_t size, uint64_t base_page, struct kj
 	}
 	if (le32toh(m.nr) == 0 || le32toh(m.nr) > KJ_EXTMAP_MAX)
 		return kj_errf(-EBADMSG, err, errlen, "extent map: bad count");
-	if (crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m), le32toh(m.nr) * sizeof(struct kj_disk_extent)) !=
-	    le32toh(m.crc))
+	if (crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m),
+		   le32toh(m.nr) * sizeof(struct kj_disk_extent)) != le32toh(m.crc))
 		return kj_errf(-EBADMSG, err, errlen, "extent map checksum mismatch");
 	for (uint32_t i = 0; i < le32toh(m.nr); i++) {
 		struct kj_disk_extent d;
@@ -461,14 +464,15 @@ int kj_extmap_parse(const void *page, size_t size, uint64_t base_page, struct kj
 		ret[i].count = le32toh(d.count);
 		ret[i].dev_page = le64toh(d.dev_page);
 		if (ret[i].file_page != next || ret[i].count == 0 ||
-		    !kj_add_ok(ret[i].dev_page, ret[i].count, &end) || end > (UINT64_MAX >> KJ_PAGE_SHIFT))
+		    !kj_add_ok(ret[i].dev_page, ret[i].count, &end) ||
+		    end > (UINT64_MAX >> KJ_PAGE_SHIFT))
 			return kj_errf(-EBADMSG, err, errlen, "extent map entry %u is invalid", i);
 		next += ret[i].count;
 	}
 	if (ret[0].dev_page != base_page)
 		return kj_errf(-EBADMSG, err, errlen,
-			    "extent map does not start at resume_offset (%llu != %llu)",
-			    (unsigned long long)ret[0].dev_page, (unsigned long long)base_page);
+			       "extent map does not start at resume_offset (%llu != %llu)",
+			       (unsigned long long)ret[0].dev_page, (unsigned long long)base_page);
 	*ret_n = le32toh(m.nr);
 	return 0;
 }
@@ -488,6 +492,7 @@ void kj_extmap_encode(const struct kj_extent *e, size_t n, void *page)
 	}
 	memcpy(m.magic, KJ_EXTMAP_MAGIC, 8);
 	m.nr = htole32((uint32_t)n);
-	m.crc = htole32(crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m), n * sizeof(struct kj_disk_extent)));
+	m.crc =
+	    htole32(crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m), n * sizeof(struct kj_disk_extent)));
 	memcpy(p + KJ_EXTMAP_OFF, &m, sizeof(m));
 }

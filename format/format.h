@@ -8,36 +8,36 @@
 
 #include "efirt.h"
 
-#define KJ_IMG_PAGE 4096u
-#define KJ_IMG_MAGIC "KJUMPIMG"
-#define KJ_COMMIT_MAGIC "KJCOMMIT"
-#define KJ_BLOCK_MAGIC 0x4b424a4bu /* "KJBK" read as little-endian u32 */
-#define KJ_VERSION_MAJOR 1
-#define KJ_VERSION_MINOR 1
-#define KJ_INCOMPAT_MAC 1u /* authenticated: digest table and auth record after the index */
+#define KJ_IMG_PAGE	  4096u
+#define KJ_IMG_MAGIC	  "KJUMPIMG"
+#define KJ_COMMIT_MAGIC	  "KJCOMMIT"
+#define KJ_BLOCK_MAGIC	  0x4b424a4bu /* "KJBK" read as little-endian u32 */
+#define KJ_VERSION_MAJOR  1
+#define KJ_VERSION_MINOR  1
+#define KJ_INCOMPAT_MAC	  1u /* authenticated: digest table and auth record after the index */
 #define KJ_INCOMPAT_KNOWN KJ_INCOMPAT_MAC
-#define KJ_COMPAT_EFI_RT 1u /* 1.1: the header holds the EFI runtime map */
-#define KJ_COMPAT_FILTER 2u /* 1.1: the header says what the page filter left out */
-#define KJ_ARCH_X86_64 62u /* EM_X86_64 */
+#define KJ_COMPAT_EFI_RT  1u  /* 1.1: the header holds the EFI runtime map */
+#define KJ_COMPAT_FILTER  2u  /* 1.1: the header says what the page filter left out */
+#define KJ_ARCH_X86_64	  62u /* EM_X86_64 */
 
 #define KJ_SWAP_SIG_OFF (KJ_IMG_PAGE - 10)
-#define KJ_COMMIT_OFF (KJ_SWAP_SIG_OFF - 64)
-#define KJ_SIG_LEN 10
-#define KJ_SWAP_SIG "SWAPSPACE2"
-#define KJ_IMAGE_SIG "S2SUSPEND\0" /* libblkid: TYPE="swsuspend"; the kernel takes S1 */
+#define KJ_COMMIT_OFF	(KJ_SWAP_SIG_OFF - 64)
+#define KJ_SIG_LEN	10
+#define KJ_SWAP_SIG	"SWAPSPACE2"
+#define KJ_IMAGE_SIG	"S2SUSPEND\0" /* libblkid: TYPE="swsuspend"; the kernel takes S1 */
 
 /* Swap files: the file's extents, in page 0 where the swap bad-page list would be. */
-#define KJ_EXTMAP_OFF 1536
+#define KJ_EXTMAP_OFF	1536
 #define KJ_EXTMAP_MAGIC "KJEXTMAP"
-#define KJ_EXTMAP_MAX ((KJ_COMMIT_OFF - KJ_EXTMAP_OFF - 16) / 16)
+#define KJ_EXTMAP_MAX	((KJ_COMMIT_OFF - KJ_EXTMAP_OFF - 16) / 16)
 
-#define KJ_HEADER_OFF ((uint64_t)KJ_IMG_PAGE)
-#define KJ_DATA_OFF ((uint64_t)2 * KJ_IMG_PAGE)
-#define KJ_MAX_REGION 16
-#define KJ_MAX_MEMMAP 128
-#define KJ_MAX_EFI_RT 12 /* entries kept in the header; the CRC covers them all */
+#define KJ_HEADER_OFF	       ((uint64_t)KJ_IMG_PAGE)
+#define KJ_DATA_OFF	       ((uint64_t)2 * KJ_IMG_PAGE)
+#define KJ_MAX_REGION	       16
+#define KJ_MAX_MEMMAP	       128
+#define KJ_MAX_EFI_RT	       12 /* entries kept in the header; the CRC covers them all */
 #define KJ_DEFAULT_BLOCK_PAGES 64
-#define KJ_MAX_BLOCK_PAGES 256 /* 1 MiB */
+#define KJ_MAX_BLOCK_PAGES     256 /* 1 MiB */
 
 enum kj_compression {
 	KJ_COMP_NONE = 0,
@@ -45,7 +45,7 @@ enum kj_compression {
 };
 
 #define KJ_RANGE_ZERO 1u
-#define KJ_BLOCK_LZO 1u
+#define KJ_BLOCK_LZO  1u
 
 /* Swap header v1 fields we read (linux/swap.h union swap_header). */
 struct kj_swap_info {
@@ -120,7 +120,7 @@ enum kj_filter_mode { KJ_FILTER_OMIT = 0, KJ_FILTER_ZERO = 1 };
 
 struct kj_disk_filter {
 	uint32_t state; /* enum kj_filter_state */
-	uint32_t mode;  /* enum kj_filter_mode: free pages left out, or saved as zero */
+	uint32_t mode;	/* enum kj_filter_mode: free pages left out, or saved as zero */
 	uint64_t free_pages, offline_pages, poison_pages;
 	uint64_t a_free_pages; /* A's own count of free pages, 0 when unknown */
 	char reason[88];
@@ -167,7 +167,7 @@ struct kj_disk_header {
 	uint32_t nr_efi_rt;  /* KJ_COMPAT_EFI_RT: runtime regions in the map */
 	uint32_t efi_rt_crc; /* CRC32C of all of them as kj_disk_efi_rt records */
 	struct kj_disk_efi_rt efi_rt[KJ_MAX_EFI_RT]; /* the first ones */
-	struct kj_disk_filter filter; /* KJ_COMPAT_FILTER */
+	struct kj_disk_filter filter;		     /* KJ_COMPAT_FILTER */
 	uint8_t reserved[4];
 	uint32_t header_crc;
 } __attribute__((packed));
@@ -200,10 +200,10 @@ _Static_assert(sizeof(struct kj_disk_block) == 32, "block header is 32 bytes");
 /* Authenticated images (KJ_INCOMPAT_MAC): after the block index, the digest table
  * (SHA-256 of every block's stored bytes, 32 bytes a block, in block order), then this
  * record. docs/FORMAT.md says what the MAC covers. */
-#define KJ_AUTH_MAGIC "KJAUTH01"
+#define KJ_AUTH_MAGIC	    "KJAUTH01"
 #define KJ_AUTH_HMAC_SHA256 1u
-#define KJ_KEY_ID_LEN 16
-#define KJ_MAC_LEN 32
+#define KJ_KEY_ID_LEN	    16
+#define KJ_MAC_LEN	    32
 struct kj_disk_auth {
 	char magic[8];
 	uint32_t alg; /* KJ_AUTH_HMAC_SHA256 */
@@ -290,17 +290,18 @@ struct kj_block {
 };
 
 /* Worst-case LZO1X output for n input bytes (liblzo2's documented bound). */
-static inline size_t kj_lzo_bound(size_t n) { return n + n / 16 + 64 + 3; }
+static inline size_t kj_lzo_bound(size_t n)
+{
+	return n + n / 16 + 64 + 3;
+}
 
 /* Parsers take (buf, size); they check checksums and internal consistency and return
  * -EBADMSG for anything corrupt, -EPROTONOSUPPORT for a version or feature they do not
  * know. Error details go to err (may be NULL) for the caller to log. */
 int kj_swap_parse(const void *page, size_t size, struct kj_swap_info *ret, char *err,
 		  size_t errlen);
-int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *err,
-		    size_t errlen);
-int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err,
-		    size_t errlen);
+int kj_commit_parse(const void *page, size_t size, struct kj_commit *ret, char *err, size_t errlen);
+int kj_header_parse(const void *buf, size_t size, struct kj_header *ret, char *err, size_t errlen);
 int kj_block_parse(const void *buf, size_t size, uint32_t block_pages, struct kj_block *ret,
 		   char *err, size_t errlen);
 /* One range-table entry; checks flags and npages only (ordering is the caller's). */

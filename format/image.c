@@ -57,7 +57,7 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 	rc = kj_imgdev_pread(dev, 0, page, sizeof(page));
 	if (rc < 0)
 		return kj_errf(rc == -ENODATA ? -ENOENT : rc, err, errlen,
-			    "cannot read the swap header: %s", strerror(-rc));
+			       "cannot read the swap header: %s", strerror(-rc));
 	kind = kj_sig_classify(page, sizeof(page));
 	if (ret_kind)
 		*ret_kind = kind;
@@ -67,7 +67,7 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 		return kj_errf(-ENOENT, err, errlen, "no image (plain swap)");
 	if (kind != KJ_SIG_KJUMP)
 		return kj_errf(-EMEDIUMTYPE, err, errlen, "%s, not kjump's: left untouched",
-			    kj_sig_kind_to_string(kind));
+			       kj_sig_kind_to_string(kind));
 	kj_swap_parse(page, sizeof(page), &img.swap, NULL, 0);
 	if (dev->extmap_rc < 0)
 		return kj_errf(-EBADMSG, err, errlen,
@@ -76,36 +76,39 @@ int kj_image_open(struct kj_imgdev *dev, struct kj_image *ret, enum kj_sig_kind 
 			       dev->extmap_err);
 	if (img.swap.version != 1)
 		return kj_errf(-EBADMSG, err, errlen, "swap header version %u, expected 1",
-			    img.swap.version);
+			       img.swap.version);
 	rc = kj_commit_parse(page, sizeof(page), &img.commit, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = kj_imgdev_pread(dev, KJ_HEADER_OFF, hpage, sizeof(hpage));
 	if (rc < 0)
 		return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen,
-			    "cannot read the image header: %s", strerror(-rc));
+			       "cannot read the image header: %s", strerror(-rc));
 	rc = kj_header_parse(hpage, sizeof(hpage), &img.hdr, err, errlen);
 	if (rc < 0)
 		return rc;
 	memcpy(img.hdr_raw, hpage, sizeof(hpage));
-	if (img.commit.image_id != img.hdr.image_id || img.commit.header_crc != img.hdr.header_crc ||
+	if (img.commit.image_id != img.hdr.image_id ||
+	    img.commit.header_crc != img.hdr.header_crc ||
 	    img.commit.nr_blocks != img.hdr.nr_blocks)
 		return kj_errf(-EBADMSG, err, errlen, "commit record does not match the header");
 	if (img.hdr.nr_extents != dev->n_ext)
 		return kj_errf(-EBADMSG, err, errlen,
-			    "header expects %llu swap-file extents, page 0 maps %zu",
-			    (unsigned long long)img.hdr.nr_extents, dev->n_ext);
+			       "header expects %llu swap-file extents, page 0 maps %zu",
+			       (unsigned long long)img.hdr.nr_extents, dev->n_ext);
 	if (image_layout(&img, &table_end) < 0 || img.commit.image_end != table_end)
 		return kj_errf(-EBADMSG, err, errlen, "commit record: bad image end");
 	if (img.commit.image_end > dev->size)
 		return kj_errf(-EBADMSG, err, errlen,
-			    "image truncated: it ends at byte %llu, the device has %llu",
-			    (unsigned long long)img.commit.image_end, (unsigned long long)dev->size);
+			       "image truncated: it ends at byte %llu, the device has %llu",
+			       (unsigned long long)img.commit.image_end,
+			       (unsigned long long)dev->size);
 	area = kj_swap_area_bytes(&img.swap, dev->size);
 	if (img.commit.image_end > area)
-		return kj_errf(-EBADMSG, err, errlen,
-			    "image ends at %llu bytes, past the end of the swap area (%llu bytes)",
-			    (unsigned long long)img.commit.image_end, (unsigned long long)area);
+		return kj_errf(
+		    -EBADMSG, err, errlen,
+		    "image ends at %llu bytes, past the end of the swap area (%llu bytes)",
+		    (unsigned long long)img.commit.image_end, (unsigned long long)area);
 	img.image_end = table_end;
 	if (chunks_init(&img.table, img.hdr.nr_ranges, KJ_TABLE_CHUNK_ENTRIES) < 0 ||
 	    chunks_init(&img.index, img.hdr.nr_blocks, KJ_INDEX_CHUNK_BLOCKS) < 0 ||
@@ -134,8 +137,8 @@ const char *kj_image_changed_error(const struct kj_image *img, int rc)
 
 /* Read chunk k (len bytes at off): remember its hash the first time, compare after;
  * what: the sentence that says it changed. */
-static int read_chunk(struct kj_image *img, struct kj_chunk_sums *c, const char *what,
-		      uint64_t k, uint64_t off, void *buf, size_t len)
+static int read_chunk(struct kj_image *img, struct kj_chunk_sums *c, const char *what, uint64_t k,
+		      uint64_t off, void *buf, size_t len)
 {
 	uint8_t sum[KJ_SHA256_LEN];
 	int rc;
@@ -155,8 +158,7 @@ static int read_chunk(struct kj_image *img, struct kj_chunk_sums *c, const char 
 	return 0;
 }
 
-int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
-			size_t *ret_nblocks)
+int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf, size_t *ret_nblocks)
 {
 	const struct kj_header *h = &img->hdr;
 	size_t n;
@@ -165,7 +167,8 @@ int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
 	if (first_block % KJ_INDEX_CHUNK_BLOCKS || first_block >= h->nr_blocks)
 		return -EINVAL;
 	n = (size_t)MIN(h->nr_blocks - first_block, (uint64_t)KJ_INDEX_CHUNK_BLOCKS);
-	rc = read_chunk(img, &img->index, "the block index" CHANGED, first_block / KJ_INDEX_CHUNK_BLOCKS,
+	rc = read_chunk(img, &img->index, "the block index" CHANGED,
+			first_block / KJ_INDEX_CHUNK_BLOCKS,
 			h->index_off + first_block * sizeof(struct kj_disk_block), buf,
 			n * sizeof(struct kj_disk_block));
 	if (rc == 0)
@@ -176,8 +179,8 @@ int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
 int kj_image_read_table_chunk(struct kj_image *img, uint64_t k, void *buf, size_t len)
 {
 	const uint64_t chunk = KJ_TABLE_CHUNK_ENTRIES * sizeof(struct kj_disk_range);
-	return read_chunk(img, &img->table, "the range table" CHANGED, k, img->hdr.table_off + k * chunk,
-			  buf, len);
+	return read_chunk(img, &img->table, "the range table" CHANGED, k,
+			  img->hdr.table_off + k * chunk, buf, len);
 }
 
 int kj_image_read_digests(struct kj_image *img, uint64_t first_block, void *buf,
@@ -290,7 +293,8 @@ int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
 		if (rc < 0 && kj_image_changed_error(img, rc))
 			return kj_errf(rc, err, errlen, "%s", kj_image_changed_error(img, rc));
 		if (rc < 0)
-			return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen, "block index: %s",
+			return kj_errf(rc == -ENODATA ? -EBADMSG : rc, err, errlen,
+				       "block index: %s",
 				       rc == -ENODATA ? "image truncated" : strerror(-rc));
 		chain = crc32c(chain, buf, n * 32);
 		for (size_t k = 0; k < n; k++, i++) {
@@ -300,11 +304,12 @@ int kj_image_check_blocks(struct kj_image *img, char *err, size_t errlen)
 			char why[128];
 			rc = kj_block_parse(buf + k * 32, 32, h->block_pages, &b, why, sizeof(why));
 			if (rc < 0)
-				return kj_errf(rc, err, errlen, "data block %llu: %s", (unsigned long long)i,
-					    why);
+				return kj_errf(rc, err, errlen, "data block %llu: %s",
+					       (unsigned long long)i, why);
 			if (b.first_page != first || b.raw_len != pages << KJ_PAGE_SHIFT)
-				return kj_errf(-EBADMSG, err, errlen, "data block %llu: block out of sequence",
-					    (unsigned long long)i);
+				return kj_errf(-EBADMSG, err, errlen,
+					       "data block %llu: block out of sequence",
+					       (unsigned long long)i);
 			sum += 32 + (uint64_t)b.stored_len;
 		}
 	}

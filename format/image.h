@@ -15,7 +15,7 @@
  * write somewhere unchecked; a hash, not a CRC, so that no crafted second answer
  * passes for the first, which the MAC covered). */
 #define KJ_TABLE_CHUNK_ENTRIES 2730u /* 65520 bytes of 24-byte entries */
-#define KJ_INDEX_CHUNK_BLOCKS 64u    /* 2 KiB of 32-byte block headers */
+#define KJ_INDEX_CHUNK_BLOCKS  64u   /* 2 KiB of 32-byte block headers */
 
 struct kj_chunk_sums {
 	uint8_t (*sum)[KJ_SHA256_LEN];
@@ -29,7 +29,7 @@ struct kj_image {
 	struct kj_header hdr;
 	struct kj_commit commit;
 	uint64_t image_end;
-	uint8_t hdr_raw[KJ_IMG_PAGE]; /* the header page as parsed: what the MAC covers */
+	uint8_t hdr_raw[KJ_IMG_PAGE];  /* the header page as parsed: what the MAC covers */
 	uint64_t digest_off, auth_off; /* KJ_INCOMPAT_MAC: the digest table, the auth record */
 	struct kj_chunk_sums table, index, digests;
 	const char *changed; /* set when the table or index read differently twice: why */
@@ -46,8 +46,7 @@ void kj_image_close(struct kj_image *img);
 /* Block headers first_block ... (KJ_INDEX_CHUNK_BLOCKS of them, fewer at the end) from
  * the block index: first_block must be a multiple of KJ_INDEX_CHUNK_BLOCKS. -EIO with
  * img->changed set when the chunk differs from its first read. */
-int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf,
-			size_t *ret_nblocks);
+int kj_image_read_index(struct kj_image *img, uint64_t first_block, void *buf, size_t *ret_nblocks);
 /* Chunk k of the range table (len bytes: KJ_TABLE_CHUNK_ENTRIES entries, fewer at the
  * end), as the range cursor reads it. */
 int kj_image_read_table_chunk(struct kj_image *img, uint64_t k, void *buf, size_t len);
@@ -63,9 +62,9 @@ struct kj_range_cursor {
 	struct kj_image *img;
 	uint8_t buf[KJ_TABLE_CHUNK_ENTRIES * 24];
 	size_t buf_len, buf_pos;
-	uint64_t next;      /* entries consumed */
-	uint64_t read_off;  /* next table byte to read */
-	uint64_t last_end;  /* pfn after the previous entry */
+	uint64_t next;	   /* entries consumed */
+	uint64_t read_off; /* next table byte to read */
+	uint64_t last_end; /* pfn after the previous entry */
 	uint32_t crc;
 	uint64_t pages, data_pages;
 };

@@ -18,8 +18,7 @@
 #include "macros.h"
 #include "ranges.h"
 
-int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable,
-		   struct kj_imgdev *ret)
+int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable, struct kj_imgdev *ret)
 {
 	struct kj_imgdev d = {.fd = -1, .direct_fd = -1, .writable = writable};
 	struct stat st;
@@ -55,7 +54,8 @@ int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable,
 		if (kj_imgdev_pread(&d, 0, page, sizeof(page)) == 0) {
 			d.extmap_rc = kj_extmap_parse(page, sizeof(page), offset_pages, e, &n,
 						      d.extmap_err, sizeof(d.extmap_err));
-			if (d.extmap_rc == 0 && n && (d.extmap_rc = kj_imgdev_set_extents(&d, e, n)) < 0)
+			if (d.extmap_rc == 0 && n &&
+			    (d.extmap_rc = kj_imgdev_set_extents(&d, e, n)) < 0)
 				snprintf(d.extmap_err, sizeof(d.extmap_err),
 					 "extent map points past the end of the device");
 		}
@@ -97,7 +97,8 @@ int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t
 }
 
 /* Device offset of image offset off, and how many bytes follow contiguously. */
-static void map_off(const struct kj_imgdev *d, uint64_t off, uint64_t *ret_dev, uint64_t *ret_contig)
+static void map_off(const struct kj_imgdev *d, uint64_t off, uint64_t *ret_dev,
+		    uint64_t *ret_contig)
 {
 	size_t lo = 0, hi = d->n_ext;
 	uint64_t page = off >> KJ_PAGE_SHIFT;
@@ -114,7 +115,8 @@ static void map_off(const struct kj_imgdev *d, uint64_t off, uint64_t *ret_dev, 
 		else
 			hi = mid;
 	}
-	*ret_dev = (d->ext[lo].dev_page << KJ_PAGE_SHIFT) + (off - (d->ext[lo].file_page << KJ_PAGE_SHIFT));
+	*ret_dev = (d->ext[lo].dev_page << KJ_PAGE_SHIFT) +
+		   (off - (d->ext[lo].file_page << KJ_PAGE_SHIFT));
 	*ret_contig = ((d->ext[lo].file_page + d->ext[lo].count) << KJ_PAGE_SHIFT) - off;
 }
 
@@ -168,7 +170,8 @@ int kj_imgdev_pread_direct(struct kj_imgdev *d, uint64_t off, size_t len, void *
 			   const uint8_t **ret_data)
 {
 	uint64_t start = ALIGN_DOWN(off, KJ_PAGE_SIZE), end;
-	size_t want = (size_t)(off - start) + len, cap = (size_t)ALIGN_UP(want, KJ_PAGE_SIZE), got = 0;
+	size_t want = (size_t)(off - start) + len, cap = (size_t)ALIGN_UP(want, KJ_PAGE_SIZE),
+	       got = 0;
 	uint8_t *p = buf;
 
 	if (!kj_add_ok(off, len, &end) || end > d->size)
@@ -218,7 +221,10 @@ int kj_imgdev_pwrite(struct kj_imgdev *d, uint64_t off, const void *buf, size_t 
 	return 0;
 }
 
-int kj_imgdev_sync(struct kj_imgdev *d) { return fsync(d->fd) < 0 ? -errno : 0; }
+int kj_imgdev_sync(struct kj_imgdev *d)
+{
+	return fsync(d->fd) < 0 ? -errno : 0;
+}
 
 enum kj_sig_kind kj_sig_classify(const void *page0, size_t size)
 {
@@ -435,13 +441,14 @@ int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, de
 					     FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE |
 					     FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_SHARED;
 			uint64_t len = MIN(e->fe_length, (uint64_t)st.st_size - e->fe_logical);
-			if ((e->fe_flags & bad) || e->fe_logical != expect || e->fe_logical % KJ_PAGE_SIZE ||
-			    e->fe_physical % KJ_PAGE_SIZE) {
+			if ((e->fe_flags & bad) || e->fe_logical != expect ||
+			    e->fe_logical % KJ_PAGE_SIZE || e->fe_physical % KJ_PAGE_SIZE) {
 				rc = -EINVAL; /* a hole, or bytes the device does not hold as is */
 				goto out;
 			}
 			if ((rc = extent_push(ret, max, &n, e->fe_logical >> KJ_PAGE_SHIFT,
-					      e->fe_physical >> KJ_PAGE_SHIFT, len >> KJ_PAGE_SHIFT)) < 0)
+					      e->fe_physical >> KJ_PAGE_SHIFT,
+					      len >> KJ_PAGE_SHIFT)) < 0)
 				goto out;
 			expect = e->fe_logical + e->fe_length;
 			start = expect;

@@ -11,15 +11,15 @@
 
 struct kj_imgdev {
 	int fd;
-	int direct_fd;    /* O_DIRECT twin for cold sequential reads, or -1 */
-	uint64_t base;    /* byte offset of the swap header page */
-	uint64_t size;    /* bytes from base to the end of the device/file */
+	int direct_fd; /* O_DIRECT twin for cold sequential reads, or -1 */
+	uint64_t base; /* byte offset of the swap header page */
+	uint64_t size; /* bytes from base to the end of the device/file */
 	int writable;
 	char path[256];
-	uint64_t dev_bytes;     /* whole device/file */
-	struct kj_extent *ext;  /* swap file extents (file page -> device page), or NULL */
+	uint64_t dev_bytes;    /* whole device/file */
+	struct kj_extent *ext; /* swap file extents (file page -> device page), or NULL */
 	size_t n_ext;
-	int extmap_rc;          /* <0: page 0 holds a corrupt extent map: no writes */
+	int extmap_rc; /* <0: page 0 holds a corrupt extent map: no writes */
 	char extmap_err[128];
 };
 /* A closed device, safe to pass to kj_imgdev_close(): kj_imgdev_open() fills it. */
@@ -27,16 +27,15 @@ struct kj_imgdev {
 
 enum kj_sig_kind {
 	KJ_SIG_NONE = 0,    /* not a swap area */
-	KJ_SIG_SWAP,        /* plain swap: no image */
-	KJ_SIG_KJUMP,       /* kjump image signature (commit still to be checked) */
-	KJ_SIG_SWSUSP,      /* Linux's own hibernation image (S1SUSPEND) */
-	KJ_SIG_USWSUSP,     /* uswsusp (ULSUSPEND) */
+	KJ_SIG_SWAP,	    /* plain swap: no image */
+	KJ_SIG_KJUMP,	    /* kjump image signature (commit still to be checked) */
+	KJ_SIG_SWSUSP,	    /* Linux's own hibernation image (S1SUSPEND) */
+	KJ_SIG_USWSUSP,	    /* uswsusp (ULSUSPEND) */
 	KJ_SIG_TUXONICE,    /* TuxOnIce */
 	KJ_SIG_OTHER_HIBER, /* LINHIB0001 and other hibernation signatures */
 };
 
-int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable,
-		   struct kj_imgdev *ret);
+int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable, struct kj_imgdev *ret);
 void kj_imgdev_close(struct kj_imgdev *d);
 /* Address the image through a swap file's extents (validated against the device). */
 int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t n);

@@ -15,7 +15,6 @@
 #include "err.h"
 #include "macros.h"
 
-
 struct job {
 	uint8_t *raw, *comp;
 	uint64_t first_page;
@@ -29,9 +28,9 @@ struct job {
 struct wstate {
 	struct kj_imgdev *dev;
 	const struct kj_write_opts *o;
-	uint64_t area;       /* usable bytes */
-	uint64_t woff;       /* where the next block goes */
-	uint8_t *raw; /* the block being filled: jobs[tail % njobs].raw */
+	uint64_t area; /* usable bytes */
+	uint64_t woff; /* where the next block goes */
+	uint8_t *raw;  /* the block being filled: jobs[tail % njobs].raw */
 	uint32_t raw_pages;
 	/* Compression runs in worker threads; blocks are appended in order. */
 	struct job *jobs;
@@ -41,8 +40,8 @@ struct wstate {
 	pthread_t *tids;
 	unsigned nthreads;
 	int stop;
-	uint64_t next_page;  /* data page index of raw[0] */
-	uint32_t chain;      /* CRC chain over block headers */
+	uint64_t next_page; /* data page index of raw[0] */
+	uint32_t chain;	    /* CRC chain over block headers */
 	struct kj_disk_range *table;
 	size_t table_n, table_cap;
 	struct kj_disk_block *index; /* every block header again, written after the table */
@@ -261,15 +260,15 @@ static int sig_ok_for_write(const uint8_t *page, char *err, size_t errlen)
 
 	if (k != KJ_SIG_SWAP && k != KJ_SIG_KJUMP)
 		return kj_errf(-EMEDIUMTYPE, err, errlen,
-			    "output is not a swap area (%s); use --create SIZE to make one",
-			    kj_sig_kind_to_string(k));
+			       "output is not a swap area (%s); use --create SIZE to make one",
+			       kj_sig_kind_to_string(k));
 	kj_swap_parse(page, KJ_IMG_PAGE, &s, NULL, 0);
 	if (s.version != 1)
 		return kj_errf(-EMEDIUMTYPE, err, errlen, "swap area version %u is not supported",
-			    s.version);
+			       s.version);
 	if (s.nr_badpages)
 		return kj_errf(-EOPNOTSUPP, err, errlen,
-			    "swap area has a bad-page list; run mkswap without -c");
+			       "swap area has a bad-page list; run mkswap without -c");
 	return 0;
 }
 
@@ -285,7 +284,8 @@ static int prepare_device(struct wstate *w, uint8_t *page0, char *err, size_t er
 	if ((rc = sig_ok_for_write(page0, err, errlen)) < 0)
 		return rc;
 	if ((rc = kj_image_invalidate(w->dev)) < 0)
-		return kj_errf(rc, err, errlen, "cannot invalidate the old image: %s", strerror(-rc));
+		return kj_errf(rc, err, errlen, "cannot invalidate the old image: %s",
+			       strerror(-rc));
 	if ((rc = kj_imgdev_pread(w->dev, 0, page0, KJ_IMG_PAGE)) < 0)
 		return rc;
 	kj_swap_parse(page0, KJ_IMG_PAGE, &swap, NULL, 0);
@@ -435,8 +435,8 @@ static int write_auth(struct wstate *w, const struct kj_disk_header *dh, uint64_
 }
 
 /* Phase 5: range table, block index and header after the data, and a swap file's
- * extent map (or its zeroed area) in page 0 (the signature still says plain swap), all synced: the commit
- * that follows changes only page 0's last sector, which lands whole or not at all. */
+ * extent map (or its zeroed area) in page 0 (the signature still says plain swap), all synced: the
+ * commit that follows changes only page 0's last sector, which lands whole or not at all. */
 static int write_metadata(struct wstate *w, const struct kj_header *h, struct kj_disk_header *dh,
 			  uint8_t *page0)
 {
@@ -447,7 +447,8 @@ static int write_metadata(struct wstate *w, const struct kj_header *h, struct kj
 	if (h->index_off + index_bytes > w->area)
 		return -ENOSPC;
 	if ((rc = kj_imgdev_pwrite(w->dev, h->table_off, w->table, table_bytes)) < 0 ||
-	    (index_bytes && (rc = kj_imgdev_pwrite(w->dev, h->index_off, w->index, index_bytes)) < 0))
+	    (index_bytes &&
+	     (rc = kj_imgdev_pwrite(w->dev, h->index_off, w->index, index_bytes)) < 0))
 		return rc;
 	kj_header_encode(h, dh);
 	w->st.image_bytes = h->index_off + index_bytes;
@@ -547,7 +548,8 @@ int kj_image_write(struct kj_imgdev *dev, const struct kj_write_opts *o, kj_mem_
 	goto out;
 fail:
 	if (rc == -ENOSPC)
-		kj_errf(rc, err, errlen, "the swap area is too small for this image (%llu MiB available)",
+		kj_errf(rc, err, errlen,
+			"the swap area is too small for this image (%llu MiB available)",
 			(unsigned long long)(w.area >> 20));
 	else
 		kj_errf(rc, err, errlen, "writing the image: %s", strerror(-rc));

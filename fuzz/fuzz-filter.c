@@ -52,12 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum kj_head_how how;
 		size_t off;
 		for (size_t e = 0; e < 4096; e++)
-			if (kj_ctlpage_decode_head(m.p, 4096, e, &off) == 0 && (off % 8 || off > 4088))
+			if (kj_ctlpage_decode_head(m.p, 4096, e, &off) == 0 &&
+			    (off % 8 || off > 4088))
 				abort();
 		kj_ranges_add(&a_ram, 0, m.n & ~4095ull);
 		kj_ranges_add(&b_ram, 1ull << 41, (1ull << 41) + 4096);
-		if (kj_ctlpage_open_amem(&am, mem_read, &m, m.p[4] | (m.p[5] & 0xf) << 8, &b_ram, &a_ram,
-					 &how, why, sizeof(why)) == 0)
+		if (kj_ctlpage_open_amem(&am, mem_read, &m, m.p[4] | (m.p[5] & 0xf) << 8, &b_ram,
+					 &a_ram, &how, why, sizeof(why)) == 0)
 			kj_amem_free(&am);
 		kj_ranges_free(&a_ram);
 		kj_ranges_free(&b_ram);

@@ -18,18 +18,18 @@
 /* Zero runs travel to the workers in jobs of at most this many pages (2 MiB) and runs,
  * so that a large free area is cleared by all of them at once. */
 #define ZERO_JOB_PAGES 512u
-#define ZERO_JOB_RUNS 64u
+#define ZERO_JOB_RUNS  64u
 /* Consecutive blocks go to one worker as a group read with one large request (large
  * requests are what disks are fastest at), up to this many bytes or blocks or pages. */
 #define GROUP_BLOCKS 16u
-#define GROUP_BYTES (((uint64_t)1 << 20) + GROUP_BLOCKS * HDR_SIZE) /* 1 MiB and headers */
-#define GROUP_PAGES 1024u
+#define GROUP_BYTES  (((uint64_t)1 << 20) + GROUP_BLOCKS * HDR_SIZE) /* 1 MiB and headers */
+#define GROUP_PAGES  1024u
 
 #define HDR_SIZE sizeof(struct kj_disk_block)
 /* A group's buffer: a whole group, or one block's worst case, plus the partial pages
  * around it that O_DIRECT reads */
-#define GROUP_BUF(block_bytes) \
-	(ALIGN_UP(MAX(GROUP_BYTES, HDR_SIZE + kj_lzo_bound(block_bytes)), KJ_PAGE_SIZE) + \
+#define GROUP_BUF(block_bytes)                                                                     \
+	(ALIGN_UP(MAX(GROUP_BYTES, HDR_SIZE + kj_lzo_bound(block_bytes)), KJ_PAGE_SIZE) +          \
 	 2 * KJ_PAGE_SIZE)
 
 struct run {
@@ -41,11 +41,11 @@ enum job_kind { JOB_DATA, JOB_ZERO };
 
 struct blockjob {
 	struct kj_block blk;
-	uint8_t hdr[HDR_SIZE]; /* the block index's copy of the block's header */
+	uint8_t hdr[HDR_SIZE];	       /* the block index's copy of the block's header */
 	uint8_t digest[KJ_SHA256_LEN]; /* authenticated images: of its stored bytes */
-	uint64_t index;        /* block number */
-	uint64_t off;          /* its header, from the start of the data area */
-	uint32_t run0, nruns;  /* its pages: these runs of the job's list */
+	uint64_t index;		       /* block number */
+	uint64_t off;		       /* its header, from the start of the data area */
+	uint32_t run0, nruns;	       /* its pages: these runs of the job's list */
 };
 
 /* One job of the ring: a group of consecutive data blocks to read, check and place,
@@ -56,10 +56,10 @@ struct slot {
 	size_t nblocks;
 	struct run *runs;
 	size_t nruns;
-	uint64_t bytes;      /* uncompressed bytes the job covers */
-	uint8_t *in;         /* data: a group buffer from the pool (GROUP_BUF, page-aligned) */
+	uint64_t bytes;	     /* uncompressed bytes the job covers */
+	uint8_t *in;	     /* data: a group buffer from the pool (GROUP_BUF, page-aligned) */
 	const uint8_t *data; /* where the group starts in it, if the dispatcher read it */
-	int busy;            /* published and not yet released by its worker */
+	int busy;	     /* published and not yet released by its worker */
 };
 
 struct pipeline {
@@ -70,13 +70,13 @@ struct pipeline {
 	pthread_cond_t cond;
 	struct slot *slots;
 	size_t nslots, runs_cap; /* runs (and pages) a job may hold */
-	size_t head, tail;   /* published slots not yet taken: [head, tail) modulo nslots */
-	int done;            /* the dispatcher finished producing */
-	unsigned idle;       /* workers waiting for a job */
-	uint8_t **bufs;      /* free group buffers (data jobs hold one each) */
+	size_t head, tail;	 /* published slots not yet taken: [head, tail) modulo nslots */
+	int done;		 /* the dispatcher finished producing */
+	unsigned idle;		 /* workers waiting for a job */
+	uint8_t **bufs;		 /* free group buffers (data jobs hold one each) */
 	size_t nbufs, nfree;
-	int rc;              /* first error */
-	int direct;          /* read with O_DIRECT (cleared if the device refuses it) */
+	int rc;	    /* first error */
+	int direct; /* read with O_DIRECT (cleared if the device refuses it) */
 	char err[256];
 	uint64_t done_bytes; /* progress: uncompressed bytes placed */
 	uint64_t read_bytes; /* progress: bytes read from the device */
@@ -154,8 +154,10 @@ static int decode_block(struct pipeline *pl, const struct slot *sl, const struct
 		uint8_t d[KJ_SHA256_LEN];
 		kj_sha256(data, b->blk.stored_len, d);
 		if (memcmp(d, b->digest, sizeof(d))) {
-			set_error(pl, -EKEYREJECTED, "data block %llu: does not match its authenticated "
-				  "digest (modified or replaced)", (unsigned long long)b->index);
+			set_error(pl, -EKEYREJECTED,
+				  "data block %llu: does not match its authenticated "
+				  "digest (modified or replaced)",
+				  (unsigned long long)b->index);
 			return -EKEYREJECTED;
 		}
 	}
@@ -292,7 +294,7 @@ static int pipeline_failed(struct pipeline *pl)
  * gathers zero runs into jobs of their own. Jobs are built here, then handed over. */
 struct walker {
 	struct kj_range_cursor cur;
-	uint8_t index[KJ_INDEX_CHUNK_BLOCKS * HDR_SIZE]; /* block index, read ahead */
+	uint8_t index[KJ_INDEX_CHUNK_BLOCKS * HDR_SIZE];	/* block index, read ahead */
 	uint8_t digests[KJ_INDEX_CHUNK_BLOCKS * KJ_SHA256_LEN]; /* and its digests (MAC) */
 	uint64_t index_first, index_n;
 	uint64_t pfn, left; /* current stored run */
@@ -531,8 +533,7 @@ static int next_block(struct pipeline *pl, struct walker *w, uint64_t i, uint64_
 }
 
 /* After the last block only zero runs may remain in the table. */
-static void finish_table(struct pipeline *pl, struct walker *w, uint64_t consumed,
-			 uint32_t chain)
+static void finish_table(struct pipeline *pl, struct walker *w, uint64_t consumed, uint32_t chain)
 {
 	uint64_t pfn, n;
 	uint32_t flags;
@@ -574,7 +575,9 @@ static int pipeline_alloc(struct pipeline *pl, struct walker *w, unsigned nthrea
 	/* Every slot and both jobs being built own one run list and one block list;
 	 * publishing swaps them. */
 	for (size_t i = 0; i < pl->nslots + 2; i++) {
-		struct slot *sl = i < pl->nslots ? &pl->slots[i] : i == pl->nslots ? &w->data : &w->zero;
+		struct slot *sl = i < pl->nslots    ? &pl->slots[i]
+				  : i == pl->nslots ? &w->data
+						    : &w->zero;
 		sl->runs = malloc(pl->runs_cap * sizeof(struct run));
 		sl->blocks = malloc(GROUP_BLOCKS * sizeof(struct blockjob));
 		if (!sl->runs || !sl->blocks)
@@ -590,7 +593,9 @@ static int pipeline_alloc(struct pipeline *pl, struct walker *w, unsigned nthrea
 static void pipeline_free(struct pipeline *pl, struct walker *w)
 {
 	for (size_t i = 0; pl->slots && w && i < pl->nslots + 2; i++) {
-		struct slot *sl = i < pl->nslots ? &pl->slots[i] : i == pl->nslots ? &w->data : &w->zero;
+		struct slot *sl = i < pl->nslots    ? &pl->slots[i]
+				  : i == pl->nslots ? &w->data
+						    : &w->zero;
 		free(sl->runs);
 		free(sl->blocks);
 	}

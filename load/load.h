@@ -20,10 +20,10 @@ struct kj_load_progress {
 };
 
 struct kj_load_opts {
-	unsigned threads;  /* worker threads; 0: online CPUs */
-	int verify_only;   /* decode and check everything, write nothing */
-	int direct_io;     /* 1: O_DIRECT unless the image is already cached, 2: always
-			    * O_DIRECT (when the device allows it), 0: through the page cache */
+	unsigned threads; /* worker threads; 0: online CPUs */
+	int verify_only;  /* decode and check everything, write nothing */
+	int direct_io;	  /* 1: O_DIRECT unless the image is already cached, 2: always
+			   * O_DIRECT (when the device allows it), 0: through the page cache */
 	void (*progress)(const struct kj_load_progress *p, void *userdata);
 	void *userdata;
 };

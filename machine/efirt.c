@@ -93,5 +93,6 @@ uint32_t kj_efi_rt_crc(const struct kj_efi_rt_entry *e, size_t n)
 
 int kj_efi_rt_entry_eq(const struct kj_efi_rt_entry *a, const struct kj_efi_rt_entry *b)
 {
-	return a->type == b->type && a->phys == b->phys && a->virt == b->virt && a->pages == b->pages;
+	return a->type == b->type && a->phys == b->phys && a->virt == b->virt &&
+	       a->pages == b->pages;
 }

@@ -9,13 +9,13 @@
 #include "macros.h"
 
 static const char *const type_names[] = {
-	[KJ_MEM_RAM] = "System RAM",
-	[KJ_MEM_RESERVED] = "Reserved",
-	[KJ_MEM_ACPI] = "ACPI Tables",
-	[KJ_MEM_ACPI_NVS] = "ACPI Non-volatile Storage",
-	[KJ_MEM_UNUSABLE] = "Unusable memory",
-	[KJ_MEM_PMEM] = "Persistent Memory",
-	[KJ_MEM_SOFT_RESERVED] = "Soft Reserved",
+    [KJ_MEM_RAM] = "System RAM",
+    [KJ_MEM_RESERVED] = "Reserved",
+    [KJ_MEM_ACPI] = "ACPI Tables",
+    [KJ_MEM_ACPI_NVS] = "ACPI Non-volatile Storage",
+    [KJ_MEM_UNUSABLE] = "Unusable memory",
+    [KJ_MEM_PMEM] = "Persistent Memory",
+    [KJ_MEM_SOFT_RESERVED] = "Soft Reserved",
 };
 
 enum kj_mem_type kj_mem_type_from_string(const char *s)
@@ -183,7 +183,8 @@ int kj_iomem_ranges(const struct kj_iomem *io, const char *name, int top_level_o
 
 	for (size_t i = 0; i < io->n; i++) {
 		const struct kj_iomem_entry *e = &io->e[i];
-		int match = want != SIZE_MAX ? !strncmp(e->name, name, want) : !strcmp(e->name, name);
+		int match =
+		    want != SIZE_MAX ? !strncmp(e->name, name, want) : !strcmp(e->name, name);
 		if (match && (!top_level_only || e->depth == 0) &&
 		    kj_ranges_add(out, e->start, e->end) < 0)
 			return -ENOMEM;

@@ -21,7 +21,7 @@ enum kj_mem_type {
 
 struct kj_memmap_entry {
 	uint64_t start, end; /* end exclusive */
-	uint32_t type;       /* enum kj_mem_type */
+	uint32_t type;	     /* enum kj_mem_type */
 };
 
 struct kj_memmap {
@@ -43,7 +43,7 @@ int kj_memmap_ranges(const struct kj_memmap *m, enum kj_mem_type type, struct kj
 /* /proc/iomem as a list of entries in file order. */
 struct kj_iomem_entry {
 	uint64_t start, end; /* end exclusive */
-	unsigned depth;      /* 0 top level, 1 a child of the entry above, ... */
+	unsigned depth;	     /* 0 top level, 1 a child of the entry above, ... */
 	char name[64];
 };
 

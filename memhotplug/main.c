@@ -35,16 +35,15 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	enum { O_FK = 256, O_FI, O_CMDLINE, O_ROOT };
-	static const struct option opts[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"zone", required_argument, NULL, 'z'},
-		{"fallback-kernel", required_argument, NULL, O_FK},
-		{"fallback-initrd", required_argument, NULL, O_FI},
-		{"cmdline", required_argument, NULL, O_CMDLINE},
-		{"root", required_argument, NULL, O_ROOT},
-		KJ_LOG_OPTIONS,
-		{"help", no_argument, NULL, 'h'},
-		{0}};
+	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
+					     {"zone", required_argument, NULL, 'z'},
+					     {"fallback-kernel", required_argument, NULL, O_FK},
+					     {"fallback-initrd", required_argument, NULL, O_FI},
+					     {"cmdline", required_argument, NULL, O_CMDLINE},
+					     {"root", required_argument, NULL, O_ROOT},
+					     KJ_LOG_OPTIONS,
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
 	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .report = kj_log_msg};
 	enum kj_log_target log = KJ_LOG_AUTO;
 	const char *rootdir = NULL;

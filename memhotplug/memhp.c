@@ -342,7 +342,8 @@ int memhp_raise_limits(const struct kj_root *root, uint64_t old_total, uint64_t 
 		uint64_t v;
 		struct memhp_limit *l = &ret[n];
 
-		if (kj_root_read_line(root, files[i][1], buf, sizeof(buf)) < 0 || kj_parse_u64(buf, &v) < 0)
+		if (kj_root_read_line(root, files[i][1], buf, sizeof(buf)) < 0 ||
+		    kj_parse_u64(buf, &v) < 0)
 			continue;
 		l->name = files[i][0];
 		l->before = v;

@@ -14,7 +14,7 @@ enum memhp_zone { MEMHP_ZONE_KERNEL, MEMHP_ZONE_MOVABLE, MEMHP_ZONE_AUTO };
 
 enum memhp_action {
 	MEMHP_PROBE_ONLINE, /* absent block fully inside System RAM */
-	MEMHP_ONLINE,       /* present but offline */
+	MEMHP_ONLINE,	    /* present but offline */
 };
 
 struct memhp_step {
@@ -30,10 +30,10 @@ struct memhp_leftout {
 struct memhp_plan {
 	uint64_t block_size;
 	int have_probe;
-	uint64_t fw_ram_bytes;      /* System RAM in the firmware map */
-	uint64_t online_bytes;      /* RAM in blocks already online */
-	uint64_t add_bytes;         /* RAM the steps add */
-	uint64_t left_bytes;        /* RAM that cannot be added */
+	uint64_t fw_ram_bytes; /* System RAM in the firmware map */
+	uint64_t online_bytes; /* RAM in blocks already online */
+	uint64_t add_bytes;    /* RAM the steps add */
+	uint64_t left_bytes;   /* RAM that cannot be added */
 	struct memhp_step *steps;
 	size_t n_steps;
 	struct memhp_leftout *left;
@@ -50,9 +50,9 @@ struct memhp_ops {
 /* Per-step outcome for the caller to report. */
 struct memhp_step_result {
 	const struct memhp_step *step;
-	int rc;            /* 0 or -errno */
+	int rc;		   /* 0 or -errno */
 	const char *stage; /* "probe" or "online" when rc < 0 */
-	int was_online;    /* auto_online_blocks had onlined it already */
+	int was_online;	   /* auto_online_blocks had onlined it already */
 };
 
 struct memhp_result {
@@ -67,8 +67,9 @@ void memhp_plan_free(struct memhp_plan *p);
  * come from memory already online, so probing everything first deadlocks the kernel.
  * on_step (may be NULL) is called after each step. */
 int memhp_apply(const struct kj_root *root, const struct memhp_plan *p, enum memhp_zone zone,
-		const struct memhp_ops *ops, void (*on_step)(const struct memhp_step_result *, void *),
-		void *ud, struct memhp_result *ret);
+		const struct memhp_ops *ops,
+		void (*on_step)(const struct memhp_step_result *, void *), void *ud,
+		struct memhp_result *ret);
 
 /* MemTotal from /proc/meminfo, in bytes. */
 int memhp_memtotal(const struct kj_root *root, uint64_t *ret);

@@ -20,7 +20,7 @@
 
 /* What the caller hears: nothing without a sink (a library does not log). */
 static void say(const struct memhp_run_opts *o, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void say(const struct memhp_run_opts *o, int prio, const char *fmt, ...)
 {
 	char msg[1024];
@@ -48,12 +48,12 @@ static void on_step(const struct memhp_step_result *r, void *ud)
 
 	if (r->rc < 0)
 		say(o, LOG_ERR, "memory block %llu (0x%llx-0x%llx): %s failed: %s",
-			  (unsigned long long)r->step->index, (unsigned long long)s,
-			  (unsigned long long)e, r->stage, strerror(-r->rc));
+		    (unsigned long long)r->step->index, (unsigned long long)s,
+		    (unsigned long long)e, r->stage, strerror(-r->rc));
 	else
 		say(o, LOG_DEBUG, "memory block %llu (0x%llx-0x%llx) %s",
-			  (unsigned long long)r->step->index, (unsigned long long)s,
-			  (unsigned long long)e, r->was_online ? "already online" : "online");
+		    (unsigned long long)r->step->index, (unsigned long long)s,
+		    (unsigned long long)e, r->was_online ? "already online" : "online");
 }
 
 /* A parameter that restricts the boot's RAM (and is dropped for a full boot). */
@@ -155,7 +155,7 @@ static int open_files(const struct kj_root *root, const struct memhp_run_opts *o
 	if (!f->initrd && kj_root_exists(root, MEMHP_RETAINED_INITRD) > 0)
 		f->initrd = MEMHP_RETAINED_INITRD;
 	if (!f->kernel) {
-		say(o, LOG_WARNING, 
+		say(o, LOG_WARNING,
 		    "this kernel has no memory probe interface (CONFIG_ARCH_MEMORY_PROBE) and "
 		    "this initramfs no kernel to boot with all memory (%s, "
 		    "kjump.fallback_kernel=): "
@@ -164,7 +164,7 @@ static int open_files(const struct kj_root *root, const struct memhp_run_opts *o
 		return 1;
 	}
 	if (!f->initrd) {
-		say(o, LOG_WARNING, 
+		say(o, LOG_WARNING,
 		    "no memory probe interface, and this boot's initrd was not kept for the "
 		    "boot with all memory (retain_initrd, as kjump-hibernate --resume-cmdline "
 		    "prints it): %llu MiB of RAM stay unused until the next full boot",
@@ -174,13 +174,13 @@ static int open_files(const struct kj_root *root, const struct memhp_run_opts *o
 	if ((rc = open_measured(root, f->kernel, &f->kfd, &f->bytes)) < 0 ||
 	    (rc = open_measured(root, f->initrd, &f->ifd, &ibytes)) < 0) {
 		say(o, LOG_ERR, "cannot open %s: %s; continuing with the memory present",
-			  f->kfd < 0 ? f->kernel : f->initrd, strerror(-rc));
+		    f->kfd < 0 ? f->kernel : f->initrd, strerror(-rc));
 		return 1;
 	}
 	f->bytes += ibytes;
 	if ((rc = measure_image(f, ibytes)) < 0) {
 		say(o, LOG_ERR, "%s: %s; continuing with the memory present", f->kernel,
-			  rc == -ENOEXEC ? "not a bzImage kexec can boot" : strerror(-rc));
+		    rc == -ENOEXEC ? "not a bzImage kexec can boot" : strerror(-rc));
 		return 1;
 	}
 	return 0;
@@ -197,13 +197,14 @@ static int too_big(const struct kj_root *root, const struct memhp_run_opts *o,
 		return 0; /* the kernel will say */
 	if (f->seg_bytes <= total / 2 && need <= avail)
 		return 0;
-	say(o, LOG_ERR, "the boot with all memory does not fit in this one: %s and %s take %llu MiB "
-		  "(at most half of RAM, %llu MiB) and %llu MiB while loading (%llu MiB "
-		  "available): make the resume region larger or the initramfs smaller; "
-		  "continuing with the memory present",
-		  f->kernel, f->initrd, (unsigned long long)(f->seg_bytes >> 20),
-		  (unsigned long long)(total >> 21), (unsigned long long)(need >> 20),
-		  (unsigned long long)(avail >> 20));
+	say(o, LOG_ERR,
+	    "the boot with all memory does not fit in this one: %s and %s take %llu MiB "
+	    "(at most half of RAM, %llu MiB) and %llu MiB while loading (%llu MiB "
+	    "available): make the resume region larger or the initramfs smaller; "
+	    "continuing with the memory present",
+	    f->kernel, f->initrd, (unsigned long long)(f->seg_bytes >> 20),
+	    (unsigned long long)(total >> 21), (unsigned long long)(need >> 20),
+	    (unsigned long long)(avail >> 20));
 	return 1;
 }
 
@@ -238,8 +239,9 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 		return KJ_EXIT_FAILURE;
 	if (kj_cmdline_get(cl, strlen(cl), "kjump.fallback", val, sizeof(val)) &&
 	    !strcmp(val, "done")) {
-		say(o, LOG_ERR, "already booted through the fallback kernel and memory is still missing; "
-			  "continuing with what is there");
+		say(o, LOG_ERR,
+		    "already booted through the fallback kernel and memory is still missing; "
+		    "continuing with what is there");
 		return KJ_EXIT_FAILURE;
 	}
 	if (memhp_unrestricted_cmdline(cl, newcl, sizeof(newcl)) < 0) {
@@ -250,24 +252,27 @@ static int fallback(const struct kj_root *root, const struct memhp_run_opts *o, 
 		rc = r == 1 && !f.kernel ? KJ_EXIT_OK : KJ_EXIT_FAILURE;
 		goto out;
 	}
-	say(o, LOG_NOTICE, "no memory probe interface: booting %s with all memory (%llu MiB more; kexec, "
-		   "no firmware)",
-		   f.kernel, (unsigned long long)(missing >> 20));
+	say(o, LOG_NOTICE,
+	    "no memory probe interface: booting %s with all memory (%llu MiB more; kexec, "
+	    "no firmware)",
+	    f.kernel, (unsigned long long)(missing >> 20));
 	if (o->dry_run) {
-		say(o, LOG_INFO, "dry run: would kexec %s with %s and: %s", f.kernel, f.initrd, newcl);
+		say(o, LOG_INFO, "dry run: would kexec %s with %s and: %s", f.kernel, f.initrd,
+		    newcl);
 		rc = KJ_EXIT_OK;
 		goto out;
 	}
 	if ((r = kj_sys()->kexec_file_load(f.kfd, f.ifd, newcl, 0)) < 0) {
-		say(o, LOG_ERR, "cannot load %s for the boot with all memory: %s%s; continuing with the "
-			  "memory present",
-			  f.kernel, strerror(-r), kexec_file_hint(r));
+		say(o, LOG_ERR,
+		    "cannot load %s for the boot with all memory: %s%s; continuing with the "
+		    "memory present",
+		    f.kernel, strerror(-r), kexec_file_hint(r));
 		goto out;
 	}
 	kj_sys()->sync();
 	r = kj_sys()->reboot(LINUX_REBOOT_CMD_KEXEC);
-	say(o, LOG_ERR, "the kexec into %s failed: %s; continuing with the memory present", f.kernel,
-		  strerror(-r));
+	say(o, LOG_ERR, "the kexec into %s failed: %s; continuing with the memory present",
+	    f.kernel, strerror(-r));
 	kj_sys()->kexec_file_load(-1, -1, NULL, KEXEC_FILE_UNLOAD);
 out:
 	fallback_files_close(&f);
@@ -293,16 +298,15 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	for (size_t i = 0; i < p.n_steps; i++)
 		if (p.steps[i].action == MEMHP_PROBE_ONLINE)
 			probe_bytes += p.block_size;
-	say(o, LOG_NOTICE, 
+	say(o, LOG_NOTICE,
 	    "memory: block size %llu MiB, firmware RAM %llu MiB, online %llu MiB, to add "
 	    "%llu MiB in %zu blocks, left out %llu KiB",
 	    (unsigned long long)(p.block_size >> 20), (unsigned long long)(p.fw_ram_bytes >> 20),
 	    (unsigned long long)(p.online_bytes >> 20), (unsigned long long)(p.add_bytes >> 20),
 	    p.n_steps, (unsigned long long)(p.left_bytes >> 10));
 	for (size_t i = 0; i < p.n_left; i++)
-		say(o, LOG_NOTICE, 
-		    "left out: 0x%llx-0x%llx (%llu KiB): %s", (unsigned long long)p.left[i].start,
-		    (unsigned long long)p.left[i].end - 1,
+		say(o, LOG_NOTICE, "left out: 0x%llx-0x%llx (%llu KiB): %s",
+		    (unsigned long long)p.left[i].start, (unsigned long long)p.left[i].end - 1,
 		    (unsigned long long)((p.left[i].end - p.left[i].start) >> 10), p.left[i].why);
 	if (!p.have_probe && probe_bytes) {
 		rc = fallback(root, o, probe_bytes);
@@ -312,12 +316,11 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	if (o->dry_run) {
 		for (size_t i = 0; i < p.n_steps; i++)
 			say(o, LOG_INFO, "would %s memory block %llu (0x%llx-0x%llx) as %s",
-				 p.steps[i].action == MEMHP_PROBE_ONLINE ? "probe and online"
-									 : "online",
-				 (unsigned long long)p.steps[i].index,
-				 (unsigned long long)p.steps[i].start,
-				 (unsigned long long)(p.steps[i].start + p.block_size - 1),
-				 memhp_zone_state(o->zone));
+			    p.steps[i].action == MEMHP_PROBE_ONLINE ? "probe and online" : "online",
+			    (unsigned long long)p.steps[i].index,
+			    (unsigned long long)p.steps[i].start,
+			    (unsigned long long)(p.steps[i].start + p.block_size - 1),
+			    memhp_zone_state(o->zone));
 		memhp_plan_free(&p);
 		return KJ_EXIT_OK;
 	}
@@ -328,27 +331,27 @@ int memhp_run(const struct kj_root *root, const struct memhp_run_opts *o)
 	have_total = memhp_memtotal(root, &before) == 0;
 	memhp_apply(root, &p, o->zone, o->ops, on_step, &(struct step_ctx){o, &p}, &r);
 	have_total = have_total && memhp_memtotal(root, &after) == 0;
-	say(o, LOG_NOTICE, "memory: added %llu MiB in %zu blocks, %zu failed; left out %llu KiB; MemTotal "
-		   "%llu MiB -> %llu MiB",
-		   (unsigned long long)(r.added_bytes >> 20), r.added, r.failed,
-		   (unsigned long long)(p.left_bytes >> 10), (unsigned long long)(before >> 20),
-		   (unsigned long long)(after >> 20));
+	say(o, LOG_NOTICE,
+	    "memory: added %llu MiB in %zu blocks, %zu failed; left out %llu KiB; MemTotal "
+	    "%llu MiB -> %llu MiB",
+	    (unsigned long long)(r.added_bytes >> 20), r.added, r.failed,
+	    (unsigned long long)(p.left_bytes >> 10), (unsigned long long)(before >> 20),
+	    (unsigned long long)(after >> 20));
 	if (!have_total)
-		say(o, LOG_WARNING, 
+		say(o, LOG_WARNING,
 		    "cannot read MemTotal from /proc/meminfo: boot-sized limits not raised");
 	else
 		memhp_raise_limits(root, before, after, o->ops, lim, ARRAY_SIZE(lim), &nlim);
 	for (size_t i = 0; i < nlim; i++) {
 		if (lim[i].rc < 0)
 			say(o, LOG_WARNING, "cannot raise %s to %llu: %s", lim[i].name,
-				    (unsigned long long)lim[i].after, strerror(-lim[i].rc));
+			    (unsigned long long)lim[i].after, strerror(-lim[i].rc));
 		else
 			say(o, LOG_INFO, "raised %s from %llu to %llu", lim[i].name,
-				 (unsigned long long)lim[i].before,
-				 (unsigned long long)lim[i].after);
+			    (unsigned long long)lim[i].before, (unsigned long long)lim[i].after);
 	}
 	if (after > 2 * before && before)
-		say(o, LOG_NOTICE, 
+		say(o, LOG_NOTICE,
 		    "hash tables (dentry, inode, TCP, mount) keep their boot size; for a large "
 		    "machine boot with dhash_entries=, ihash_entries=, thash_entries=, "
 		    "mhash_entries= (see kjump(7))");

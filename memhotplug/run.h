@@ -13,7 +13,7 @@ struct memhp_run_opts {
 	 * it there for a kernel without the probe interface) */
 	const char *fallback_kernel;
 	const char *fallback_initrd; /* NULL: this boot's own, if kept (retain_initrd) */
-	const char *cmdline;         /* this boot's command line (NULL: /proc/cmdline) */
+	const char *cmdline;	     /* this boot's command line (NULL: /proc/cmdline) */
 	const struct memhp_ops *ops; /* NULL: write sysfs for real */
 	/* each message with its syslog priority (LOG_ERR...); NULL: silent */
 	void (*report)(int prio, const char *msg);

@@ -34,8 +34,6 @@ static void window_drop(void)
 	win.be = NULL;
 }
 
-
-
 static int file_write(struct kj_backend *b, uint64_t addr, const void *buf, size_t len)
 {
 	return kj_loop_pwrite(b->fd, buf, len, addr);
@@ -64,7 +62,10 @@ static int file_read(struct kj_backend *b, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
-static int fd_sync(struct kj_backend *b) { return fsync(b->fd) < 0 ? -errno : 0; }
+static int fd_sync(struct kj_backend *b)
+{
+	return fsync(b->fd) < 0 ? -errno : 0;
+}
 
 static void fd_close(struct kj_backend *b)
 {
@@ -77,8 +78,11 @@ static void fd_close(struct kj_backend *b)
 }
 
 static const struct kj_backend_ops file_ops = {
-	.write = file_write, .zero = file_zero, .read = file_read, .sync = fd_sync,
-	.close = fd_close,
+    .write = file_write,
+    .zero = file_zero,
+    .read = file_read,
+    .sync = fd_sync,
+    .close = fd_close,
 };
 
 /* Pointer to addr in this thread's window and how many bytes follow, or NULL. */
@@ -111,8 +115,8 @@ static uint8_t *window_at(struct kj_backend *b, uint64_t addr, size_t *ret_avail
 	return win.p + (addr - s);
 }
 
-static int devmem_map(struct kj_backend *b, uint64_t addr, size_t len, int prot,
-		      uint8_t **ret_base, size_t *ret_maplen, size_t *ret_delta)
+static int devmem_map(struct kj_backend *b, uint64_t addr, size_t len, int prot, uint8_t **ret_base,
+		      size_t *ret_maplen, size_t *ret_delta)
 {
 	uint64_t start = ALIGN_DOWN(addr, KJ_PAGE_SIZE);
 	size_t delta = (size_t)(addr - start);
@@ -182,8 +186,9 @@ static int devmem_access(struct kj_backend *b, uint64_t addr, void *buf, size_t 
 		if (!w) { /* not in a window range: map just these pages */
 			uint8_t *m = NULL;
 			size_t maplen = 0, delta = 0;
-			int rc = devmem_map(b, addr, len, to_mem ? PROT_READ | PROT_WRITE : PROT_READ,
-					    &m, &maplen, &delta);
+			int rc =
+			    devmem_map(b, addr, len, to_mem ? PROT_READ | PROT_WRITE : PROT_READ,
+				       &m, &maplen, &delta);
 			if (rc < 0)
 				return rc;
 			n = len;
@@ -223,8 +228,11 @@ static int devmem_sync(struct kj_backend *b)
 }
 
 static const struct kj_backend_ops devmem_ops = {
-	.write = devmem_write, .zero = devmem_zero, .read = devmem_read, .sync = devmem_sync,
-	.close = fd_close,
+    .write = devmem_write,
+    .zero = devmem_zero,
+    .read = devmem_read,
+    .sync = devmem_sync,
+    .close = fd_close,
 };
 
 static int null_write(struct kj_backend *b, uint64_t a, const void *buf, size_t len)
@@ -250,8 +258,11 @@ static int null_sync(struct kj_backend *b)
 }
 
 static const struct kj_backend_ops null_ops = {
-	.write = null_write, .zero = null_zero, .read = null_read, .sync = null_sync,
-	.close = fd_close,
+    .write = null_write,
+    .zero = null_zero,
+    .read = null_read,
+    .sync = null_sync,
+    .close = fd_close,
 };
 
 int kj_backend_open(const char *spec, const struct kj_root *root, int writable,
@@ -329,4 +340,7 @@ int kj_backend_probe(struct kj_backend *b, uint64_t addr)
 	return rc;
 }
 
-void kj_backend_thread_done(void) { window_drop(); }
+void kj_backend_thread_done(void)
+{
+	window_drop();
+}

@@ -61,7 +61,8 @@ int kj_elf_parse(const void *buf, size_t size, uint64_t file_size, struct kj_elf
 		struct kj_elf_load l;
 		uint64_t fend, mend;
 
-		memcpy(&ph, (const uint8_t *)buf + le64toh(eh.e_phoff) + i * sizeof(ph), sizeof(ph));
+		memcpy(&ph, (const uint8_t *)buf + le64toh(eh.e_phoff) + i * sizeof(ph),
+		       sizeof(ph));
 		if (le32toh(ph.p_type) != PT_LOAD)
 			continue;
 		l.paddr = le64toh(ph.p_paddr);
@@ -117,9 +118,8 @@ int kj_elfcore_open(const char *path, struct kj_elfcore *ret, char *err, size_t 
 		return -EBADMSG;
 	}
 	/* /proc/vmcore reports its size; a 0-size special file is taken on trust. */
-	rc = kj_elf_parse(buf, need, S_ISREG(st.st_mode) && st.st_size ? (uint64_t)st.st_size
-									 : UINT64_MAX,
-			  ret);
+	rc = kj_elf_parse(
+	    buf, need, S_ISREG(st.st_mode) && st.st_size ? (uint64_t)st.st_size : UINT64_MAX, ret);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s is not a valid ELF core", path);
 		return rc;
@@ -140,7 +140,8 @@ void kj_elfcore_close(struct kj_elfcore *e)
 int kj_elfcore_ranges(const struct kj_elfcore *e, struct kj_ranges *out)
 {
 	for (size_t i = 0; i < e->n; i++)
-		if (kj_ranges_add(out, e->loads[i].paddr, e->loads[i].paddr + e->loads[i].memsz) < 0)
+		if (kj_ranges_add(out, e->loads[i].paddr, e->loads[i].paddr + e->loads[i].memsz) <
+		    0)
 			return -ENOMEM;
 	kj_ranges_page_align(out, KJ_PAGE_SIZE);
 	return 0;

@@ -13,7 +13,7 @@
 
 struct save_filter {
 	struct kj_ranges excluded; /* pages not to read: left out (omit) or zero (zero) */
-	int zero;                  /* kjump.free=zero: excluded pages saved as zero runs */
+	int zero;		   /* kjump.free=zero: excluded pages saved as zero runs */
 };
 
 /* Decide, log the outcome in one line, and record it in wo. Never fails the save:

@@ -61,76 +61,92 @@ struct args {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: kjump-save [OPTIONS] --output DEV|FILE SOURCE\n"
-		"Save physical memory as a kjump image in a swap area.\n\n"
-		"Sources (one):\n"
-		"  --memory devmem          A's memory through /dev/mem: the firmware's System RAM\n"
-		"                           minus this kernel's own RAM\n"
-		"  --memory file:PATH --ranges LIST\n"
-		"                           a file whose offsets are physical addresses; LIST is\n"
-		"                           START-END[,...] (end exclusive, hex 0x.. or decimal)\n"
-		"  --elf PATH               an ELF64 core (/proc/vmcore, kexec-jump dump.elf)\n\n"
-		"Options:\n"
-		"  -o, --output PATH        swap partition or file that receives the image\n"
-		"      --offset PAGES       swap header at this page (swap files: resume_offset)\n"
-		"      --create SIZE        make PATH a swap area of SIZE (K/M/G) if it is none\n"
-		"      --extents LIST|@FILE a swap file's extents on the --output block device,\n"
-		"                           FILEPAGE:DEVPAGE:COUNT,... (kjump-image extents)\n"
-		"      --label NAME         swap label for --create\n"
-		"      --entry ADDR         jump-back entry (default: kexec_jump_back_entry= from\n"
-		"                           /proc/cmdline)\n"
-		"      --compress lzo|none  data compression (default lzo)\n"
-		"      --block-pages N      pages per data block (default %u)\n"
-		"      --region LIST        the hibernating kernel's RAM to record (default: its\n"
-		"                           System RAM in /proc/iomem)\n"
-		"      --release STR        A's kernel release to record (default: kjump.release=\n"
-		"                           from /proc/cmdline, else uname -r)\n"
-		"      --mac-key FILE       authenticate the image with the image key in FILE\n"
-		"                           (docs/SECURITY.md; the resume kernel needs the same key)\n"
-		"      --wipe-mac-key       overwrite the key file with zeros and remove it once\n"
-		"                           read (the hibernating kernel's only copy in memory)\n"
-		"      --abort-jump         when saving fails, leave the reason on the swap area\n"
-		"                           and jump back into the hibernated kernel\n"
-		"      --vmcoreinfo ADDR@SIZE  the hibernated kernel's VMCOREINFO note (default\n"
-		"                           kjump.vmcoreinfo=): leave out its free pages\n"
-		"      --root DIR           read /proc, /sys and /dev under DIR\n"
-		"      --log auto|stderr|kmsg\n"
-		"  -v, --verbose / -q, --quiet\n"
-		"  -h, --help\n\n"
-		"Exit status: 0 saved and committed, 1 failure (nothing resumable was left),\n"
-		"2 usage error.\n",
-		KJ_DEFAULT_BLOCK_PAGES);
+	fprintf(
+	    f,
+	    "Usage: kjump-save [OPTIONS] --output DEV|FILE SOURCE\n"
+	    "Save physical memory as a kjump image in a swap area.\n\n"
+	    "Sources (one):\n"
+	    "  --memory devmem          A's memory through /dev/mem: the firmware's System RAM\n"
+	    "                           minus this kernel's own RAM\n"
+	    "  --memory file:PATH --ranges LIST\n"
+	    "                           a file whose offsets are physical addresses; LIST is\n"
+	    "                           START-END[,...] (end exclusive, hex 0x.. or decimal)\n"
+	    "  --elf PATH               an ELF64 core (/proc/vmcore, kexec-jump dump.elf)\n\n"
+	    "Options:\n"
+	    "  -o, --output PATH        swap partition or file that receives the image\n"
+	    "      --offset PAGES       swap header at this page (swap files: resume_offset)\n"
+	    "      --create SIZE        make PATH a swap area of SIZE (K/M/G) if it is none\n"
+	    "      --extents LIST|@FILE a swap file's extents on the --output block device,\n"
+	    "                           FILEPAGE:DEVPAGE:COUNT,... (kjump-image extents)\n"
+	    "      --label NAME         swap label for --create\n"
+	    "      --entry ADDR         jump-back entry (default: kexec_jump_back_entry= from\n"
+	    "                           /proc/cmdline)\n"
+	    "      --compress lzo|none  data compression (default lzo)\n"
+	    "      --block-pages N      pages per data block (default %u)\n"
+	    "      --region LIST        the hibernating kernel's RAM to record (default: its\n"
+	    "                           System RAM in /proc/iomem)\n"
+	    "      --release STR        A's kernel release to record (default: kjump.release=\n"
+	    "                           from /proc/cmdline, else uname -r)\n"
+	    "      --mac-key FILE       authenticate the image with the image key in FILE\n"
+	    "                           (docs/SECURITY.md; the resume kernel needs the same key)\n"
+	    "      --wipe-mac-key       overwrite the key file with zeros and remove it once\n"
+	    "                           read (the hibernating kernel's only copy in memory)\n"
+	    "      --abort-jump         when saving fails, leave the reason on the swap area\n"
+	    "                           and jump back into the hibernated kernel\n"
+	    "      --vmcoreinfo ADDR@SIZE  the hibernated kernel's VMCOREINFO note (default\n"
+	    "                           kjump.vmcoreinfo=): leave out its free pages\n"
+	    "      --root DIR           read /proc, /sys and /dev under DIR\n"
+	    "      --log auto|stderr|kmsg\n"
+	    "  -v, --verbose / -q, --quiet\n"
+	    "  -h, --help\n\n"
+	    "Exit status: 0 saved and committed, 1 failure (nothing resumable was left),\n"
+	    "2 usage error.\n",
+	    KJ_DEFAULT_BLOCK_PAGES);
 }
 
 /* Value of KEY= on a kernel command line (last one wins, as the kernel does). */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_OFFSET = 256, O_CREATE, O_LABEL, O_ENTRY, O_COMPRESS, O_BLOCK, O_REGION,
-	       O_RELEASE, O_ROOT, O_RANGES, O_MEMORY, O_ELF, O_EXTENTS, O_ABORT, O_VMCI,
-	       O_MAC_KEY, O_WIPE_KEY };
-	static const struct option opts[] = {
-		{"memory", required_argument, NULL, O_MEMORY},
-		{"elf", required_argument, NULL, O_ELF},
-		{"ranges", required_argument, NULL, O_RANGES},
-		{"extents", required_argument, NULL, O_EXTENTS},
-		{"abort-jump", no_argument, NULL, O_ABORT},
-		{"vmcoreinfo", required_argument, NULL, O_VMCI},
-		{"mac-key", required_argument, NULL, O_MAC_KEY},
-		{"wipe-mac-key", no_argument, NULL, O_WIPE_KEY},
-		{"output", required_argument, NULL, 'o'},
-		{"offset", required_argument, NULL, O_OFFSET},
-		{"create", required_argument, NULL, O_CREATE},
-		{"label", required_argument, NULL, O_LABEL},
-		{"entry", required_argument, NULL, O_ENTRY},
-		{"compress", required_argument, NULL, O_COMPRESS},
-		{"block-pages", required_argument, NULL, O_BLOCK},
-		{"region", required_argument, NULL, O_REGION},
-		{"release", required_argument, NULL, O_RELEASE},
-		{"root", required_argument, NULL, O_ROOT},
-		KJ_LOG_OPTIONS,
-		{"help", no_argument, NULL, 'h'},
-		{0}};
+	enum {
+		O_OFFSET = 256,
+		O_CREATE,
+		O_LABEL,
+		O_ENTRY,
+		O_COMPRESS,
+		O_BLOCK,
+		O_REGION,
+		O_RELEASE,
+		O_ROOT,
+		O_RANGES,
+		O_MEMORY,
+		O_ELF,
+		O_EXTENTS,
+		O_ABORT,
+		O_VMCI,
+		O_MAC_KEY,
+		O_WIPE_KEY
+	};
+	static const struct option opts[] = {{"memory", required_argument, NULL, O_MEMORY},
+					     {"elf", required_argument, NULL, O_ELF},
+					     {"ranges", required_argument, NULL, O_RANGES},
+					     {"extents", required_argument, NULL, O_EXTENTS},
+					     {"abort-jump", no_argument, NULL, O_ABORT},
+					     {"vmcoreinfo", required_argument, NULL, O_VMCI},
+					     {"mac-key", required_argument, NULL, O_MAC_KEY},
+					     {"wipe-mac-key", no_argument, NULL, O_WIPE_KEY},
+					     {"output", required_argument, NULL, 'o'},
+					     {"offset", required_argument, NULL, O_OFFSET},
+					     {"create", required_argument, NULL, O_CREATE},
+					     {"label", required_argument, NULL, O_LABEL},
+					     {"entry", required_argument, NULL, O_ENTRY},
+					     {"compress", required_argument, NULL, O_COMPRESS},
+					     {"block-pages", required_argument, NULL, O_BLOCK},
+					     {"region", required_argument, NULL, O_REGION},
+					     {"release", required_argument, NULL, O_RELEASE},
+					     {"root", required_argument, NULL, O_ROOT},
+					     KJ_LOG_OPTIONS,
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
 	int c, r;
 	uint64_t v;
 
@@ -205,7 +221,8 @@ struct src {
 
 static int src_read_one(struct src *s, uint64_t addr, void *buf, size_t len)
 {
-	return s->be ? s->be->ops->read(s->be, addr, buf, len) : kj_elfcore_read(&s->elf, addr, buf, len);
+	return s->be ? s->be->ops->read(s->be, addr, buf, len)
+		     : kj_elfcore_read(&s->elf, addr, buf, len);
 }
 
 /* Memory at addr, with the filter's zero pages as zeros (never read: they are free). */
@@ -251,13 +268,13 @@ static int check_own_kernel(const struct save_system *sys)
 	kend = k.end - KJ_KERNEL_TAIL;
 	if (kj_ranges_contains(&region, k.start, kend)) {
 		log_notice("this kernel lies at 0x%llx-0x%llx, inside its region",
-			 (unsigned long long)k.start, (unsigned long long)(kend - 1));
+			   (unsigned long long)k.start, (unsigned long long)(kend - 1));
 		return 0;
 	}
 	save_fail("this kernel lies at 0x%llx-0x%llx, outside its region (placed there by "
 		  "KASLR?): the hibernated kernel's memory there is overwritten; boot the "
-		  "hibernating kernel with nokaslr", (unsigned long long)k.start,
-		  (unsigned long long)(kend - 1));
+		  "hibernating kernel with nokaslr",
+		  (unsigned long long)k.start, (unsigned long long)(kend - 1));
 	return -EADDRINUSE;
 }
 
@@ -271,7 +288,8 @@ static int devmem_ranges(const struct save_system *sys, struct kj_ranges *out)
 	if (sys->mm_rc < 0) {
 		rc = sys->mm_rc;
 		save_fail("cannot read the firmware memory map (/sys/firmware/memmap): %s%s",
-			  strerror(-rc), rc == -ENOENT ? " (kernel needs CONFIG_FIRMWARE_MEMMAP)" : "");
+			  strerror(-rc),
+			  rc == -ENOENT ? " (kernel needs CONFIG_FIRMWARE_MEMMAP)" : "");
 		return rc;
 	}
 	if ((rc = save_system_fw_ram(sys, &fw)) < 0)
@@ -353,8 +371,9 @@ static int fill_metadata(const struct kj_root *root, const struct save_system *s
 	if (rc == 0) { /* an unknown region is recorded as empty, not an error */
 		kj_ranges_normalize(&region);
 		if (region.n > KJ_MAX_REGION) {
-			log_warning("hibernating kernel's RAM has %zu ranges; recording the first %d",
-				    region.n, KJ_MAX_REGION);
+			log_warning(
+			    "hibernating kernel's RAM has %zu ranges; recording the first %d",
+			    region.n, KJ_MAX_REGION);
 			region.n = KJ_MAX_REGION;
 		}
 		for (size_t i = 0; i < region.n; i++)
@@ -396,8 +415,9 @@ static int open_output(const struct args *a, struct kj_imgdev *dev)
 	if (kj_imgdev_pread(dev, 0, page, sizeof(page)) < 0 ||
 	    kj_sig_classify(page, sizeof(page)) == KJ_SIG_NONE) {
 		if (!a->create) {
-			save_fail("%s is not a swap area; make one with mkswap, or pass --create SIZE",
-				  a->output);
+			save_fail(
+			    "%s is not a swap area; make one with mkswap, or pass --create SIZE",
+			    a->output);
 			kj_imgdev_close(dev);
 			return -EMEDIUMTYPE;
 		}
@@ -407,8 +427,8 @@ static int open_output(const struct args *a, struct kj_imgdev *dev)
 			kj_imgdev_close(dev);
 			return rc;
 		}
-		log_info("created a %llu MiB swap area on %s", (unsigned long long)(a->create >> 20),
-			 a->output);
+		log_info("created a %llu MiB swap area on %s",
+			 (unsigned long long)(a->create >> 20), a->output);
 	}
 	return 0;
 }
@@ -434,7 +454,8 @@ static int set_extents(const struct args *a, struct kj_imgdev *dev)
 	rc = kj_extents_parse(list, e, KJ_EXTMAP_MAX, &n);
 	if (rc == -E2BIG) {
 		save_fail("the swap file has more than %d extents; defragment it (e4defrag) or "
-			  "use a swap partition", KJ_EXTMAP_MAX);
+			  "use a swap partition",
+			  KJ_EXTMAP_MAX);
 		return rc;
 	}
 	if (rc < 0) {
@@ -463,8 +484,7 @@ static void abort_jump(const struct kj_root *root, uint64_t entry, struct kj_img
 	int rc;
 
 	if (dev->fd >= 0 && (rc = kj_status_write(dev, -EIO, why, true)) < 0)
-		log_warning("cannot leave the failure reason on %s: %s", dev->path,
-			    strerror(-rc));
+		log_warning("cannot leave the failure reason on %s: %s", dev->path, strerror(-rc));
 	if ((rc = kj_ranges_add(&pages, page, page + KJ_PAGE_SIZE)) < 0 ||
 	    (rc = kj_plan_init_staged(&plan, entry, &pages)) < 0 ||
 	    (rc = kj_backend_open("devmem", root, 0, &mem)) < 0 ||
@@ -527,7 +547,8 @@ static int check_source(const struct args *a, const struct kj_write_opts *wo, st
 	}
 	if (!kj_ranges_contains(ranges, page, page + KJ_PAGE_SIZE)) {
 		save_fail("the jump-back entry 0x%llx lies outside every range to save: such an "
-			  "image could never be resumed", (unsigned long long)wo->entry);
+			  "image could never be resumed",
+			  (unsigned long long)wo->entry);
 		return -EINVAL;
 	}
 	/* A's memory only: never ours, never MMIO */
@@ -574,9 +595,10 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	double t0, dt;
 	int rc;
 
-	log_notice("saving %llu MiB in %zu ranges to %s (%s%s)", (unsigned long long)(s->total >> 20),
-		 ranges->n, a->output, a->compression == KJ_COMP_LZO ? "lzo" : "uncompressed",
-		 wo->key ? ", authenticated" : "");
+	log_notice("saving %llu MiB in %zu ranges to %s (%s%s)",
+		   (unsigned long long)(s->total >> 20), ranges->n, a->output,
+		   a->compression == KJ_COMP_LZO ? "lzo" : "uncompressed",
+		   wo->key ? ", authenticated" : "");
 	kj_progress_start(&s->prog, "saving");
 	t0 = kj_now();
 	rc = kj_image_write(dev, wo, src_read, s, ranges, &st, err, sizeof(err));
@@ -588,9 +610,9 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	}
 	dt = kj_now() - t0;
 	log_notice("saved %llu pages (%llu MiB, %llu zero pages) as %llu MiB in %.2f s, %.1f MB/s",
-		 (unsigned long long)st.total_pages, (unsigned long long)(st.total_pages >> 8),
-		 (unsigned long long)st.zero_pages, (unsigned long long)(st.image_bytes >> 20), dt,
-		 kj_mbps(st.total_pages << KJ_PAGE_SHIFT, dt));
+		   (unsigned long long)st.total_pages, (unsigned long long)(st.total_pages >> 8),
+		   (unsigned long long)st.zero_pages, (unsigned long long)(st.image_bytes >> 20),
+		   dt, kj_mbps(st.total_pages << KJ_PAGE_SHIFT, dt));
 	return 0;
 }
 

@@ -72,7 +72,8 @@ static int plan_range(struct kj_plan *p, uint64_t s, uint64_t e, uint32_t flags,
 	if (flags & KJ_RANGE_ZERO)
 		p->zero_bytes += e - s;
 	p->max_addr = e;
-	if ((rc = kj_ranges_add(&one, s, e)) == 0 && (rc = kj_ranges_intersect(&one, &p->ram, &in)) == 0)
+	if ((rc = kj_ranges_add(&one, s, e)) == 0 &&
+	    (rc = kj_ranges_intersect(&one, &p->ram, &in)) == 0)
 		for (size_t i = 0; i < in.n && rc >= 0; i++) {
 			rc = kj_ranges_add(&p->staged, in.r[i].start, in.r[i].end);
 			p->staged_image_bytes += in.r[i].end - in.r[i].start;
@@ -88,7 +89,8 @@ static int plan_range(struct kj_plan *p, uint64_t s, uint64_t e, uint32_t flags,
 		if (p->staged.n > KJ_KEXEC_SEGMENT_MAX + 1)
 			return kj_errf(-E2BIG, err, errlen,
 				       "more than %d kexec segments would be needed to stage the "
-				       "memory that overlaps this kernel's RAM", KJ_KEXEC_SEGMENT_MAX);
+				       "memory that overlaps this kernel's RAM",
+				       KJ_KEXEC_SEGMENT_MAX);
 	}
 	return 0;
 }
@@ -119,9 +121,11 @@ static int plan_table(struct kj_image *img, struct kj_plan *p, const struct kj_r
 		else
 			kj_errf(rc, err, errlen, "range table is corrupt (%s)", strerror(-rc));
 	} else if ((rc = kj_range_cursor_finish(cur)) < 0) {
-		kj_errf(rc, err, errlen, "range table checksum or page counts do not match the header");
+		kj_errf(rc, err, errlen,
+			"range table checksum or page counts do not match the header");
 	} else if (!entry_found) {
-		rc = kj_errf(-EINVAL, err, errlen, "jump-back entry 0x%llx lies outside every saved range",
+		rc = kj_errf(-EINVAL, err, errlen,
+			     "jump-back entry 0x%llx lies outside every saved range",
 			     (unsigned long long)img->hdr.entry);
 	}
 out:
@@ -146,18 +150,21 @@ static int check_staging(struct kj_plan *p, const struct kj_ranges *fw_ram,
 	p->staged_bytes = kj_ranges_total(&p->staged);
 	p->direct_bytes = p->total_bytes - p->staged_image_bytes;
 	if (p->staged.n > KJ_KEXEC_SEGMENT_MAX)
-		return kj_errf(-E2BIG, err, errlen, "staging needs %zu kexec segments, the kernel "
-			       "allows %d", p->staged.n, KJ_KEXEC_SEGMENT_MAX);
+		return kj_errf(-E2BIG, err, errlen,
+			       "staging needs %zu kexec segments, the kernel "
+			       "allows %d",
+			       p->staged.n, KJ_KEXEC_SEGMENT_MAX);
 	if (p->staged_bytes > p->ram_bytes / 2)
-		return kj_errf(-EFBIG, err, errlen,
-			       "staging needs %llu MiB, more than half of this kernel's %llu MiB RAM",
-			       (unsigned long long)(p->staged_bytes >> 20),
-			       (unsigned long long)(p->ram_bytes >> 20));
+		return kj_errf(
+		    -EFBIG, err, errlen,
+		    "staging needs %llu MiB, more than half of this kernel's %llu MiB RAM",
+		    (unsigned long long)(p->staged_bytes >> 20),
+		    (unsigned long long)(p->ram_bytes >> 20));
 	return 0;
 }
 
-int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
-		  const struct kj_ranges *fw_ram, struct kj_plan *ret, char *err, size_t errlen)
+int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram, const struct kj_ranges *fw_ram,
+		  struct kj_plan *ret, char *err, size_t errlen)
 {
 	struct kj_plan p = {.entry = img->hdr.entry};
 	int rc = 0;

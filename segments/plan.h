@@ -14,15 +14,15 @@
 #define KJ_KEXEC_SEGMENT_MAX 16 /* linux/kexec.h KEXEC_SEGMENT_MAX */
 
 struct kj_plan {
-	struct kj_ranges ram;    /* running kernel's RAM, page-rounded outwards */
+	struct kj_ranges ram;	 /* running kernel's RAM, page-rounded outwards */
 	struct kj_ranges staged; /* merged, page-aligned */
-	uint8_t **seg_buf;       /* content of each staged range when staging in memory */
+	uint8_t **seg_buf;	 /* content of each staged range when staging in memory */
 	uint64_t entry;
 	uint64_t ram_bytes;
 	uint64_t total_bytes, zero_bytes, direct_bytes, staged_bytes;
 	uint64_t staged_image_bytes; /* of staged_bytes, the image's (the rest: zeros over
 					A's left-out pages between staged runs) */
-	uint64_t max_addr; /* end of the highest range */
+	uint64_t max_addr;	     /* end of the highest range */
 	struct kj_backend *be;
 	int stage_mem; /* keep staged content for kexec_load */
 	int write_all; /* also write staged ranges through the backend (file target) */
@@ -34,8 +34,8 @@ struct kj_plan {
  * NULL when unknown (then not checked). -EBADMSG corrupt table, -ERANGE a range outside
  * firmware RAM, -E2BIG too many segments, -EFBIG staged total over half the RAM,
  * -EINVAL entry outside every saved range. err says which limit was hit. */
-int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram,
-		  const struct kj_ranges *fw_ram, struct kj_plan *ret, char *err, size_t errlen);
+int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram, const struct kj_ranges *fw_ram,
+		  struct kj_plan *ret, char *err, size_t errlen);
 /* A plan that stages exactly these ranges (page-aligned), with nothing direct: the
  * jump back from a hibernating kernel that could not save (the entry's page, filled by
  * the caller through kj_plan_segment). -EINVAL, -ENOMEM. */

@@ -45,10 +45,14 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	for (size_t i = 0; i < r.n; i++) {
-		Elf64_Phdr ph = {.p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_offset = off,
-				 .p_paddr = r.r[i].start, .p_vaddr = 0xffff888000000000ull + r.r[i].start,
+		Elf64_Phdr ph = {.p_type = PT_LOAD,
+				 .p_flags = PF_R | PF_W | PF_X,
+				 .p_offset = off,
+				 .p_paddr = r.r[i].start,
+				 .p_vaddr = 0xffff888000000000ull + r.r[i].start,
 				 .p_filesz = r.r[i].end - r.r[i].start,
-				 .p_memsz = r.r[i].end - r.r[i].start, .p_align = 0};
+				 .p_memsz = r.r[i].end - r.r[i].start,
+				 .p_align = 0};
 		if (write(out, &ph, sizeof(ph)) != sizeof(ph))
 			return 1;
 		off += ph.p_filesz;
@@ -56,7 +60,8 @@ int main(int argc, char **argv)
 	off = 4096;
 	for (size_t i = 0; i < r.n; i++)
 		for (uint64_t a = r.r[i].start; a < r.r[i].end;) {
-			size_t n = (size_t)(r.r[i].end - a < sizeof(buf) ? r.r[i].end - a : sizeof(buf));
+			size_t n =
+			    (size_t)(r.r[i].end - a < sizeof(buf) ? r.r[i].end - a : sizeof(buf));
 			ssize_t got = pread(in, buf, n, (off_t)a);
 			if (got < 0)
 				return 1;

@@ -15,7 +15,10 @@
 
 #include "shim.h"
 
-static int is_target(int fd) { return shim_is_target(fd, "KJ_REREAD_PATH"); }
+static int is_target(int fd)
+{
+	return shim_is_target(fd, "KJ_REREAD_PATH");
+}
 
 /* The replacement bytes, parsed once. */
 static size_t replacement(unsigned char *out, size_t max)
@@ -67,4 +70,7 @@ ssize_t pread64(int fd, void *buf, size_t count, off_t off)
 	return got;
 }
 
-ssize_t pread(int fd, void *buf, size_t count, off_t off) { return pread64(fd, buf, count, off); }
+ssize_t pread(int fd, void *buf, size_t count, off_t off)
+{
+	return pread64(fd, buf, count, off);
+}

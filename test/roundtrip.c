@@ -22,7 +22,7 @@
 #include "tap.h"
 #include "writer.h"
 
-#define PAGE 4096u
+#define PAGE	 4096u
 #define SENTINEL 0xA5
 
 static uint64_t rng_state;
@@ -34,17 +34,23 @@ static uint64_t rnd(void)
 	rng_state ^= rng_state >> 27;
 	return rng_state * 2685821657736338717ull;
 }
-static uint64_t rnd_below(uint64_t n) { return rnd() % n; }
+static uint64_t rnd_below(uint64_t n)
+{
+	return rnd() % n;
+}
 
 static void fill_page(uint8_t *p)
 {
-	static const char *words[] = {"kexec ", "jump ", "memory ", "page ", "swap ",
-				      "resume\n", "0x1000 ", "struct ", "{ } ", "static "};
+	static const char *words[] = {"kexec ",	  "jump ",   "memory ", "page ", "swap ",
+				      "resume\n", "0x1000 ", "struct ", "{ } ",	 "static "};
 	switch (rnd_below(10)) {
-	case 0: case 1: case 2: /* zero */
-		memset(p, 0, PAGE);
-		break;
-	case 3: case 4: case 5: case 6: /* text-like, compressible */
+	case 0:
+	case 1:
+	case 2: /* zero */ memset(p, 0, PAGE); break;
+	case 3:
+	case 4:
+	case 5:
+	case 6: /* text-like, compressible */
 		for (size_t o = 0; o < PAGE;) {
 			const char *w = words[rnd_below(10)];
 			size_t n = strlen(w);
@@ -54,7 +60,8 @@ static void fill_page(uint8_t *p)
 			o += n;
 		}
 		break;
-	case 7: case 8: /* incompressible */
+	case 7:
+	case 8: /* incompressible */
 		for (size_t o = 0; o < PAGE; o += 8) {
 			uint64_t v = rnd();
 			memcpy(p + o, &v, 8);
@@ -147,8 +154,9 @@ static void compare_window(unsigned iter, struct src *s, const char *out_path, u
 			for (size_t k = 0; k < PAGE && ok; k++)
 				ok = b[o + k] == SENTINEL;
 		if (!ok) {
-			fprintf(stderr, "iteration %u: page 0x%llx %s\n", iter, (unsigned long long)pa,
-				saved ? "differs from the source" : "was written outside the ranges");
+			fprintf(
+			    stderr, "iteration %u: page 0x%llx %s\n", iter, (unsigned long long)pa,
+			    saved ? "differs from the source" : "was written outside the ranges");
 			CHECK(ok);
 			break;
 		}

@@ -5,18 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG 4096ull
-#define KMAP 0xffffffff80000000ull
-#define KTEXT (16ull << 20) /* the kernel image's offset from phys_base */
-#define PTE 0x63ull         /* present, rw, accessed, dirty */
-#define PSE 0x80ull
-#define SPAGE 64            /* SIZE(page) */
-#define OFF_FLAGS 0
-#define OFF_PRIVATE 40
+#define PG	     4096ull
+#define KMAP	     0xffffffff80000000ull
+#define KTEXT	     (16ull << 20) /* the kernel image's offset from phys_base */
+#define PTE	     0x63ull	   /* present, rw, accessed, dirty */
+#define PSE	     0x80ull
+#define SPAGE	     64 /* SIZE(page) */
+#define OFF_FLAGS    0
+#define OFF_PRIVATE  40
 #define OFF_MAPCOUNT 48
-#define BUDDY 0xffffff7fu
+#define BUDDY	     0xffffff7fu
 #define SECTION_BITS 27
-#define ROOTS 2048 /* 2^(46-27) sections / 256 a root */
+#define ROOTS	     2048 /* 2^(46-27) sections / 256 a root */
 
 static uint8_t *page_at(struct sa_mem *m, uint64_t pfn, int create)
 {
@@ -29,7 +29,8 @@ static uint8_t *page_at(struct sa_mem *m, uint64_t pfn, int create)
 		m->pfn = calloc(m->cap, sizeof(*m->pfn));
 		m->page = calloc(m->cap, sizeof(*m->page));
 	}
-	for (h = (size_t)(pfn * 0x9e3779b97f4a7c15ull >> 40) & (m->cap - 1);; h = (h + 1) & (m->cap - 1)) {
+	for (h = (size_t)(pfn * 0x9e3779b97f4a7c15ull >> 40) & (m->cap - 1);;
+	     h = (h + 1) & (m->cap - 1)) {
 		if (m->page[h] && m->pfn[h] == pfn)
 			return m->page[h];
 		if (!m->page[h])
@@ -84,7 +85,10 @@ void sa_free_mem(struct sa_mem *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void put64(struct sa_a *a, uint64_t pa, uint64_t v) { sa_write(&a->m, pa, &v, 8); }
+static void put64(struct sa_a *a, uint64_t pa, uint64_t v)
+{
+	sa_write(&a->m, pa, &v, 8);
+}
 static uint64_t get64(struct sa_a *a, uint64_t pa)
 {
 	uint64_t v;
@@ -122,12 +126,19 @@ static void map(struct sa_a *a, uint64_t va, uint64_t pa, unsigned shift)
 
 static int is_ram(const struct sa_a *a, uint64_t pa)
 {
-	return pa < a->o.ram_end && !(a->o.ram_end > (3ull << 30) && pa >= (3ull << 30) && pa < (4ull << 30));
+	return pa < a->o.ram_end &&
+	       !(a->o.ram_end > (3ull << 30) && pa >= (3ull << 30) && pa < (4ull << 30));
 }
 
 /* __pa_symbol(va) = va - __START_KERNEL_map + phys_base */
-static uint64_t kva(const struct sa_a *a, uint64_t pa) { return pa - a->phys_base + KMAP; }
-static uint64_t dva(const struct sa_a *a, uint64_t pa) { return a->o.page_offset + pa; }
+static uint64_t kva(const struct sa_a *a, uint64_t pa)
+{
+	return pa - a->phys_base + KMAP;
+}
+static uint64_t dva(const struct sa_a *a, uint64_t pa)
+{
+	return a->o.page_offset + pa;
+}
 
 static void add(struct sa_a *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #include <stdarg.h>
@@ -160,7 +171,8 @@ int sa_build(struct sa_a *a, const struct sa_opts *o)
 	/* vmemmap: struct pages of all RAM, in a pool of its own at 2 MiB pages (its first
 	 * 2 MiB at 4 KiB pages when asked) */
 	{
-		uint64_t pool = (end > (4ull << 30) ? (4ull << 30) : (end - (64ull << 20))) & ~((2ull << 20) - 1);
+		uint64_t pool = (end > (4ull << 30) ? (4ull << 30) : (end - (64ull << 20))) &
+				~((2ull << 20) - 1);
 		uint64_t bytes = end / PG * SPAGE;
 		for (uint64_t off = 0; off < bytes; off += 2ull << 20) {
 			if (o->vmemmap_4k && off == 0)
@@ -193,19 +205,24 @@ int sa_build(struct sa_a *a, const struct sa_opts *o)
 	sa_write(&a->m, uts + 4 + 130, "6.1.0-synth", 12);
 	a->note_pa = alloc_page(a);
 	snprintf(a->text, sizeof(a->text), "OSRELEASE=6.1.0-synth\nPAGESIZE=4096\n");
-	add(a, "SYMBOL(init_uts_ns)=%llx\nOFFSET(uts_namespace.name)=4\n", (unsigned long long)kva(a, uts));
-	add(a, "SYMBOL(mem_section)=%llx\nLENGTH(mem_section)=%d\nSIZE(mem_section)=16\n"
-	       "OFFSET(mem_section.section_mem_map)=0\nNUMBER(SECTION_SIZE_BITS)=%d\n"
-	       "NUMBER(MAX_PHYSMEM_BITS)=%d\n", (unsigned long long)dva(a, roots), ROOTS, SECTION_BITS,
-	    o->l5 ? 52 : 46);
-	add(a, "SIZE(page)=%d\nSIZE(pglist_data)=4096\nSIZE(zone)=1024\nOFFSET(page.flags)=%d\n"
-	       "OFFSET(page._mapcount)=%d\nOFFSET(page.private)=%d\nOFFSET(pglist_data.node_zones)=64\n"
-	       "OFFSET(pglist_data.nr_zones)=8\nOFFSET(zone.vm_stat)=256\nLENGTH(zone.free_area)=11\n"
-	       "NUMBER(NR_FREE_PAGES)=0\nNUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\n"
-	       "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d\nNUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%d\n",
+	add(a, "SYMBOL(init_uts_ns)=%llx\nOFFSET(uts_namespace.name)=4\n",
+	    (unsigned long long)kva(a, uts));
+	add(a,
+	    "SYMBOL(mem_section)=%llx\nLENGTH(mem_section)=%d\nSIZE(mem_section)=16\n"
+	    "OFFSET(mem_section.section_mem_map)=0\nNUMBER(SECTION_SIZE_BITS)=%d\n"
+	    "NUMBER(MAX_PHYSMEM_BITS)=%d\n",
+	    (unsigned long long)dva(a, roots), ROOTS, SECTION_BITS, o->l5 ? 52 : 46);
+	add(a,
+	    "SIZE(page)=%d\nSIZE(pglist_data)=4096\nSIZE(zone)=1024\nOFFSET(page.flags)=%d\n"
+	    "OFFSET(page._mapcount)=%d\nOFFSET(page.private)=%d\nOFFSET(pglist_data.node_zones)="
+	    "64\n"
+	    "OFFSET(pglist_data.nr_zones)=8\nOFFSET(zone.vm_stat)=256\nLENGTH(zone.free_area)=11\n"
+	    "NUMBER(NR_FREE_PAGES)=0\nNUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\n"
+	    "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d\nNUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%d\n",
 	    SPAGE, OFF_FLAGS, OFF_MAPCOUNT, OFF_PRIVATE, (int)sa_type(o, 0), (int)sa_type(o, 1));
-	add(a, "NUMBER(phys_base)=%lld\nSYMBOL(init_top_pgt)=%llx\nNUMBER(pgtable_l5_enabled)=%d\n"
-	       "SYMBOL(node_data)=%llx\nLENGTH(node_data)=1\nKERNELOFFSET=%llx\nNUMBER(sme_mask)=0\n",
+	add(a,
+	    "NUMBER(phys_base)=%lld\nSYMBOL(init_top_pgt)=%llx\nNUMBER(pgtable_l5_enabled)=%d\n"
+	    "SYMBOL(node_data)=%llx\nLENGTH(node_data)=1\nKERNELOFFSET=%llx\nNUMBER(sme_mask)=0\n",
 	    (long long)a->phys_base, (unsigned long long)kva(a, a->top_pa), o->l5,
 	    (unsigned long long)kva(a, nodes), (unsigned long long)o->kaslr);
 	/* the kernel-image mapping must reach everything allocated so far */
@@ -219,7 +236,8 @@ static uint64_t page_pa(struct sa_a *a, uint64_t pfn)
 		unsigned s = 12 + 9 * (unsigned)(level - 1);
 		uint64_t e = get64(a, table + ((va >> s) & 511) * 8);
 		if (level == 1 || (e & PSE))
-			return (e & 0x000ffffffffff000ull & ~((1ull << s) - 1)) + (va & ((1ull << s) - 1));
+			return (e & 0x000ffffffffff000ull & ~((1ull << s) - 1)) +
+			       (va & ((1ull << s) - 1));
 		table = e & 0x000ffffffffff000ull;
 	}
 	return pa;
@@ -232,8 +250,14 @@ uint32_t sa_type(const struct sa_opts *o, int offline)
 	return offline ? 0xfffffeffu : BUDDY; /* ~PG_buddy, ~PG_offline (6.1) */
 }
 
-void sa_set_type(struct sa_a *a, uint64_t pfn, uint32_t type) { sa_write(&a->m, page_pa(a, pfn) + OFF_MAPCOUNT, &type, 4); }
-void sa_set_flags(struct sa_a *a, uint64_t pfn, uint64_t flags) { sa_write(&a->m, page_pa(a, pfn) + OFF_FLAGS, &flags, 8); }
+void sa_set_type(struct sa_a *a, uint64_t pfn, uint32_t type)
+{
+	sa_write(&a->m, page_pa(a, pfn) + OFF_MAPCOUNT, &type, 4);
+}
+void sa_set_flags(struct sa_a *a, uint64_t pfn, uint64_t flags)
+{
+	sa_write(&a->m, page_pa(a, pfn) + OFF_FLAGS, &flags, 8);
+}
 
 void sa_set_free(struct sa_a *a, uint64_t pfn, unsigned order)
 {

@@ -18,29 +18,29 @@ struct sa_mem {
 };
 
 struct sa_opts {
-	int l5;               /* 5-level paging */
-	uint64_t kphys;       /* physical address of the kernel image (_text) */
-	uint64_t kaslr;       /* virtual shift of the kernel image (KERNELOFFSET) */
+	int l5;		      /* 5-level paging */
+	uint64_t kphys;	      /* physical address of the kernel image (_text) */
+	uint64_t kaslr;	      /* virtual shift of the kernel image (KERNELOFFSET) */
 	uint64_t page_offset; /* direct map base */
 	uint64_t vmemmap;     /* struct page array base (1 GiB aligned) */
 	uint64_t ram_end;     /* RAM is [0, ram_end) less [3 GiB, 4 GiB) when larger */
-	int direct_1g;        /* direct map with 1 GiB pages (else 2 MiB) */
-	int vmemmap_4k;       /* part of vmemmap mapped with 4 KiB pages */
+	int direct_1g;	      /* direct map with 1 GiB pages (else 2 MiB) */
+	int vmemmap_4k;	      /* part of vmemmap mapped with 4 KiB pages */
 	uint64_t region_end;  /* B's region [1 MiB, region_end), swapped out; 0: none */
-	int pgty;             /* page types as 6.12 on: PGTY_* << 24 (the owner's low bits set) */
+	int pgty;	      /* page types as 6.12 on: PGTY_* << 24 (the owner's low bits set) */
 };
 
 struct sa_a {
 	struct sa_mem m;
 	struct sa_opts o;
-	char text[4096];      /* the VMCOREINFO lines */
+	char text[4096]; /* the VMCOREINFO lines */
 	uint64_t note_pa, note_size;
-	uint64_t kexec_head;  /* the indirection list head (0 without a region) */
-	uint64_t free_pages;  /* what node 0's counters say */
-	uint64_t zone_pa;     /* zone 0's vm_stat[NR_FREE_PAGES], physical */
-	uint64_t next_pa;     /* bump allocator for tables and data */
-	uint64_t top_pa;      /* the top page table */
-	uint64_t phys_base;   /* kphys less the kernel's virtual offset (may wrap) */
+	uint64_t kexec_head; /* the indirection list head (0 without a region) */
+	uint64_t free_pages; /* what node 0's counters say */
+	uint64_t zone_pa;    /* zone 0's vm_stat[NR_FREE_PAGES], physical */
+	uint64_t next_pa;    /* bump allocator for tables and data */
+	uint64_t top_pa;     /* the top page table */
+	uint64_t phys_base;  /* kphys less the kernel's virtual offset (may wrap) */
 };
 
 int sa_read(void *ctx, uint64_t pa, void *buf, size_t len); /* ctx: struct sa_mem */

@@ -6,25 +6,24 @@
 
 static int kj_test_failures, kj_test_checks;
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		kj_test_checks++;                                                        \
-		if (!(cond)) {                                                           \
-			kj_test_failures++;                                              \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                  \
-		}                                                                        \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		kj_test_checks++;                                                                  \
+		if (!(cond)) {                                                                     \
+			kj_test_failures++;                                                        \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                   \
-	do {                                                                             \
-		long long _a = (long long)(a), _b = (long long)(b);                      \
-		kj_test_checks++;                                                        \
-		if (_a != _b) {                                                          \
-			kj_test_failures++;                                              \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",   \
-				__FILE__, __LINE__, #a, #b, _a, _b);                     \
-		}                                                                        \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long _a = (long long)(a), _b = (long long)(b);                                \
+		kj_test_checks++;                                                                  \
+		if (_a != _b) {                                                                    \
+			kj_test_failures++;                                                        \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",          \
+				__FILE__, __LINE__, #a, #b, _a, _b);                               \
+		}                                                                                  \
 	} while (0)
 
 /* Write val to dir/rel (a file of a fake /proc or /sys tree). */

@@ -50,7 +50,7 @@ static void test_ranges(void)
 	CHECK_EQ(kj_ranges_total(&a), 0x4000);
 	CHECK(kj_ranges_contains(&a, 0x3000, 0x5000));
 	CHECK(!kj_ranges_contains(&a, 0x1000, 0x3001));
-	CHECK_EQ(kj_ranges_find(&a, 0), 0);      /* inside the first */
+	CHECK_EQ(kj_ranges_find(&a, 0), 0);	 /* inside the first */
 	CHECK_EQ(kj_ranges_find(&a, 0x2000), 1); /* in the gap: the next one */
 	CHECK_EQ(kj_ranges_find(&a, 0x4fff), 1);
 	CHECK_EQ(kj_ranges_find(&a, 0x5000), 2); /* past the last */
@@ -87,8 +87,8 @@ static void test_crc(void)
 	/* Against a bit-at-a-time reference: lengths around the interleaved stretches
 	 * (3 x 256, 3 x 8192 bytes), odd offsets, and split computations. */
 	{
-		static const size_t lens[] = {1, 7, 8, 767, 768, 769, 800, 24575, 24576, 24577,
-					      50000, 73735, 262144};
+		static const size_t lens[] = {1,     7,	    8,	   767,	  768,	 769,	800,
+					      24575, 24576, 24577, 50000, 73735, 262144};
 		size_t max = 262144 + 16;
 		uint8_t *buf = malloc(max);
 		uint64_t x = 88172645463325252ull;
@@ -256,7 +256,8 @@ static void test_region(void)
 	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_allows, &probed, &e, &kind), 0);
 	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 1);
 	CHECK_EQ(kind, KJ_CONFLICT_BUSY);
-	io.e[io.n - 1] = (struct kj_iomem_entry){0x100000000ull, 0x180000000ull, 0, "PCI Bus 0000:00"};
+	io.e[io.n - 1] =
+	    (struct kj_iomem_entry){0x100000000ull, 0x180000000ull, 0, "PCI Bus 0000:00"};
 	kj_ranges_add(&win, 0xfd000000, 0xfd001000);
 	CHECK_EQ(kj_region_find_conflict(&io, &win, probe_refuses, NULL, &e, &kind), 1);
 	CHECK(!strcmp(e.name, "0000:00:02.0"));
@@ -278,8 +279,9 @@ static void make_efi_rt(const char *dir, const char *rel)
 	static const char *const names[] = {"type", "phys_addr", "virt_addr", "num_pages",
 					    "attribute"};
 
-	snprintf(p, sizeof(p), "rm -rf '%s/sys/firmware/efi' && mkdir -p '%s/sys/firmware/efi/runtime-map'",
-		 dir, dir);
+	snprintf(p, sizeof(p),
+		 "rm -rf '%s/sys/firmware/efi' && mkdir -p '%s/sys/firmware/efi/runtime-map'", dir,
+		 dir);
 	CHECK_EQ(system(p), 0);
 	for (int i = 0; in && getline(&line, &cap, in) > 0; i++) {
 		CHECK_EQ(sscanf(line, "%63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4]), 5);
@@ -363,7 +365,10 @@ static void test_log_kmsg(void)
 		char esc[64], tiny[6];
 		CHECK(!strcmp(kj_escape("6.1\x1b[2J\n\\ok\xc3", esc, sizeof(esc)),
 			      "6.1\\x1b[2J\\x0a\\x5cok\\xc3"));
-		CHECK(!strcmp(kj_escape("ab\x01" "cd", tiny, sizeof(tiny)), "ab")); /* never half */
+		CHECK(!strcmp(kj_escape("ab\x01"
+					"cd",
+					tiny, sizeof(tiny)),
+			      "ab")); /* never half */
 		CHECK(!strcmp(kj_escape("plain 6.1.0-13-amd64", esc, sizeof(esc)),
 			      "plain 6.1.0-13-amd64"));
 	}
@@ -376,10 +381,10 @@ static void test_memmap(void)
 	struct kj_memmap m = {0};
 	struct kj_ranges ram = {0};
 	static const char *ent[][4] = {
-		{"0", "0x0", "0x9fbff", "System RAM"},
-		{"1", "0x9fc00", "0x9ffff", "Reserved"},
-		{"10", "0x100000000", "0x13fffffff", "System RAM"},
-		{"2", "0x100000", "0x1ffdffff", "System RAM"},
+	    {"0", "0x0", "0x9fbff", "System RAM"},
+	    {"1", "0x9fc00", "0x9ffff", "Reserved"},
+	    {"10", "0x100000000", "0x13fffffff", "System RAM"},
+	    {"2", "0x100000", "0x1ffdffff", "System RAM"},
 	};
 
 	CHECK(mkdtemp(dir) != NULL);

@@ -43,9 +43,12 @@ static int rec_reboot(int cmd)
 	rec.sync_before_reboot = rec.syncs > 0;
 	return rec.reboot_rc;
 }
-static void rec_sync(void) { rec.syncs++; }
+static void rec_sync(void)
+{
+	rec.syncs++;
+}
 static const struct kj_sys_ops recorder = {
-	.kexec_load = rec_load, .reboot = rec_reboot, .sync = rec_sync};
+    .kexec_load = rec_load, .reboot = rec_reboot, .sync = rec_sync};
 
 static struct kj_plan make_plan(void)
 {

@@ -211,7 +211,7 @@ static void test_failures(void)
 
 	e.fail_addr = 0x20000000; /* block 4 */
 	e.fail_rc = -EEXIST;
-	CHECK_EQ(memhp_run(&r, &o), 64);			     /* partial, as chmem says it */
+	CHECK_EQ(memhp_run(&r, &o), 64); /* partial, as chmem says it */
 	CHECK_EQ(reported_errors, 1);
 	CHECK(strstr(reported, "memory block 4 (0x20000000-0x27ffffff): ") != NULL);
 	CHECK(strstr(reported, "memory: added ") != NULL);

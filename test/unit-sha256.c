@@ -84,9 +84,10 @@ static void test_hmac(void)
 {
 	uint8_t k20[20], kaa[131], dd[50];
 	const char *t6 = "Test Using Larger Than Block-Size Key - Hash Key First";
-	const char *t7 = "This is a test using a larger than block-size key and a larger than "
-			 "block-size data. The key needs to be hashed before being used by the HMAC "
-			 "algorithm.";
+	const char *t7 =
+	    "This is a test using a larger than block-size key and a larger than "
+	    "block-size data. The key needs to be hashed before being used by the HMAC "
+	    "algorithm.";
 
 	memset(k20, 0x0b, sizeof(k20));
 	CHECK(hmac_is(k20, 20, "Hi There", 8,

@@ -92,7 +92,8 @@ static int check_zero(volatile uint8_t *m, size_t pages, size_t mib)
 		pg[0] = 0; /* a write fault: a real page, not the zero page */
 		for (unsigned i = 1; i < PAGE; i++)
 			if (pg[i]) {
-				printf("KJTEST: zero check %zu MiB: page %zu of %zu not zero (byte %u = 0x%02x)\n",
+				printf("KJTEST: zero check %zu MiB: page %zu of %zu not zero (byte "
+				       "%u = 0x%02x)\n",
 				       mib, p, pages, i, pg[i]);
 				fflush(stdout);
 				return 1;
@@ -136,7 +137,7 @@ static int zero_check_armed(size_t mib, const char *dir)
 {
 	size_t pages = mib * 256;
 	volatile uint8_t *m = map_anon(pages);
-	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	struct timespec tick = {0, 20 * 1000 * 1000};
 	double away0;
 
 	if (!m)
@@ -155,7 +156,8 @@ static int zero_check_armed(size_t mib, const char *dir)
 	note(dir, "ready", "armed");
 	while (!check_now && clock_offset() - away0 < 1.5)
 		nanosleep(&tick, NULL);
-	printf("KJTEST: zero check armed: started by %s\n", check_now ? "the signal" : "the clock jump");
+	printf("KJTEST: zero check armed: started by %s\n",
+	       check_now ? "the signal" : "the clock jump");
 	fflush(stdout);
 	return check_zero(m, pages, mib);
 }

@@ -44,7 +44,8 @@ int main(int argc, char **argv)
 
 	if (argc != 6 || kj_root_init(&root, argv[1]) < 0 || kj_parse_u64(argv[3], &paddr) < 0 ||
 	    kj_ranges_parse(argv[4], &low) < 0) {
-		fprintf(stderr, "usage: synth TREE PAYLOAD.BIN PAYLOAD_ADDR LOW_RANGE MEMORY_OUT\n");
+		fprintf(stderr,
+			"usage: synth TREE PAYLOAD.BIN PAYLOAD_ADDR LOW_RANGE MEMORY_OUT\n");
 		return 2;
 	}
 	if (kj_memmap_read(&root, &mm) < 0 || kj_memmap_ranges(&mm, KJ_MEM_RAM, &fw) < 0 ||
@@ -99,7 +100,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < pat.n; i++)
 		printf("0x%llx-0x%llx,", (unsigned long long)pat.r[i].start,
 		       (unsigned long long)pat.r[i].end);
-	printf("0x%llx-0x%llx\n", (unsigned long long)paddr, (unsigned long long)(paddr + (uint64_t)plen));
+	printf("0x%llx-0x%llx\n", (unsigned long long)paddr,
+	       (unsigned long long)(paddr + (uint64_t)plen));
 	free(pl);
 	kj_memmap_free(&mm);
 	kj_ranges_free(&fw);

@@ -28,7 +28,7 @@ static inline uint64_t kj_pattern_word(uint64_t a)
 }
 
 #define KJ_MANIFEST_MAGIC 0x54534e4d4a4b4a4bull /* "KJKJMNST" */
-#define KJ_MANIFEST_MAX 48
+#define KJ_MANIFEST_MAX	  48
 
 /* Patched into the payload by synth: the ranges to check. */
 struct kj_manifest {

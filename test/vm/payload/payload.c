@@ -7,7 +7,7 @@
 #include "pattern.h"
 
 __attribute__((used, section(".data.manifest"))) volatile struct kj_manifest manifest = {
-	.magic = KJ_MANIFEST_MAGIC,
+    .magic = KJ_MANIFEST_MAGIC,
 };
 
 /* Identity map of the first 64 GiB with 2 MiB pages: the jumping kernel's map covered
@@ -17,7 +17,10 @@ static uint64_t pml4[512] __attribute__((aligned(4096)));
 static uint64_t pdpt[512] __attribute__((aligned(4096)));
 static uint64_t pd[MAP_GIB][512] __attribute__((aligned(4096)));
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
@@ -80,14 +83,16 @@ void payload_main(void)
 	puts_serial("\nKJPAYLOAD: running, checking ");
 	putdec(manifest.n);
 	puts_serial(" ranges\n");
-	if (manifest.magic != KJ_MANIFEST_MAGIC || manifest.n == 0 || manifest.n > KJ_MANIFEST_MAX) {
+	if (manifest.magic != KJ_MANIFEST_MAGIC || manifest.n == 0 ||
+	    manifest.n > KJ_MANIFEST_MAX) {
 		puts_serial("KJPAYLOAD: BAD manifest\n");
 		outb(0xf4, 0x11);
 		return;
 	}
 	for (uint32_t r = 0; r < manifest.n; r++) {
 		for (uint64_t a = manifest.r[r].start; a < manifest.r[r].end; a += 8) {
-			uint64_t got = *(volatile uint64_t *)(uintptr_t)a, want = kj_pattern_word(a);
+			uint64_t got = *(volatile uint64_t *)(uintptr_t)a,
+				 want = kj_pattern_word(a);
 			if ((a & 4095) == 0)
 				pages++;
 			if (got != want) {
