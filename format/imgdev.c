@@ -123,16 +123,12 @@ static void map_off(const struct kj_imgdev *d, uint64_t off, uint64_t *ret_dev,
 ssize_t kj_imgdev_read_some(struct kj_imgdev *d, uint64_t off, void *buf, size_t len, int direct)
 {
 	uint64_t dev, contig;
-	ssize_t n;
 
 	if (off >= d->size)
 		return 0;
 	map_off(d, off, &dev, &contig);
 	len = (size_t)MIN((uint64_t)len, contig);
-	do
-		n = pread(direct && d->direct_fd >= 0 ? d->direct_fd : d->fd, buf, len, (off_t)dev);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	return kj_loop_pread(direct && d->direct_fd >= 0 ? d->direct_fd : d->fd, buf, len, dev);
 }
 
 void kj_imgdev_close(struct kj_imgdev *d)
