@@ -70,6 +70,12 @@ static int kj_log_parse_target(const char *s, enum kj_log_target *ret)
 	return 0;
 }
 
+/* "PROGRAM (kjump) VERSION" on stdout. */
+static void kj_print_version(void)
+{
+	printf("%s (kjump) %s\n", program_invocation_short_name, KJ_VERSION_STRING);
+}
+
 int kj_log_option(int c, const char *arg, enum kj_log_target *target)
 {
 	switch (c) {
@@ -79,11 +85,6 @@ int kj_log_option(int c, const char *arg, enum kj_log_target *target)
 	case KJ_OPT_VERSION: kj_print_version(); return KJ_OPT_DONE;
 	}
 	return 0;
-}
-
-void kj_print_version(void)
-{
-	printf("%s (kjump) %s\n", program_invocation_short_name, KJ_VERSION_STRING);
 }
 
 void kj_close_stdout(void)

@@ -30,8 +30,6 @@ void kj_log_open(const char *ident, enum kj_log_target target, const char *kmsg_
  * 0: not one of these, -EINVAL: bad --log value. */
 #define KJ_OPT_DONE 2
 int kj_log_option(int c, const char *arg, enum kj_log_target *target);
-/* "PROGRAM (kjump) VERSION" on stdout. */
-void kj_print_version(void);
 /* At exit (atexit): stdout must have reached its file; a full disk or a closed pipe is
  * an error, as in util-linux's close_stdout(). */
 void kj_close_stdout(void);

@@ -120,7 +120,10 @@ static void map_off(const struct kj_imgdev *d, uint64_t off, uint64_t *ret_dev,
 	*ret_contig = ((d->ext[lo].file_page + d->ext[lo].count) << KJ_PAGE_SHIFT) - off;
 }
 
-ssize_t kj_imgdev_read_some(struct kj_imgdev *d, uint64_t off, void *buf, size_t len, int direct)
+/* Up to len bytes at off (one extent at most), through the O_DIRECT fd when direct and
+ * available: bytes read, 0 at the end, -errno. */
+static ssize_t kj_imgdev_read_some(struct kj_imgdev *d, uint64_t off, void *buf, size_t len,
+				   int direct)
 {
 	uint64_t dev, contig;
 

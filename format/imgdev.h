@@ -39,9 +39,6 @@ int kj_imgdev_open(const char *path, uint64_t offset_pages, int writable, struct
 void kj_imgdev_close(struct kj_imgdev *d);
 /* Address the image through a swap file's extents (validated against the device). */
 int kj_imgdev_set_extents(struct kj_imgdev *d, const struct kj_extent *e, size_t n);
-/* Up to len bytes at off (one extent at most), through the O_DIRECT fd when direct and
- * available: bytes read, 0 at the end, -errno. */
-ssize_t kj_imgdev_read_some(struct kj_imgdev *d, uint64_t off, void *buf, size_t len, int direct);
 int kj_imgdev_pread(struct kj_imgdev *d, uint64_t off, void *buf, size_t len);
 /* len bytes at off through the O_DIRECT fd: buf (4096-aligned) receives the pages
  * around them, at least ALIGN_UP((off & 4095) + len, 4096) bytes; *ret_data points at

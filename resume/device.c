@@ -309,7 +309,10 @@ static int resolve(const struct kj_root *root, const char *spec, blkid_cache *ca
 	return -EINVAL;
 }
 
-int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path, size_t size)
+/* One attempt. 0 and the device node in ret_path; -ENODEV not present (yet);
+ * -EINVAL malformed spec. */
+static int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path,
+				 size_t size)
 {
 	return resolve(root, spec, NULL, ret_path, size);
 }

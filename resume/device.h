@@ -7,11 +7,6 @@
 
 #include "root.h"
 
-/* One attempt. 0 and the device node in ret_path; -ENODEV not present (yet);
- * -EINVAL malformed spec. */
-int resume_device_resolve(const struct kj_root *root, const char *spec, char *ret_path,
-			  size_t size);
-
 /* Poll with backoff until found or timeout_ms has passed (UINT_MAX: forever). */
 int resume_device_wait(const struct kj_root *root, const char *spec, unsigned timeout_ms,
 		       char *ret_path, size_t size, unsigned *ret_waited_ms);

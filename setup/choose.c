@@ -14,7 +14,8 @@
 #include "macros.h"
 #include "swaps.h"
 
-const char *setup_unroot(const struct kj_root *root, const char *path)
+/* path (root-prefixed) as a path of the system: the root's prefix taken off. */
+static const char *setup_unroot(const struct kj_root *root, const char *path)
 {
 	size_t n = strlen(root->prefix);
 	return n && !strncmp(path, root->prefix, n) && path[n] == '/' ? path + n : path;

@@ -28,6 +28,3 @@ int setup_device_choose(const struct kj_root *root, struct setup_device *ret);
  * -EOPNOTSUPP no FIEMAP, -EINVAL holes or extents not usable as they are). */
 int setup_swapfile_map(const struct kj_root *root, const char *path, char *ret_dev, size_t devsize,
 		       uint64_t *ret_offset, char **ret_extents);
-
-/* path (root-prefixed) as a path of the system: the root's prefix taken off. */
-const char *setup_unroot(const struct kj_root *root, const char *path);

@@ -74,7 +74,9 @@ int setup_swaps_parse(const char *buf, size_t size, struct setup_swap **ret, siz
 	return 0;
 }
 
-int setup_swapfile_start(const char *path, uint64_t *ret_page, dev_t *ret_dev)
+/* The device page where swap file path (not root-prefixed: a file of this system)
+ * starts, and the device it lies on. 0, -errno. */
+static int setup_swapfile_start(const char *path, uint64_t *ret_page, dev_t *ret_dev)
 {
 	struct kj_extent e[KJ_EXTMAP_MAX];
 	size_t n;
@@ -116,8 +118,8 @@ int setup_swap_find(const struct kj_root *root, const struct setup_swap *e, size
 	if (stat(dev, &sd) < 0)
 		return -errno;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t page;
-		dev_t on;
+		uint64_t page = 0;
+		dev_t on = 0;
 		if (kj_root_path(root, e[i].name, p, sizeof(p)) < 0)
 			continue;
 		if (e[i].is_file ? offset && S_ISBLK(sd.st_mode) &&

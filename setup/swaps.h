@@ -30,7 +30,3 @@ int setup_swap_find(const struct kj_root *root, const struct setup_swap *e, size
 /* The first swap partition in use that is not zram (RAM-backed, gone at power-off):
  * its index, or -ENOENT. */
 int setup_swap_first_partition(const struct setup_swap *e, size_t n, size_t *ret_index);
-
-/* The device page where swap file path (not root-prefixed: a file of this system)
- * starts, and the device it lies on. 0, -errno. */
-int setup_swapfile_start(const char *path, uint64_t *ret_page, dev_t *ret_dev);
