@@ -56,7 +56,8 @@ static void usage(FILE *f)
 	      "  check-key FILE         exit 0 when FILE is root's regular file that nobody\n"
 	      "                         else may read, else 1\n"
 	      "  kernel-config NAME     one value: y or n for CONFIG_ option NAME of this kernel\n"
-	      "                         (/proc/config.gz, else /boot/config-RELEASE); exit 1\n"
+	      "                         (/proc/config.gz, else /boot/config-RELEASE); with\n"
+	      "                         --release R, of kernel R (/boot/config-R); exit 1\n"
 	      "                         and nothing printed when neither can be read\n"
 	      "  mem-used               one value: KiB in use (MemTotal - MemFree)\n"
 	      "  space --device DEV     DEVICE_KIB, the size of block device DEV (0 when sysfs\n"
@@ -75,7 +76,7 @@ static void usage(FILE *f)
 }
 
 struct args {
-	const char *cmd, *region, *swapfile, *device, *rootdir;
+	const char *cmd, *region, *swapfile, *device, *rootdir, *release;
 	uint64_t offset;
 	int no_filter;
 	char **rest;
@@ -249,7 +250,8 @@ static int cmd_kernel_config(const struct kj_root *root, const struct args *a)
 
 	if (a->n_rest != 1)
 		return -EINVAL;
-	if ((v = setup_kernel_config(root, release(), a->rest[0])) < 0)
+	if ((v = a->release ? setup_kernel_config(root, a->release, false, a->rest[0])
+			    : setup_kernel_config(root, release(), true, a->rest[0])) < 0)
 		return KJ_EXIT_FAILURE;
 	printf("%c\n", v);
 	return KJ_EXIT_OK;
@@ -335,13 +337,14 @@ static const struct {
 /* Options and arguments; KJ_OPT_DONE after --help or --version, -EINVAL. */
 static int parse_args(int argc, char **argv, struct args *a, enum kj_log_target *log)
 {
-	enum { O_ROOT = 256, O_REGION, O_SWAPFILE, O_DEVICE, O_OFFSET, O_NO_FILTER };
+	enum { O_ROOT = 256, O_REGION, O_SWAPFILE, O_DEVICE, O_OFFSET, O_NO_FILTER, O_RELEASE };
 	static const struct option opts[] = {{"root", required_argument, NULL, O_ROOT},
 					     {"region", required_argument, NULL, O_REGION},
 					     {"swapfile", required_argument, NULL, O_SWAPFILE},
 					     {"device", required_argument, NULL, O_DEVICE},
 					     {"offset", required_argument, NULL, O_OFFSET},
 					     {"no-filter", no_argument, NULL, O_NO_FILTER},
+					     {"release", required_argument, NULL, O_RELEASE},
 					     KJ_LOG_OPTIONS,
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
@@ -358,6 +361,7 @@ static int parse_args(int argc, char **argv, struct args *a, enum kj_log_target 
 				return kj_options_bad_value(optarg);
 			break;
 		case O_NO_FILTER: a->no_filter = 1; break;
+		case O_RELEASE: a->release = optarg; break;
 		default:
 			if ((r = kj_options_common(c, optarg, log, usage)) == KJ_OPT_DONE)
 				return KJ_OPT_DONE;

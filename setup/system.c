@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,13 +148,14 @@ static int read_maybe_gz(const char *path, char **ret, size_t *ret_size)
 	return 0;
 }
 
-int setup_kernel_config(const struct kj_root *root, const char *release, const char *name)
+int setup_kernel_config(const struct kj_root *root, const char *release, bool running,
+			const char *name)
 {
 	char paths[2][600], p[PATH_MAX];
 
 	snprintf(paths[0], sizeof(paths[0]), "/proc/config.gz");
 	snprintf(paths[1], sizeof(paths[1]), "/boot/config-%.500s", release);
-	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+	for (size_t i = running ? 0 : 1; i < ARRAY_SIZE(paths); i++) {
 		_cleanup_free_ char *buf = NULL;
 		size_t size = 0;
 		if (kj_root_path(root, paths[i], p, sizeof(p)) < 0 || access(p, R_OK) < 0 ||
@@ -286,7 +288,7 @@ static int init_on_free(const struct kj_root *root, const char *release, const c
 	if (read_kmsg(root, &log, &log_size) == 0 &&
 	    (on = setup_autoinit_from_log(log, log_size)) >= 0)
 		return on;
-	on = setup_kernel_config(root, release, "CONFIG_INIT_ON_FREE_DEFAULT_ON") == 'y';
+	on = setup_kernel_config(root, release, true, "CONFIG_INIT_ON_FREE_DEFAULT_ON") == 'y';
 	if (cl && kj_cmdline_get(cl, cl_size, "init_on_free", v, sizeof(v)) > 0) {
 		if (!strcmp(v, "1") || !strcmp(v, "on") || !strcmp(v, "y"))
 			on = 1;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
+#include <stdbool.h>
 /* What kjump-hibernate asks of this system: the swap device's LUKS mapping, whether a
  * key file is private, a kernel option, the memory in use, B's page-filter arguments.
  * Every /proc, /sys and /dev (and /boot) access goes through the root. */
@@ -30,9 +31,11 @@ int setup_luks_uuid(const char *dm_uuid, char *ret, size_t size);
  * 1 yes, 0 no, -errno cannot tell (missing). */
 int setup_key_private(const struct kj_root *root, const char *path);
 
-/* This kernel's CONFIG_ option name from /proc/config.gz, else /boot/config-RELEASE:
- * 'y', 'n' (absent, m, or anything else), -ENOENT when neither can be read. */
-int setup_kernel_config(const struct kj_root *root, const char *release, const char *name);
+/* A kernel's CONFIG_ option name: the running kernel's (running: /proc/config.gz, else
+ * /boot/config-RELEASE) or kernel RELEASE's (/boot/config-RELEASE only): 'y', 'n'
+ * (absent, m, or anything else), -ENOENT when none can be read. */
+int setup_kernel_config(const struct kj_root *root, const char *release, bool running,
+			const char *name);
 
 /* The value of option name in config text (buf, size): 'y' or 'n'. */
 int setup_config_value(const char *buf, size_t size, const char *name);

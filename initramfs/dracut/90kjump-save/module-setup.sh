@@ -6,7 +6,7 @@
 
 # called by dracut
 check() {
-	require_binaries kjump-save || return 1
+	require_binaries kjump-save kjump-setup || return 1
 	# only when asked for (kjump-mkinitrd names it)
 	return 255
 }
@@ -20,6 +20,8 @@ depends() {
 # called by dracut
 install() {
 	inst_binary "$(command -v kjump-save)" /usr/sbin/kjump-save
+	# (its key wipe)
+	inst_binary "$(command -v kjump-setup)" /usr/sbin/kjump-setup
 	inst_script "${KJUMP_SAVE_INIT:-/usr/lib/kjump/kjump-save-init}" /usr/lib/kjump/kjump-save-init
 	inst_multiple -o poweroff sync
 	# swap on LUKS: B opens it itself, with the key file kjump-hibernate hands over

@@ -22,7 +22,7 @@ install() {
 	inst_binary "$(command -v kjump-resume)" /usr/sbin/kjump-resume
 	# A kernel without the memory probe interface (most distributions'): with no image
 	# kjump-resume boots it again into all memory (kexec_file_load), from this copy.
-	if [ -r "/boot/config-$kernel" ] && ! grep -q '^CONFIG_ARCH_MEMORY_PROBE=y' "/boot/config-$kernel"; then
+	if [ "$(kjump-setup kernel-config --release "$kernel" CONFIG_ARCH_MEMORY_PROBE)" = n ]; then
 		inst_simple "/boot/vmlinuz-$kernel" /usr/lib/kjump/vmlinuz
 	fi
 	# Image authentication: the image key (dracut writes the initramfs 0600).
