@@ -8,7 +8,8 @@
 # ctest runs KJUMP_TEST_JOBS tests at a time (default: the cores, at most 4; a test's
 # PROCESSORS property says how many cores its QEMU process takes).
 # --long adds the long matrix (label "long": the filter at 4 GiB, the sanitized
-# repeats; KASLR over 5 hibernations instead of 3).
+# repeats, 16 GiB with 8 CPUs and images of 1 to 12 GiB; KASLR over 5 hibernations
+# instead of 3).
 # Usage: scripts/run-tests.sh [--no-install] [--no-asan] [--no-tsan] [--long] [ctest args...]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)

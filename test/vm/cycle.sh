@@ -186,7 +186,7 @@ cycle_qemu() {
 		-nographic -no-reboot -kernel "$KERNEL" -pidfile "$log.pid" \
 		-append "console=ttyS0 panic=-1 loglevel=6 no_timer_check $append" \
 		-m "$mem" ${CYCLE_QEMU_EXTRA:-} -initrd "$initrd" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-drive "file=$disk,format=raw,if=virtio" </dev/null 2>&1 | stamp >"$log" &
+		-drive "file=$disk,format=raw,if=virtio" </dev/null 2>&1 | stamp "$log.pid" >"$log" &
 	pid=$!
 	while [ -n "${CYCLE_STOP_AT:-}" ] && kill -0 $pid 2>/dev/null; do
 		if grep -Eq "$CYCLE_STOP_AT" "$log" 2>/dev/null; then
@@ -198,25 +198,42 @@ cycle_qemu() {
 	done
 	wait $pid || rc=$?
 	[ -f "$log.stop" ] && cat "$log.stop" >>"$log" && rm -f "$log.stop"
+	rm -f "$log.pid"
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 	[ "$rc" = 124 ] && echo "cycle_qemu: timed out" >>"$log"
 	return 0
 }
 
-# stamp: with CYCLE_STAMP=1 (the benchmarks), each console line gets the host's time in
-# front ("@1764650000.123 "), and the start and end of the process a line each.
+# stamp PIDFILE: with CYCLE_STAMP=1 (the benchmarks), each console line gets the host's
+# time in front ("@1764650000.123 "), and the start and end of the process a line each.
+# CYCLE_STAMP=cpu: the CPU seconds the QEMU process in PIDFILE has used so far too
+# ("@1764650000.123 %12.34 "): what the guest costs the host, however busy the host is.
 stamp() {
-	if [ "${CYCLE_STAMP:-0}" != 1 ]; then
+	case ${CYCLE_STAMP:-0} in
+	1 | cpu) ;;
+	*)
 		cat
 		return
-	fi
+		;;
+	esac
 	python3 -u -c '
-import sys, time
-print("@%.3f KJSTAMP: start" % time.time(), flush=True)
+import os, sys, time
+cpu, pidfile = sys.argv[1] == "cpu", sys.argv[2]
+def now():
+    t = "@%.3f " % time.time()
+    if not cpu:
+        return t
+    try:
+        pid = open(pidfile).read().split()[0]
+        f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+        return t + "%%%.2f " % ((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, IndexError, ValueError):
+        return t + "%? "
+print(now() + "KJSTAMP: start", flush=True)
 for line in sys.stdin:
-    sys.stdout.write("@%.3f %s" % (time.time(), line))
+    sys.stdout.write(now() + line)
     sys.stdout.flush()
-print("@%.3f KJSTAMP: end" % time.time(), flush=True)'
+print(now() + "KJSTAMP: end", flush=True)' "${CYCLE_STAMP}" "${1:-}"
 }
 
 # last / first "KJTEST: counter N" in a log

@@ -11,7 +11,14 @@
 #   ovmf   UEFI (OVMF, q35, one variable store for the machine), two cycles.
 #   big    6 GiB (RAM above 4 GiB, split around the PCI hole), 4 CPUs, a process with
 #          4.5 GiB of patterned memory checked page by page after the resume.
-# Usage: test-distro.sh [--kernel KERNEL] [kaslr|ovmf|big ...]
+#   huge   (long matrix) 16 GiB, 8 CPUs: the same machine hibernated and resumed with
+#          growing patterned workloads (KJUMP_HUGE_HOG MiB, default 512 3584 7680
+#          11776: images of about 1, 4, 8 and 12 GiB), each checked after its resume;
+#          prints seconds per GiB of image, saving and loading, by kjump-save's and
+#          kjump-resume's own clocks and in QEMU's CPU time, and fails when an image
+#          costs KJUMP_HUGE_FLAT (default 2.0; CPU time: KJUMP_HUGE_FLAT_CPU, 1.5)
+#          times a smaller one's or more.
+# Usage: test-distro.sh [--kernel KERNEL] [kaslr|ovmf|big|huge ...]
 # KERNEL (or KJUMP_DISTRO_KERNEL; default ../shared/testkernel/bzImage-6.1-kjump-distro)
 # is a bzImage, or the version of one of Debian's kernels in KJUMP_DEBIAN_KERNEL_DIR
 # (default ../shared/testkernel/debian): 6.12, 7.3, 7.3.4. A kernel with a
@@ -88,6 +95,73 @@ resume_chain() {
 	vm_expect "$WORK/$v.$n.log" "KJTEST: workload done" "$v: A finished its work"
 }
 
+# cpu_between LOG FROM TO: QEMU's CPU seconds from the first line matching FROM to the
+# first matching TO after it (the "%SECONDS" stamps of CYCLE_STAMP=cpu), or 0
+cpu_between() {
+	awk -v f="$2" -v t="$3" '
+		!a && $0 ~ f && $2 ~ /^%[0-9]/ {a = substr($2, 2)}
+		a && !b && $0 ~ t && $2 ~ /^%[0-9]/ {b = substr($2, 2)}
+		END {printf "%.2f", (a && b) ? b - a : 0}' "$1"
+}
+
+# huge_cost NAME SAVE_LOG RESUME_LOG: "NAME SAVE_MIB SAVE_S LOAD_MIB LOAD_S SAVE_CPU
+# LOAD_CPU": kjump-save's "saved N pages (M MiB, ...) in T s", kjump-resume's "loaded N
+# pages (M MiB, ...) in T s", and the CPU seconds QEMU spent on each
+huge_cost() {
+	local s l sc lc
+	s=$(sed -n 's/.*kjump-save: saved [0-9]* pages (\([0-9]*\) MiB,.* in \([0-9.]*\) s,.*/\1 \2/p' "$2" | head -1)
+	l=$(sed -n 's/.*kjump-resume: loaded [0-9]* pages (\([0-9]*\) MiB,.* in \([0-9.]*\) s,.*/\1 \2/p' "$3" | head -1)
+	sc=$(cpu_between "$2" "kjump-save: saving [0-9]+ MiB in" "kjump-save: saved [0-9]+ pages")
+	lc=$(cpu_between "$3" "kjump-resume: this kernel lies at" "kjump-resume: loaded [0-9]+ pages")
+	echo "$1 ${s:-0 0} ${l:-0 0} $sc $lc"
+}
+
+# phase_times NAME SAVE_LOG RESUME_LOG: host seconds of the cycle's parts (CYCLE_STAMP)
+phase_times() {
+	awk -v n="$1" '
+		/KJSTAMP: start/ {t0 = substr($1, 2)}
+		/KJTEST: hibernating cycle 1/ {h = substr($1, 2)}
+		/KJSTAMP: end/ {e = substr($1, 2)}
+		END {printf "  %s: A boot and fill %.0f s, hibernation to power-off %.0f s\n", n, h - t0, e - h}' "$2"
+	awk -v n="$1" '
+		/KJSTAMP: start/ {t0 = substr($1, 2)}
+		/jumping back into the hibernated kernel/ {j = substr($1, 2)}
+		/KJTEST: memhog intact/ {c = substr($1, 2)}
+		/KJSTAMP: end/ {e = substr($1, 2)}
+		END {printf "  %s: C boot and load %.0f s, jump to memhog checked %.0f s, process %.0f s\n", n, j - t0, c - j, e - t0}' "$3"
+}
+
+# flat COSTS NAME MIB_COL SECONDS_COL BOUND: seconds per GiB of image at each size (the
+# rows in growing order); no image may cost BOUND times or more per GiB than a smaller
+# one did (a smaller image may cost more: its fixed part weighs more)
+flat() {
+	local r lo hi q
+	r=$(awk -v m="$3" -v c="$4" '$m > 0 && $c > 0 {v = $c * 1024 / $m
+			if (n && v / lo > g) g = v / lo
+			if (!n++ || v < lo) lo = v; if (v > hi) hi = v}
+		END {if (n < 2) print "none"; else printf "%.2f %.2f %.2f", lo, hi, (g > 1 ? g : 1)}' "$1")
+	if [ "$r" = none ]; then
+		fail "huge: fewer than two rates of $2 to compare"
+		return
+	fi
+	read -r lo hi q <<<"$r"
+	echo "  huge: $2 $lo-$hi s/GiB; the most a larger image cost over a smaller one: ${q}x"
+	if [ -n "$q" ] && awk -v q="$q" -v b="$5" 'BEGIN {exit !(q + 0 < b)}'; then
+		pass "huge: $2 per GiB flat (at most ${q}x a smaller image's, bound $5)"
+	else fail "huge: $2 per GiB grows with the image (${q}x a smaller image's, bound $5)"; fi
+}
+
+# huge_flat COSTS: the table, then each cost flat: kjump's own seconds within
+# KJUMP_HUGE_FLAT (a busy host stretches them), QEMU's CPU time within KJUMP_HUGE_FLAT_CPU
+huge_flat() {
+	awk '{printf "  %s: image %d MiB saved in %.2f s (%.2f s/GiB, QEMU CPU %.2f s/GiB), loaded in %.2f s (%.2f s/GiB, QEMU CPU %.2f s/GiB)\n",
+		$1, $2, $3, $3 * 1024 / ($2 ? $2 : 1), $6 * 1024 / ($2 ? $2 : 1), $5, $5 * 1024 / ($4 ? $4 : 1), $7 * 1024 / ($4 ? $4 : 1)}' "$1"
+	flat "$1" "saving (kjump-save's clock)" 2 3 "${KJUMP_HUGE_FLAT:-2.0}"
+	flat "$1" "loading (kjump-resume's clock)" 4 5 "${KJUMP_HUGE_FLAT:-2.0}"
+	flat "$1" "saving (QEMU's CPU time)" 2 6 "${KJUMP_HUGE_FLAT_CPU:-1.5}"
+	flat "$1" "loading (QEMU's CPU time)" 4 7 "${KJUMP_HUGE_FLAT_CPU:-1.5}"
+}
+
 variants=${*:-kaslr ovmf big}
 for v in $variants; do
 	case $v in
@@ -153,6 +227,28 @@ for v in $variants; do
 			CYCLE_ACCEL=$accel resume_chain big 1 6G
 		vm_expect "$WORK/big.0.log" "KJTEST: memhog filled 4608 MiB" "big: 4.5 GiB of patterned memory"
 		vm_expect "$WORK/big.0.log" "KJTEST: cpus 4" "big: 4 CPUs"
+		;;
+	huge)
+		# 16 GiB, 8 CPUs on one TCG thread (as big: Linux 7's SMP bring-up under
+		# multi-threaded TCG), the same machine hibernated with growing workloads:
+		# what changes is the image, not the RAM the filter walks or the kernels boot
+		# with. Cost per GiB of image from kjump-save's and kjump-resume's own lines.
+		accel=tcg
+		case $(kernel_release "$KERNEL") in [1-6].*) ;; *) accel=tcg,thread=single ;; esac
+		echo "  huge: -accel $accel"
+		: >"$WORK/huge.cost"
+		for h in ${KJUMP_HUGE_HOG:-512 3584 7680 11776}; do
+			n=huge$h
+			SWAP_MIB=$((h + 1024)) A_APPEND="kjtest.hog=$h" CYCLE_QEMU_EXTRA="-smp 8" \
+				CYCLE_TIMEOUT=$((600 + h / 8)) CYCLE_ACCEL=$accel CYCLE_STAMP=cpu resume_chain "$n" 1 16G
+			vm_expect "$WORK/$n.0.log" "KJTEST: memhog filled $h MiB" "$n: $h MiB of patterned memory"
+			vm_expect "$WORK/$n.0.log" "KJTEST: cpus 8" "$n: 8 CPUs"
+			huge_cost "$n" "$WORK/$n.0.log" "$WORK/$n.1.log" >>"$WORK/huge.cost"
+			tail -1 "$WORK/huge.cost" | sed 's/^/  /'
+			phase_times "$n" "$WORK/$n.0.log" "$WORK/$n.1.log"
+			rm -f "$WORK/$n.disk"
+		done
+		huge_flat "$WORK/huge.cost"
 		;;
 	*) fail "unknown variant $v" ;;
 	esac
