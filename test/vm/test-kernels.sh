@@ -56,7 +56,7 @@ update() {
 		"$1: a locked-down C says so in one line ($how)"
 	vm_expect "$l.lock.log" "The image is kept for now: power off within 300 s" \
 		"$1: and that the image is kept while the user can power off"
-	vm_reject "$l.lock.log" "kjump-resume: loaded [0-9]+ pages|jumping back|invalidated" \
+	vm_reject "$l.lock.log" "kjump-resume: loaded [0-9]+ pages|jumping back|image invalidated" \
 		"$1: and writes nothing, the image kept"
 	cycle_qemu "$l.2.log" 1G "$region" "$WORK/c.$1.cpio.gz" "$l.disk"
 	KERNEL=$ak
