@@ -15,7 +15,7 @@ for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/
 	/usr/share/initramfs-tools/scripts/local-premount/kjump /usr/share/initramfs-tools/conf-hooks.d/kjump \
 	/usr/lib/initcpio/hooks/kjump /usr/share/man/man8/kjump-resume.8 /usr/share/man/man8/kjump-save.8 \
 	/usr/share/man/man8/kjump-image.8 /usr/share/man/man8/kjump-memhotplug.8 /usr/share/man/man8/kjump-hibernate.8 \
-	/usr/share/man/man7/kjump.7 /usr/sbin/kjump-mkinitrd /usr/share/man/man8/kjump-mkinitrd.8 \
+	/usr/share/man/man7/kjump.7 /usr/share/doc/kjump/KERNEL.md /usr/sbin/kjump-mkinitrd /usr/share/man/man8/kjump-mkinitrd.8 \
 	/usr/lib/kjump/kjump-save-init /usr/lib/kjump/kjump-coldplug /usr/lib/kjump/kjump-sleep /usr/lib/kjump/mkinitcpio-save.conf \
 	/usr/lib/dracut/modules.d/90kjump-save/module-setup.sh /usr/lib/dracut/modules.d/90kjump-save/kjump-save.sh \
 	/usr/lib/dracut/modules.d/90kjump-save/parse-kjump-save.sh /usr/lib/dracut/dracut.conf.d/90-kjump.conf \
