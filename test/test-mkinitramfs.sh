@@ -42,11 +42,14 @@ if [ -n "$mods" ]; then
 fi
 mkinitramfs -d "$WORK/conf-c" -o "$WORK/c.img" "$kver" >"$WORK/c.log" 2>&1
 kjump-mkinitrd --generator mkinitramfs --generic --kver "$kver" --output "$WORK/b.img" >"$WORK/b.log" 2>&1
+# hostonly (MODULES=dep), or every driver where dep cannot see this host's devices
+KJUMP_DEVICE=/dev/vda kjump-mkinitrd --generator mkinitramfs --kver "$kver" --output "$WORK/b-dep.img" >"$WORK/b-dep.log" 2>&1
 SCRIPT
 unshare -m bash "$WORK/build.sh" || { fail "mkinitramfs"; cat "$WORK"/[bc].log >&2; finish; exit 1; }
 
 lsinitramfs "$WORK/c.img" >"$WORK/c.list"
 lsinitramfs "$WORK/b.img" >"$WORK/b.list"
+lsinitramfs "$WORK/b-dep.img" >"$WORK/b-dep.list"
 has() {
 	grep -Eq -- "$3" "$WORK/$1.list" && pass "$2 has $3" || { fail "$2 lacks $3"; cat "$WORK/$1.log" >&2; }
 }
@@ -72,6 +75,8 @@ has b "B's initramfs" '^usr/sbin/kjump-setup$'
 has b "B's initramfs" '^usr/lib/kjump/kjump-save-init$'
 has b "B's initramfs" '^scripts/init-premount/kjump-save$'
 has b "B's initramfs" '/virtio_blk\.ko'
+has b-dep "B's hostonly initramfs" '^usr/sbin/kjump-save$'
+has b-dep "B's hostonly initramfs" '^scripts/init-premount/kjump-save$'
 lacks b "B's initramfs" '^usr/sbin/kjump-resume$'
 lacks b "B's initramfs" '^usr/lib/kjump/vmlinuz$'
 finish
