@@ -52,6 +52,7 @@ check() {
 	local name=$1 want=$2 out rc=0
 	shift 2
 	out=$(KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \
+		KJUMP_INITRAMFS_GENERATOR=${GEN-dracut} \
 		sh "$KH" --check --device /dev/vda1 --kernel /boot/vmlinuz --initrd /boot/kjump-save.img) || rc=$?
 	[ "$rc" = "$want" ] && pass "$name: exit $rc" || { fail "$name: exit $rc, want $want"; echo "$out" >&2; }
 	for re in "$@"; do
@@ -130,6 +131,21 @@ check "several" 1 "PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP" "PROBLEM: this 
 	"PROBLEM: the kernel is locked down" "PROBLEM: no resume= on the command line" \
 	"PROBLEM: this kernel's command line lacks the region:.* retain_initrd" "5 problem\(s\)"
 
+# Debian 13's stock kernel (its config, captured): no kexec jump, said in one line that
+# points at docs/KERNEL.md; the hibernation itself refuses with the same line
+make_ready
+grep -v '^#' "$KJ_SRC/test/data/config-6.12-deb13-stock" >"$R/boot/config-$rel"
+rm "$R/sys/devices/system/memory/probe"
+: >"$R/sys/kernel/kexec_loaded"
+region=$(KJUMP_ROOT=$R sh "$KH" --resume-cmdline)
+echo "BOOT_IMAGE=/vmlinuz root=/dev/vda2 $region resume=/dev/vda1 quiet" >"$R/proc/cmdline"
+check "stock Debian kernel" 1 "^kjump-hibernate: PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP, .*docs/KERNEL.md" \
+	"ok: CONFIG_KEXEC_FILE" "1 problem\(s\)"
+out=$(KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent \
+	sh "$KH" --device /dev/vda1 --kernel /boot/vmlinuz --initrd /boot/kjump-save.img 2>&1) && rc=0 || rc=$?
+[ "$rc" != 0 ] && grep -q 'lacks CONFIG_KEXEC_JUMP, .*docs/KERNEL.md' <<<"$out" && [ "$(wc -l <<<"$out")" = 1 ] &&
+	pass "stock Debian kernel: hibernation refused in one line" || { fail "stock kernel: exit $rc"; echo "$out" >&2; }
+
 # kexec-tools 2.0.27 and later without -c (kexec_file_load by default), as 2.0.29 says it
 make_ready
 printf '#!/bin/sh\necho "kexec: --load-preserve-context not supported with kexec_file_load" >&2\nexit 1\n' >"$WORK/kexec.new"
@@ -178,6 +194,29 @@ if command -v lsinitrd >/dev/null && command -v cpio >/dev/null; then
 		"PROBLEM: /boot/initrd.img-$rel does not run kjump-resume \(fix: dracut --add kjump -f"
 else
 	skip_case "the resume initramfs cases: no lsinitrd (dracut-core) or cpio"
+fi
+
+# initramfs-tools: --check names it and reads the resume kernel's initramfs with its
+# lsinitramfs; the fix is update-initramfs. Found by kjump-mkinitrd --system-generator
+# (update-initramfs is there), or told (KJUMP_INITRAMFS_GENERATOR).
+if command -v lsinitramfs >/dev/null && command -v cpio >/dev/null; then
+	rm -rf "$WORK/c4" && mkdir -p "$WORK/c4/usr/sbin" "$WORK/c4/scripts/local-premount"
+	: >"$WORK/c4/usr/sbin/kjump-resume"
+	: >"$WORK/c4/scripts/local-premount/kjump"
+	make_ready
+	(cd "$WORK/c4" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
+	GEN=initramfs-tools check "initramfs-tools" 0 "ok: initramfs generator: initramfs-tools \(its lister: lsinitramfs\)" \
+		"ok: the resume kernel's initramfs /boot/initrd.img-$rel runs kjump-resume"
+	ln -sf "$KJ_SRC/mkinitrd/kjump-mkinitrd" "$WORK/bin/kjump-mkinitrd"
+	printf '#!/bin/sh\nexit 0\n' >"$WORK/bin/update-initramfs" && chmod +x "$WORK/bin/update-initramfs"
+	GEN="" check "initramfs-tools, found" 0 "ok: initramfs generator: initramfs-tools"
+	rm "$WORK/c4/usr/sbin/kjump-resume"
+	(cd "$WORK/c4" && find . | cpio -o -H newc 2>/dev/null | gzip) >"$R/boot/initrd.img-$rel"
+	GEN="" check "initramfs-tools without kjump" 1 \
+		"PROBLEM: /boot/initrd.img-$rel does not run kjump-resume \(fix: update-initramfs -u -k $rel\)"
+	rm "$WORK/bin/kjump-mkinitrd" "$WORK/bin/update-initramfs"
+else
+	skip_case "the initramfs-tools cases: no lsinitramfs (initramfs-tools-core) or cpio"
 fi
 
 # image authentication: the image key private, and in the resume kernel's initramfs

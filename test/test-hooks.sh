@@ -24,6 +24,30 @@ for words in "root=/dev/vda" "kjump.hotplug=yes" "kjump.hotplug" "resume=/dev/vd
 	grep -q 'rc=0' "$WORK/m.out" && pass "the mkinitcpio hook lets the boot go on ($words)" ||
 		fail "mkinitcpio hook: $(cat "$WORK/m.out")"
 done
+# initramfs-tools' local-premount script: the prereqs answer initramfs-tools asks for,
+# then the same call after waiting for ${resume} as Debian's resume does (initramfs-tools'
+# /scripts/functions and /scripts/local, stood in for in $WORK/scripts), and a usage
+# error is said
+it_script=$KJ_SRC/initramfs/initramfs-tools/scripts/local-premount/kjump
+mkdir -p "$WORK/scripts"
+echo 'log_warning_msg() { echo "warning: $*"; }' >"$WORK/scripts/functions"
+echo 'local_device_setup() { echo "setup $*" >>"'"$WORK"'/calls"; }' >"$WORK/scripts/local"
+sed "s|/scripts/|$WORK/scripts/|g" "$it_script" >"$WORK/it-kjump"
+[ "$(sh "$it_script" prereqs)" = "" ] && pass "initramfs-tools script: prereqs answered" || fail "prereqs"
+for r in "" /dev/vda1; do
+	: >"$WORK/calls"
+	rc=0
+	PATH=$WORK/bin:$PATH resume=$r sh "$WORK/it-kjump" >"$WORK/i.out" 2>&1 || rc=$?
+	want="--if-asked"
+	[ -n "$r" ] && want="setup $r kjump resume device false
+--if-asked"
+	[ "$(cat "$WORK/calls")" = "$want" ] && [ $rc = 0 ] &&
+		pass "initramfs-tools script: kjump-resume --if-asked, exit 0 (resume='$r')" ||
+		fail "initramfs-tools script (resume='$r'): exit $rc, ran: $(cat "$WORK/calls" "$WORK/i.out")"
+done
+PATH=$WORK/bin:$PATH STUB_RC=2 sh "$WORK/it-kjump" >"$WORK/i.out" 2>&1 &&
+	grep -q 'warning: kjump-resume: usage error' "$WORK/i.out" && pass "initramfs-tools script: exit 2 is said" ||
+	fail "initramfs-tools script on exit 2: $(cat "$WORK/i.out")"
 grep -q 'ExecStart=/usr/sbin/kjump-resume --if-asked' "$KJ_SRC/initramfs/dracut/90kjump/kjump-resume.service" &&
 	! grep -q '^Condition' "$KJ_SRC/initramfs/dracut/90kjump/kjump-resume.service" &&
 	pass "the dracut unit runs kjump-resume --if-asked, without a condition of its own" ||

@@ -11,10 +11,12 @@ for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/
 	/usr/lib/dracut/modules.d/90kjump/module-setup.sh \
 	/usr/lib/dracut/modules.d/90kjump/parse-kjump.sh /usr/lib/dracut/modules.d/90kjump/kjump-resume.sh \
 	/usr/lib/dracut/modules.d/90kjump/kjump-resume.service /usr/lib/systemd/system/kjump-resume.service \
-	/usr/lib/initcpio/install/kjump \
+	/usr/lib/initcpio/install/kjump /usr/share/initramfs-tools/hooks/kjump \
+	/usr/share/initramfs-tools/scripts/local-premount/kjump /usr/share/initramfs-tools/conf-hooks.d/kjump \
+	/usr/lib/kjump/initramfs-tools-save/hooks/kjump-save /usr/lib/kjump/initramfs-tools-save/scripts/init-premount/kjump-save \
 	/usr/lib/initcpio/hooks/kjump /usr/share/man/man8/kjump-resume.8 /usr/share/man/man8/kjump-save.8 \
 	/usr/share/man/man8/kjump-image.8 /usr/share/man/man8/kjump-memhotplug.8 /usr/share/man/man8/kjump-hibernate.8 \
-	/usr/share/man/man7/kjump.7 /usr/sbin/kjump-mkinitrd /usr/share/man/man8/kjump-mkinitrd.8 \
+	/usr/share/man/man7/kjump.7 /usr/share/doc/kjump/KERNEL.md /usr/sbin/kjump-mkinitrd /usr/share/man/man8/kjump-mkinitrd.8 \
 	/usr/lib/kjump/kjump-save-init /usr/lib/kjump/kjump-coldplug /usr/lib/kjump/kjump-sleep /usr/lib/kjump/mkinitcpio-save.conf \
 	/usr/lib/dracut/modules.d/90kjump-save/module-setup.sh /usr/lib/dracut/modules.d/90kjump-save/kjump-save.sh \
 	/usr/lib/dracut/modules.d/90kjump-save/parse-kjump-save.sh /usr/lib/dracut/dracut.conf.d/90-kjump.conf \
@@ -24,7 +26,9 @@ for f in /usr/sbin/kjump-resume /usr/sbin/kjump-save /usr/sbin/kjump-image /usr/
 	[ -e "$WORK/dest$f" ] && pass "$f" || fail "$f not installed"
 done
 for f in /usr/sbin/kjump-resume /usr/sbin/kjump-hibernate /usr/sbin/kjump-setup \
-	/usr/lib/dracut/modules.d/90kjump/module-setup.sh \
+	/usr/lib/dracut/modules.d/90kjump/module-setup.sh /usr/share/initramfs-tools/hooks/kjump \
+	/usr/share/initramfs-tools/scripts/local-premount/kjump /usr/lib/kjump/initramfs-tools-save/hooks/kjump-save \
+	/usr/lib/kjump/initramfs-tools-save/scripts/init-premount/kjump-save \
 	/usr/sbin/kjump-mkinitrd /usr/lib/kjump/kjump-sleep /etc/kernel/postinst.d/kjump; do
 	[ -x "$WORK/dest$f" ] && pass "$f is executable" || fail "$f not executable"
 done

@@ -23,8 +23,9 @@ for g in dracut mkinitcpio; do
 done
 # only the tools the script needs: the machine's own dracut must not be found
 mkdir -p "$WORK/tools"
-for t in sh bash uname sed wc mv rm cat; do ln -s "$(command -v "$t")" "$WORK/tools/$t"; done
-run() { env -i PATH="$B:$WORK/tools" GEN_RC="${GEN_RC:-0}" KJUMP_CONF=/nonexistent KJUMP_BOOT="$WORK/boot" sh "$MK" "$@"; }
+for t in sh bash uname sed wc mv rm cat mktemp mkdir cp; do ln -s "$(command -v "$t")" "$WORK/tools/$t"; done
+run() { env -i PATH="$B:$WORK/tools" GEN_RC="${GEN_RC:-0}" KJUMP_CONF=/nonexistent KJUMP_BOOT="$WORK/boot" \
+	KJUMP_ITOOLS_SAVE="$KJ_SRC/initramfs/initramfs-tools-save" sh "$MK" "$@"; }
 
 run --kver 6.1.99 >"$WORK/out" 2>&1 && pass "dracut: built" || fail "dracut: exit $?: $(cat "$WORK/out")"
 args=$(cat "$WORK/dracut.args")
@@ -60,10 +61,35 @@ case $args in *"-k 6.1.99 -c /usr/lib/kjump/mkinitcpio-save.conf -g $WORK/b.img.
 
 run --kver 6.1.99 --remove && [ ! -e "$WORK/boot/kjump-save-6.1.99.img" ] && pass "--remove deletes it" || fail "--remove"
 
+# the system's generator (what the package's scripts and --check ask): initramfs-tools
+# where update-initramfs is, dracut else
+[ "$(run --system-generator)" = dracut ] && pass "system generator: dracut" || fail "system generator: $(run --system-generator)"
+# shellcheck disable=SC2016 # $* and $2 are the stand-in's own
+printf '#!/bin/sh\necho "$*" >"%s/mkinitramfs.args"\ncp -R "$2" "%s/itools-conf"\n' "$WORK" "$WORK" >"$B/mkinitramfs"
+printf '#!/bin/sh\nexit 0\n' >"$B/update-initramfs"
+chmod +x "$B/mkinitramfs" "$B/update-initramfs"
+[ "$(run --system-generator)" = initramfs-tools ] && pass "system generator: initramfs-tools, with update-initramfs" ||
+	fail "system generator with update-initramfs: $(run --system-generator)"
+# dracut stays B's generator when both are there
+run --kver 6.1.99 >"$WORK/out" 2>&1 && grep -q "with dracut" "$WORK/out" && pass "dracut first when both are there" ||
+	fail "both: $(cat "$WORK/out")"
 rm "$B/dracut" "$B/mkinitcpio"
+# only initramfs-tools: mkinitramfs -d CONFDIR -o FILE VERSION (test-mkinitramfs builds with the real one)
+run --kver 6.1.99 --output "$WORK/b.img" >"$WORK/out" 2>&1 || true
+case $(cat "$WORK/mkinitramfs.args" 2>/dev/null) in "-d "*" -o $WORK/b.img.kjump-new 6.1.99") pass "mkinitramfs when it is the only one" ;;
+*) fail "mkinitramfs: $(cat "$WORK/out" "$WORK/mkinitramfs.args")" ;; esac
+# its configuration directory: hostonly drivers, B's hook and init-premount script
+c=$WORK/itools-conf
+grep -qx MODULES=dep "$c/initramfs.conf" && [ -x "$c/hooks/kjump-save" ] && [ -x "$c/scripts/init-premount/kjump-save" ] &&
+	pass "mkinitramfs: MODULES=dep, B's hook and init script" || fail "mkinitramfs config: $(ls -R "$c" 2>&1)"
+rm -rf "$c"
+run --kver 6.1.99 --generic --output "$WORK/b.img" >"$WORK/out" 2>&1 || true
+grep -qx MODULES=most "$c/initramfs.conf" && pass "mkinitramfs --generic: MODULES=most" || fail "--generic with mkinitramfs"
+rm "$B/mkinitramfs" "$B/update-initramfs"
+[ "$(run --system-generator)" = "" ] && pass "no system generator" || fail "system generator of none"
 rc=0
 run --kver 6.1.99 >"$WORK/out" 2>&1 || rc=$?
-[ $rc = 2 ] && grep -q "neither dracut nor mkinitcpio is installed" "$WORK/out" &&
+[ $rc = 2 ] && grep -q "none of dracut, mkinitcpio, mkinitramfs is installed" "$WORK/out" &&
 	pass "no generator: exit 2 and a clear line" || fail "no generator: exit $rc: $(cat "$WORK/out")"
 rc=0
 run --bogus >"$WORK/out" 2>&1 || rc=$?

@@ -5,6 +5,8 @@ command -v shellcheck >/dev/null || skip "shellcheck not installed"
 cd "$KJ_SRC"
 for f in scripts/*.sh hibernate/kjump-hibernate mkinitrd/kjump-mkinitrd initramfs/kjump-* \
 	initramfs/dracut/*/*.sh initramfs/mkinitcpio/install/* initramfs/mkinitcpio/hooks/* \
+	initramfs/initramfs-tools/hooks/* initramfs/initramfs-tools/scripts/*/* initramfs/initramfs-tools/conf-hooks.d/* \
+	initramfs/initramfs-tools-save/hooks/* initramfs/initramfs-tools-save/scripts/*/* \
 	system/systemd/kjump-sleep system/kernel/* system/config/grub-kjump.cfg package/deb/*inst \
 	package/deb/*rm test/vm/debian/kjtest-drive test/vm/debian/kjtest-state test/vm/debian/kjtest-hook \
 	test/vm/debian/kjtest-extra-crypt fuzz/*.sh .ci/run; do
