@@ -12,4 +12,4 @@ apt-get install -y -q --no-install-recommends \
 	util-linux fdisk e2fsprogs cpio python3 \
 	qemu-system-x86 busybox-static kexec-tools \
 	clang libclang-rt-14-dev clang-format shellcheck dracut-core systemd time valgrind ovmf \
-	mmdebstrap dpkg-dev
+	mmdebstrap dpkg-dev initramfs-tools
