@@ -285,17 +285,15 @@ static int rw_block_mount(const struct kj_root *root, char *ret_src, size_t size
 static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_ram, char *err,
 			size_t errlen)
 {
-	struct kj_ranges then = {0};
+	_cleanup_ranges_ struct kj_ranges then = {0}; /* freed on every way out */
 	int rc = 0;
 
 	if (h->nr_memmap == 0)
 		return 0; /* not recorded (converted core): the ranges are still checked */
 	for (uint32_t i = 0; i < h->nr_memmap; i++)
 		if (h->memmap[i].type == KJ_MEM_RAM &&
-		    kj_ranges_add(&then, h->memmap[i].start, h->memmap[i].end) < 0) {
-			kj_ranges_free(&then);
+		    kj_ranges_add(&then, h->memmap[i].start, h->memmap[i].end) < 0)
 			return -ENOMEM;
-		}
 	kj_ranges_page_align(&then, KJ_PAGE_SIZE);
 	for (size_t i = 0; i < MAX(then.n, now_ram->n); i++) {
 		const struct kj_range *a = i < then.n ? &then.r[i] : NULL;
@@ -313,7 +311,6 @@ static int check_memmap(const struct kj_header *h, const struct kj_ranges *now_r
 		rc = -ERANGE;
 		break;
 	}
-	kj_ranges_free(&then);
 	return rc;
 }
 
