@@ -64,18 +64,6 @@ efi_map() {
 	done <"$2"
 }
 
-# loop_mount IMAGE DIR [OPTIONS]: mount -o loop, tried again a few times: tests running
-# side by side can race for the same free loop device ("already mounted or busy")
-loop_mount() {
-	local i
-	for i in 1 2 3 4 5; do
-		mount -o "loop${3:+,$3}" "$1" "$2" 2>"$WORK/loop-mount.err" && return 0
-		sleep 1
-	done
-	cat "$WORK/loop-mount.err" >&2
-	return 1
-}
-
 # A fake root for a resume kernel that owns 0-636K and 1M-128M, on a 512M machine.
 make_root() {
 	local r=$1 i=0

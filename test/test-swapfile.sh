@@ -12,7 +12,7 @@ make_memory "$WORK/mem"
 truncate -s 256M "$WORK/fs.img"
 mkfs.ext4 -q -F -b 4096 "$WORK/fs.img"
 mkdir -p "$WORK/mnt"
-loop_mount "$WORK/fs.img" "$WORK/mnt" 2>/dev/null || skip "cannot loop-mount here"
+mount -o loop "$WORK/fs.img" "$WORK/mnt" 2>/dev/null || skip "cannot loop-mount here"
 # Fragment the free space: fill the filesystem with 512 KiB files, free every other.
 i=0
 while fallocate -l 512K "$WORK/mnt/fill$i" 2>/dev/null; do i=$((i + 1)); done
@@ -40,7 +40,7 @@ expect_rc 0 "resume at resume_offset" "$RESUME" --device "$WORK/fs.img" --offset
 ranges_restored "$WORK/mem" "$WORK/out" "$RANGES" "restored byte for byte through $N extents"
 e2fsck -fn "$WORK/fs.img" >"$WORK/fsck.log" 2>&1 && pass "filesystem still clean" ||
 	{ fail "e2fsck reports damage"; cat "$WORK/fsck.log" >&2; }
-loop_mount "$WORK/fs.img" "$WORK/mnt" ro
+mount -o loop,ro "$WORK/fs.img" "$WORK/mnt"
 blkid -p "$WORK/mnt/swapfile" >"$WORK/blkid.log" || true
 grep -q 'TYPE="swsuspend"' "$WORK/blkid.log" && grep -q "UUID=\"$UUID\"" "$WORK/blkid.log" &&
 	pass "the swap file shows the image with its own UUID" || fail "blkid: $(cat "$WORK/blkid.log")"
@@ -51,7 +51,7 @@ printf 'X' | dd of="$WORK/bad.img" bs=1 seek=$((OFF * 4096 + 1536 + 20)) conv=no
 expect_rc 1 "corrupt extent map" "$IMAGE" verify --offset "$OFF" "$WORK/bad.img"
 expect_log "extent map" "says the extent map is corrupt"
 expect_rc 0 "invalidate" "$IMAGE" invalidate --offset "$OFF" "$WORK/fs.img"
-loop_mount "$WORK/fs.img" "$WORK/mnt" ro
+mount -o loop,ro "$WORK/fs.img" "$WORK/mnt"
 grep -q 'TYPE="swap"' <(blkid -p "$WORK/mnt/swapfile") && pass "plain swap file again" || fail "not swap"
 umount "$WORK/mnt"
 # kjump-hibernate with a swap file (issue 25 item 3), kexec, kjump-image, swapoff and
@@ -61,7 +61,7 @@ umount "$WORK/mnt"
 # and read at resume_offset, not on page 0 of the file system's device.
 R=$WORK/hroot
 mkdir -p "$R/mnt" "$R/proc" "$R/dev" "$R/sys/kernel" "$R/sys/devices/system/memory" "$WORK/bin"
-loop_mount "$WORK/fs.img" "$R/mnt"
+mount -o loop "$WORK/fs.img" "$R/mnt"
 LOOP=$(findmnt -n -o SOURCE "$R/mnt")
 MAJ=$((0x$(stat -c %t "$LOOP"))) MIN=$((0x$(stat -c %T "$LOOP")))
 if mknod "$R$LOOP" b "$MAJ" "$MIN" 2>/dev/null; then
