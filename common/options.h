@@ -3,9 +3,17 @@
 /* What every program's option parsing shares: the options all of them take
  * (KJ_LOG_OPTIONS in their getopt_long table, and -h/--help) and the messages for a bad
  * value or an unknown option. */
+#include <getopt.h>
 #include <stdio.h>
 
 #include "log.h"
+
+/* The options every program takes, for the end of its getopt_long table. */
+#define KJ_COMMON_OPTIONS                                                                          \
+	KJ_LOG_OPTIONS,                                                                            \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
 /* The end of a program's option switch (its default: branch): 1 when c was a shared
  * option and is handled, KJ_OPT_DONE when --help or --version printed what they print

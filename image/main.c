@@ -74,8 +74,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"mac-key", required_argument, NULL, O_MAC_KEY},
 					     {"root", required_argument, NULL, O_ROOT},
 					     {"output", required_argument, NULL, 'o'},
-					     {"help", no_argument, NULL, 'h'},
-					     KJ_LOG_OPTIONS,
+					     KJ_COMMON_OPTIONS,
 					     {0}};
 	int c, r;
 

@@ -41,8 +41,7 @@ int main(int argc, char **argv)
 					     {"fallback-initrd", required_argument, NULL, O_FI},
 					     {"cmdline", required_argument, NULL, O_CMDLINE},
 					     {"root", required_argument, NULL, O_ROOT},
-					     KJ_LOG_OPTIONS,
-					     {"help", no_argument, NULL, 'h'},
+					     KJ_COMMON_OPTIONS,
 					     {0}};
 	struct memhp_run_opts o = {.zone = MEMHP_ZONE_KERNEL, .report = kj_log_msg};
 	enum kj_log_target log = KJ_LOG_AUTO;

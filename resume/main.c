@@ -137,8 +137,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	    {"retry-pause", required_argument, NULL, O_RETRY_PAUSE},
 	    {"threads", required_argument, NULL, 'j'},
 	    {"root", required_argument, NULL, O_ROOT},
-	    KJ_LOG_OPTIONS,
-	    {"help", no_argument, NULL, 'h'},
+	    KJ_COMMON_OPTIONS,
 	    {0}};
 	uint64_t v;
 	int c, r;

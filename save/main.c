@@ -144,8 +144,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"region", required_argument, NULL, O_REGION},
 					     {"release", required_argument, NULL, O_RELEASE},
 					     {"root", required_argument, NULL, O_ROOT},
-					     KJ_LOG_OPTIONS,
-					     {"help", no_argument, NULL, 'h'},
+					     KJ_COMMON_OPTIONS,
 					     {0}};
 	int c, r;
 	uint64_t v;

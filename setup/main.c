@@ -345,8 +345,7 @@ static int parse_args(int argc, char **argv, struct args *a, enum kj_log_target 
 					     {"offset", required_argument, NULL, O_OFFSET},
 					     {"no-filter", no_argument, NULL, O_NO_FILTER},
 					     {"release", required_argument, NULL, O_RELEASE},
-					     KJ_LOG_OPTIONS,
-					     {"help", no_argument, NULL, 'h'},
+					     KJ_COMMON_OPTIONS,
 					     {0}};
 	int c, r;
 
