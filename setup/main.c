@@ -59,6 +59,10 @@ static void usage(FILE *f)
 	      "                         (/proc/config.gz, else /boot/config-RELEASE); with\n"
 	      "                         --release R, of kernel R (/boot/config-R); exit 1\n"
 	      "                         and nothing printed when neither can be read\n"
+	      "  can-jump               whether this kernel (with --release R, kernel R) can\n"
+	      "                         hibernate with kjump: exit 0 when it has\n"
+	      "                         CONFIG_KEXEC_JUMP or its config cannot be read; exit 1\n"
+	      "                         when it lacks it, with one line saying what to do\n"
 	      "  mem-used               one value: KiB in use (MemTotal - MemFree)\n"
 	      "  space --device DEV     DEVICE_KIB, the size of block device DEV (0 when sysfs\n"
 	      "                         does not say; exit 1 when DEV does not exist), and\n"
@@ -257,6 +261,21 @@ static int cmd_kernel_config(const struct kj_root *root, const struct args *a)
 	return KJ_EXIT_OK;
 }
 
+/* A stock kernel without kexec jump (Debian's, for one): the one line every part of
+ * kjump says, and points the user at. An unreadable config is no answer: go on. */
+static int cmd_can_jump(const struct kj_root *root, const struct args *a)
+{
+	int v = a->release ? setup_kernel_config(root, a->release, false, "CONFIG_KEXEC_JUMP")
+			   : setup_kernel_config(root, release(), true, "CONFIG_KEXEC_JUMP");
+
+	if (v != 'n')
+		return KJ_EXIT_OK;
+	printf("%s lacks CONFIG_KEXEC_JUMP, which kjump needs: build one with it "
+	       "(docs/KERNEL.md, /usr/share/doc/kjump/KERNEL.md)\n",
+	       a->release ? a->release : "this kernel");
+	return KJ_EXIT_FAILURE;
+}
+
 static int cmd_mem_used(const struct kj_root *root, const struct args *a)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -328,6 +347,7 @@ static const struct {
     {"luks", cmd_luks, 1},
     {"check-key", cmd_check_key, 1},
     {"kernel-config", cmd_kernel_config, 1},
+    {"can-jump", cmd_can_jump, 0},
     {"mem-used", cmd_mem_used, 0},
     {"wipe", cmd_wipe, 2},
     {"console", cmd_console, 0},

@@ -44,6 +44,12 @@ mkinitramfs -d "$WORK/conf-c" -o "$WORK/c.img" "$kver" >"$WORK/c.log" 2>&1
 kjump-mkinitrd --generator mkinitramfs --generic --kver "$kver" --output "$WORK/b.img" >"$WORK/b.log" 2>&1
 # hostonly (MODULES=dep), or every driver where dep cannot see this host's devices
 KJUMP_DEVICE=/dev/vda kjump-mkinitrd --generator mkinitramfs --kver "$kver" --output "$WORK/b-dep.img" >"$WORK/b-dep.log" 2>&1
+# the same kernel as Debian ships it, without kexec jump: nothing of kjump
+if [ -n "$mods" ]; then
+	cp "$TK/config-6.12.117+deb13-amd64.stock" "$WORK/boot/config-$kver"
+	mkinitramfs -d "$WORK/conf-c" -o "$WORK/c-stock.img" "$kver" >"$WORK/c-stock.log" 2>&1
+	kjump-mkinitrd --generator mkinitramfs --generic --kver "$kver" --output "$WORK/b-stock.img" >"$WORK/b-stock.log" 2>&1
+fi
 SCRIPT
 unshare -m bash "$WORK/build.sh" || { fail "mkinitramfs"; cat "$WORK"/[bc].log >&2; finish; exit 1; }
 
@@ -79,4 +85,13 @@ has b-dep "B's hostonly initramfs" '^usr/sbin/kjump-save$'
 has b-dep "B's hostonly initramfs" '^scripts/init-premount/kjump-save$'
 lacks b "B's initramfs" '^usr/sbin/kjump-resume$'
 lacks b "B's initramfs" '^usr/lib/kjump/vmlinuz$'
+if [ -n "$mods" ]; then
+	lsinitramfs "$WORK/c-stock.img" >"$WORK/c-stock.list"
+	lacks c-stock "a stock kernel's initramfs" '(sbin/kjump-resume|lib/kjump/vmlinuz)$'
+	grep -q "I: kjump: $kver lacks CONFIG_KEXEC_JUMP, .*KERNEL.md" "$WORK/c-stock.log" &&
+		pass "... and update-initramfs says why" || fail "the stock build said: $(cat "$WORK/c-stock.log")"
+	[ ! -e "$WORK/b-stock.img" ] && grep -q "$kver lacks CONFIG_KEXEC_JUMP, .*: no hibernating initramfs" "$WORK/b-stock.log" &&
+		pass "kjump-mkinitrd builds no hibernating initramfs for a stock kernel, and says why" ||
+		fail "kjump-mkinitrd for a stock kernel: $(cat "$WORK/b-stock.log")"
+fi
 finish

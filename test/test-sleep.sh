@@ -31,7 +31,7 @@ printf '#!/bin/sh\necho noexec >>"%s"\n' "$LOG" >"$R/usr/lib/systemd/system-slee
 printf '#!/bin/sh\necho "kjump-hibernate" >>"%s"\nexit ${HIB_RC:-0}\n' "$LOG" >"$WORK/hibernate"
 chmod +x "$WORK/hibernate"
 
-run() { KJUMP_ROOT=$R KJUMP_HIBERNATE=$WORK/hibernate sh "$KJ_SRC/system/systemd/kjump-sleep" "$@"; }
+run() { KJUMP_ROOT=$R KJUMP_SETUP=$KJ_BIN/kjump-setup KJUMP_HIBERNATE=$WORK/hibernate sh "$KJ_SRC/system/systemd/kjump-sleep" "$@"; }
 
 rc=0
 run hibernate >"$WORK/out" 2>&1 || rc=$?
@@ -63,6 +63,19 @@ grep -q "kjump-hibernate failed (exit 1): this system kept running" "$WORK/out" 
 rc=0
 run suspend >"$WORK/out" 2>&1 || rc=$?
 [ $rc = 2 ] && [ ! -s "$LOG" ] && pass "not for suspend: exit 2, nothing run" || fail "suspend: exit $rc"
+# a stock kernel without kexec jump (Debian's own): fails at once with the one line
+# saying what to do, before any hook or kjump-hibernate runs
+mkdir -p "$R/boot"
+printf 'CONFIG_KEXEC=y\n# CONFIG_KEXEC_JUMP is not set\n' >"$R/boot/config-$(uname -r)"
+: >"$LOG"
+rc=0
+run hibernate >"$WORK/out" 2>&1 || rc=$?
+[ $rc = 1 ] && [ ! -s "$LOG" ] && pass "a kernel without CONFIG_KEXEC_JUMP: exit 1 at once, no hook run" ||
+	fail "stock kernel: exit $rc, calls $(cat "$LOG")"
+grep -q "^kjump-sleep: cannot hibernate: this kernel lacks CONFIG_KEXEC_JUMP, .*KERNEL.md" "$WORK/out" &&
+	[ "$(wc -l <"$WORK/out")" = 1 ] && pass "... saying so in one line that points at KERNEL.md" ||
+	fail "stock kernel: $(cat "$WORK/out")"
+rm -f "$R/boot/config-$(uname -r)"
 # a hung hook is killed when the phase's time is up; the hibernation still happens, and
 # hooks after it that the time does not reach are skipped, both said
 rm -f "$R"/*/systemd/system-sleep/* "$R"/usr/*/systemd/system-sleep/*

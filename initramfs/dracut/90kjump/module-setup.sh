@@ -18,6 +18,13 @@ depends() {
 
 # called by dracut
 install() {
+	# A kernel that cannot hibernate with kjump (a stock kernel without kexec jump)
+	# boots as it did: nothing of kjump in its initramfs
+	local why
+	if ! why=$(kjump-setup can-jump --release "$kernel" 2>/dev/null) && [ -n "$why" ]; then
+		dinfo "kjump: $why: this initramfs does not resume"
+		return 0
+	fi
 	# At a fixed path: the build or install tree may be anywhere.
 	inst_binary "$(command -v kjump-resume)" /usr/sbin/kjump-resume
 	# A kernel without the memory probe interface (most distributions'): with no image
