@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# A Debian 12 system for the QEMU tests, made the way a user's is: Debian's packages
+# A Debian system (12, or the DEBIAN_SUITE a test sets) for the QEMU tests, made the way a user's is: Debian's packages
 # (mmdebstrap), the test kernel installed in /boot with the kernel hooks a kernel
 # package runs, then the kjump package installed with apt; the disk holds its root
 # file system (vda1) and a swap partition (vda2). Sourced by test-debian.sh after lib.sh.
@@ -7,39 +7,53 @@
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 # shellcheck disable=SC2153 # KERNEL, APPEND, T: set by the test that sources this
 
-DEBIAN_SUITE=bookworm
-# the mirrors this machine's apt uses (a file is pasted into the new sources.list),
-# so that the test reaches Debian where the machine does; KJUMP_DEBIAN_MIRROR overrides
-DEBIAN_MIRROR=${KJUMP_DEBIAN_MIRROR:-}
-if [ -z "$DEBIAN_MIRROR" ]; then
+# The release (a test may set DEBIAN_SUITE=trixie before sourcing this) and its mirrors:
+# those this machine's apt uses, so that the test reaches Debian where the machine does.
+# For the machine's own release its sources file is pasted into the new sources.list;
+# for another, the release and its -updates and -security suites at the machine's
+# mirrors. KJUMP_DEBIAN_MIRROR overrides.
+DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
+debian_mirrors() {
+	local f uri=http://deb.debian.org/debian
+	[ -n "${KJUMP_DEBIAN_MIRROR:-}" ] && { echo "$KJUMP_DEBIAN_MIRROR"; return; }
 	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-		[ -s "$f" ] && grep -q bookworm "$f" && { DEBIAN_MIRROR=$f; break; }
+		[ -s "$f" ] && grep -q "$DEBIAN_SUITE" "$f" && { echo "$f"; return; }
 	done
-fi
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-DEBIAN_PACKAGES="systemd-sysv,dbus,udev,kexec-tools,dracut,procps,kmod,e2fsprogs,liblzo2-2,libblkid1"
+	f=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+	uri=${f:-$uri}
+	echo "deb $uri $DEBIAN_SUITE main"
+	echo "deb $uri $DEBIAN_SUITE-updates main"
+	echo "deb $uri-security $DEBIAN_SUITE-security main"
+}
+DEBIAN_PACKAGES=${DEBIAN_PACKAGES:-systemd-sysv,dbus,udev,kexec-tools,dracut,procps,kmod,e2fsprogs,liblzo2-2,libblkid1}
 DEBIAN_CACHE=${KJUMP_CACHE_DIR:-/var/cache/kjump-test}
-DEBIAN_KVER=6.1.192
+DEBIAN_KVER=${DEBIAN_KVER:-6.1.192}
 DEBIAN_SWAP_MIB=1024
-DEBIAN_ROOT_MIB=1536
+DEBIAN_ROOT_MIB=${DEBIAN_ROOT_MIB:-1536}
+# a third partition of this size (MiB, vda3, left empty) when set
+DEBIAN_EXTRA_MIB=${DEBIAN_EXTRA_MIB:-0}
 DEBIAN_SWAP_UUID=6b6a756d-7377-6170-2d64-656269616e31
+# the lister of the system's initramfs images (dracut's; initramfs-tools' lsinitramfs)
+DEBIAN_LSINITRD=${DEBIAN_LSINITRD:-lsinitrd}
+DEBIAN_GEN=${DEBIAN_GEN:-dracut}
 
 # debian_base [PACKAGES]: path of the base system's tarball, made once and kept between
 # runs; PACKAGES (comma-separated) more than DEBIAN_PACKAGES, each set its own tarball
 debian_base() {
 	local key tar pkgs=$DEBIAN_PACKAGES${1:+,$1}
 	key=$(printf '%s\n' "$DEBIAN_SUITE" "$pkgs" | md5sum | cut -c1-12)
-	tar=$DEBIAN_CACHE/debian12-$key.tar
+	tar=$DEBIAN_CACHE/debian-$DEBIAN_SUITE-$key.tar
 	if [ ! -f "$tar" ]; then
 		mkdir -p "$DEBIAN_CACHE" || return 1
 		# the name's ending tells mmdebstrap the format
 		# and its proxy settings, if any (apt in the new system does not read the host's)
-		local opts=() f
+		local opts=() f mirrors=()
 		for f in /etc/apt/apt.conf.d/*; do
 			[ -f "$f" ] && grep -qi 'proxy' "$f" && opts+=(--aptopt="$f")
 		done
+		mapfile -t mirrors < <(debian_mirrors)
 		mmdebstrap --quiet --variant=minbase --include="$pkgs" "${opts[@]}" \
-			"$DEBIAN_SUITE" "$tar.new.tar" "$DEBIAN_MIRROR" >"$WORK/mmdebstrap.log" 2>&1 ||
+			"$DEBIAN_SUITE" "$tar.new.tar" "${mirrors[@]}" >"$WORK/mmdebstrap.log" 2>&1 ||
 			{ tail -n 20 "$WORK/mmdebstrap.log" >&2; rm -f "$tar.new.tar"; return 1; }
 		mv "$tar.new.tar" "$tar"
 	fi
@@ -91,10 +105,10 @@ debian_kernel_hooks() {
 	in_root "$1" run-parts --report --arg="$DEBIAN_KVER" --arg="/boot/vmlinuz-$DEBIAN_KVER" /etc/kernel/postinst.d
 }
 
-# initramfs_has IMAGE PATTERN: lsinitrd lists a file matching PATTERN (a grep -E regex)
+# initramfs_has IMAGE PATTERN: the lister lists a file matching PATTERN (a grep -E regex)
 initramfs_has() {
 	local list
-	list=$(lsinitrd "$1" 2>&1) || return 1
+	list=$("$DEBIAN_LSINITRD" "$1" 2>&1) || return 1
 	grep -Eq -- "$2" <<<"$list"
 }
 
@@ -119,14 +133,18 @@ debian_configure() {
 # contents, DEBIAN_SWAP_MIB, moved there)
 debian_disk() {
 	local out=$1 root=$2 swap=${3:-}
-	truncate -s $((DEBIAN_ROOT_MIB + DEBIAN_SWAP_MIB + 2))M "$out"
+	local extra=""
+	[ "$DEBIAN_EXTRA_MIB" -gt 0 ] &&
+		extra="start=$((DEBIAN_ROOT_MIB + DEBIAN_SWAP_MIB + 1))MiB, size=${DEBIAN_EXTRA_MIB}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=extra"
+	truncate -s $((DEBIAN_ROOT_MIB + DEBIAN_SWAP_MIB + DEBIAN_EXTRA_MIB + 2))M "$out"
 	sfdisk -q "$out" >/dev/null <<-SF || return 1
 		label: gpt
 		start=1MiB, size=${DEBIAN_ROOT_MIB}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root
 		start=$((DEBIAN_ROOT_MIB + 1))MiB, size=${DEBIAN_SWAP_MIB}MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name=swap
+		$extra
 	SF
 	truncate -s "${DEBIAN_ROOT_MIB}M" "$WORK/root.img"
-	mkfs.ext4 -q -F -b 4096 -L root -d "$root" "$WORK/root.img" || return 1
+	mkfs.ext4 -q -F -b 4096 -L root ${DEBIAN_ROOT_UUID:+-U "$DEBIAN_ROOT_UUID"} -d "$root" "$WORK/root.img" || return 1
 	dd if="$WORK/root.img" of="$out" bs=1M seek=1 conv=notrunc,sparse status=none
 	if [ -z "$swap" ]; then
 		swap=$WORK/swap.img
@@ -146,7 +164,7 @@ debian_install() {
 	local root=$1 deb base
 	deb=$("$KJ_SRC/scripts/build-deb.sh" "$WORK/deb-build") || { fail "the kjump package did not build"; return 1; }
 	pass "scripts/build-deb.sh built $(basename "$deb")"
-	base=$(debian_base "${2:-}") || { fail "mmdebstrap could not make the Debian 12 system"; return 1; }
+	base=$(debian_base "${2:-}") || { fail "mmdebstrap could not make the Debian $DEBIAN_SUITE system"; return 1; }
 	mkdir -p "$root" && tar -C "$root" -xf "$base" || { fail "cannot unpack $base"; return 1; }
 	debian_configure "$root" "${3:-}"
 	if [ -n "${DEBIAN_KERNEL_DEB:-}" ]; then
@@ -157,7 +175,7 @@ debian_install() {
 		debian_kernel "$root" "$KERNEL" >"$WORK/kernel-hooks.log" 2>&1 ||
 			{ fail "the kernel hooks failed"; tail "$WORK/kernel-hooks.log" >&2; return 1; }
 	fi
-	[ -s "$root/boot/initrd.img-$DEBIAN_KVER" ] && pass "the kernel hooks: dracut built the system's initramfs" ||
+	[ -s "$root/boot/initrd.img-$DEBIAN_KVER" ] && pass "the kernel hooks: $DEBIAN_GEN built the system's initramfs" ||
 		{ fail "no /boot/initrd.img-$DEBIAN_KVER"; return 1; }
 	cp "$deb" "$root/tmp/"
 	in_root "$root" apt-get install -y "/tmp/$(basename "$deb")" >"$WORK/apt.log" 2>&1 &&
@@ -173,6 +191,7 @@ debian_test_parts() {
 	shift
 	install -m 755 "$KJ_BIN/test/memhog" "$d/kjtest-state" "$d/kjtest-drive" "$@" "$root/usr/local/sbin/"
 	install -m 644 "$d/kjtest-state.service" "$d/kjtest-drive.service" "$root/etc/systemd/system/"
+	mkdir -p "$root/usr/lib/systemd/system-sleep"
 	install -m 755 "$d/kjtest-hook" "$root/usr/lib/systemd/system-sleep/kjtest"
 	in_root "$root" systemctl enable kjtest-state.service kjtest-drive.service >/dev/null 2>&1
 }
@@ -193,7 +212,7 @@ boot() {
 	fi
 	: >"$log.raw"
 	timeout --foreground -k 5 "$T" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
-		-m 1G -smp 2 -kernel "$KERNEL" -initrd "$WORK/initrd.img" -append "$APPEND" \
+		-m 1G -smp 2 -kernel "$KERNEL" -initrd "${BOOT_INITRD:-$WORK/initrd.img}" -append "$APPEND" \
 		-drive "file=$WORK/disk.img,format=raw,if=virtio" <"$in" >"$log.raw" 2>&1 &
 	qemu=$!
 	while [ $# -gt 0 ] && kill -0 "$qemu" 2>/dev/null; do
@@ -229,7 +248,9 @@ debian_expect_hibernated() {
 	vm_expect "$1" "KJTEST: hibernating" "A: systemctl hibernate"
 	vm_reject "$1" "KJTEST: systemctl hibernate failed" "A: logind took the hibernation"
 	vm_expect "$1" "kjump-save: .*saved|image saved; powering off" "B: kjump-save saved the image and powered off"
-	grep -q "KJTEST: state after" "$1" && fail "A never left: systemctl hibernate returned in the same boot"
+	# (after the last hibernation of this boot: a resumed boot may hibernate again)
+	tac "$1" | sed '/KJTEST: hibernating/q' | grep -q "KJTEST: state after" &&
+		fail "A never left: systemctl hibernate returned in the same boot"
 	grep -q "boot: timed out" "$1" && fail "A's QEMU process did not end within $T s"
 	return 0
 }
@@ -250,4 +271,45 @@ debian_expect_resumed() {
 	[ -n "$n1" ] && [ "$n1" -ge "$n0" ] && [ "$n1" -le $((n0 + 120)) ] &&
 		pass "the service's counter went on from $n0 to $n1 (not from zero)" || fail "counter $n0 -> '$n1'"
 	vm_expect "$2" "KJTEST: memhog: KJTEST: memhog intact 192 MiB" "the service's 192 MiB of patterned memory is intact"
+}
+
+# upgrade_kernel ROOT: a kernel package's installation runs the kernel hooks again:
+# B's initramfs is built anew (kjump's hook) and the system's has kjump-resume
+# (the generator's hook: dracut's with kjump's dracut.conf.d, or initramfs-tools' with
+# kjump's hook)
+upgrade_kernel() {
+	local root=$1
+	touch -d '1 minute ago' "$root/boot/kjump-save-$DEBIAN_KVER.img"
+	touch "$root/boot/vmlinuz-$DEBIAN_KVER"
+	debian_kernel_hooks "$root" >"$WORK/upgrade.log" 2>&1 || { fail "the kernel hooks failed"; return; }
+	grep -q "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/upgrade.log" &&
+		[ "$root/boot/kjump-save-$DEBIAN_KVER.img" -nt "$root/boot/vmlinuz-$DEBIAN_KVER" ] &&
+		pass "a kernel's installation rebuilds B's initramfs (/etc/kernel/postinst.d/kjump)" ||
+		fail "the kernel hooks did not rebuild B's initramfs: $(tail -3 "$WORK/upgrade.log")"
+	initramfs_has "$root/boot/initrd.img-$DEBIAN_KVER" 'usr/sbin/kjump-resume$' &&
+		pass "... and $DEBIAN_GEN's hook puts kjump-resume in the system's initramfs" ||
+		fail "the system's initramfs from the kernel hook lacks kjump-resume"
+}
+
+# remove_package ROOT: on a copy of the system, apt-get remove and purge undo it all
+remove_package() {
+	local copy=$WORK/removed
+	cp -a "$1" "$copy"
+	in_root "$copy" apt-get remove -y kjump >"$WORK/remove.log" 2>&1 || { fail "apt-get remove kjump"; return; }
+	ls "$copy"/boot/kjump-save-* >/dev/null 2>&1 && fail "B's initramfs left after the removal" ||
+		pass "apt-get remove: B's initramfs files are gone"
+	initramfs_has "$copy/boot/initrd.img-$DEBIAN_KVER" 'sbin/kjump-resume$' && fail "the system's initramfs still runs kjump-resume" ||
+		pass "apt-get remove: the system's initramfs was rebuilt without kjump"
+	[ ! -e "$copy/usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf" ] &&
+		[ ! -e "$copy/etc/systemd/system/multi-user.target.wants/kjump-load.service" ] &&
+		pass "apt-get remove: systemd's hibernation is the kernel's again, kjump-load disabled" ||
+		fail "systemd pieces left after the removal"
+	# the GRUB snippet is a conffile: kept until purge, but it adds nothing without kjump
+	# shellcheck disable=SC2016 # expanded inside the system
+	out=$(in_root "$copy" sh -ec 'GRUB_CMDLINE_LINUX=x; . /etc/default/grub.d/kjump.cfg; echo "[$GRUB_CMDLINE_LINUX]"') || out="failed"
+	[ "$out" = "[x]" ] && pass "apt-get remove: the GRUB snippet adds nothing" || fail "the GRUB snippet after removal: '$out'"
+	in_root "$copy" apt-get purge -y kjump >>"$WORK/remove.log" 2>&1 &&
+		[ ! -e "$copy/etc/kjump/hibernate.conf" ] && [ ! -e "$copy/etc/default/grub.d/kjump.cfg" ] &&
+		pass "apt-get purge: the settings file and the GRUB snippet are gone" || fail "purge"
+	rm -rf "$copy"
 }

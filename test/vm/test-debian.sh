@@ -52,46 +52,6 @@ build_system() {
 	rm -rf "$root"
 }
 
-# upgrade_kernel ROOT: a kernel package's installation runs the kernel hooks again:
-# B's initramfs is built anew (kjump's hook) and the system's has the kjump module
-# (dracut's hook, with kjump's dracut.conf.d)
-upgrade_kernel() {
-	local root=$1
-	touch -d '1 minute ago' "$root/boot/kjump-save-$DEBIAN_KVER.img"
-	touch "$root/boot/vmlinuz-$DEBIAN_KVER"
-	debian_kernel_hooks "$root" >"$WORK/upgrade.log" 2>&1 || { fail "the kernel hooks failed"; return; }
-	grep -q "kjump-mkinitrd: done: /boot/kjump-save-$DEBIAN_KVER.img" "$WORK/upgrade.log" &&
-		[ "$root/boot/kjump-save-$DEBIAN_KVER.img" -nt "$root/boot/vmlinuz-$DEBIAN_KVER" ] &&
-		pass "a kernel's installation rebuilds B's initramfs (/etc/kernel/postinst.d/kjump)" ||
-		fail "the kernel hooks did not rebuild B's initramfs: $(tail -3 "$WORK/upgrade.log")"
-	initramfs_has "$root/boot/initrd.img-$DEBIAN_KVER" 'usr/sbin/kjump-resume$' &&
-		pass "... and dracut's hook puts kjump-resume in the system's initramfs (dracut.conf.d)" ||
-		fail "the system's initramfs from the kernel hook lacks kjump-resume"
-}
-
-# remove_package ROOT: on a copy of the system, apt-get remove and purge undo it all
-remove_package() {
-	local copy=$WORK/removed
-	cp -a "$1" "$copy"
-	in_root "$copy" apt-get remove -y kjump >"$WORK/remove.log" 2>&1 || { fail "apt-get remove kjump"; return; }
-	ls "$copy"/boot/kjump-save-* >/dev/null 2>&1 && fail "B's initramfs left after the removal" ||
-		pass "apt-get remove: B's initramfs files are gone"
-	initramfs_has "$copy/boot/initrd.img-$DEBIAN_KVER" 'sbin/kjump-resume$' && fail "the system's initramfs still runs kjump-resume" ||
-		pass "apt-get remove: the system's initramfs was rebuilt without kjump"
-	[ ! -e "$copy/usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf" ] &&
-		[ ! -e "$copy/etc/systemd/system/multi-user.target.wants/kjump-load.service" ] &&
-		pass "apt-get remove: systemd's hibernation is the kernel's again, kjump-load disabled" ||
-		fail "systemd pieces left after the removal"
-	# the GRUB snippet is a conffile: kept until purge, but it adds nothing without kjump
-	# shellcheck disable=SC2016 # expanded inside the system
-	out=$(in_root "$copy" sh -ec 'GRUB_CMDLINE_LINUX=x; . /etc/default/grub.d/kjump.cfg; echo "[$GRUB_CMDLINE_LINUX]"') || out="failed"
-	[ "$out" = "[x]" ] && pass "apt-get remove: the GRUB snippet adds nothing" || fail "the GRUB snippet after removal: '$out'"
-	in_root "$copy" apt-get purge -y kjump >>"$WORK/remove.log" 2>&1 &&
-		[ ! -e "$copy/etc/kjump/hibernate.conf" ] && [ ! -e "$copy/etc/default/grub.d/kjump.cfg" ] &&
-		pass "apt-get purge: the settings file and the GRUB snippet are gone" || fail "purge"
-	rm -rf "$copy"
-}
-
 if ! build_system; then
 	fail "the Debian system could not be built: no QEMU boot"
 	finish
