@@ -10,9 +10,11 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "btrfs.h"
 #include "crc32c.h"
 #include "io.h"
 #include "macros.h"
@@ -405,22 +407,66 @@ int kj_extents_parse(const char *s, struct kj_extent *ret, size_t max, size_t *r
 	return 0;
 }
 
-int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, dev_t *ret_dev)
+/* One FIEMAP extent, len bytes of the file at file_off whose address is addr: its
+ * device pages (on btrfs, addr is a logical address, mapped chunk by chunk). */
+static int push_mapped(const struct kj_btrfs *bt, struct kj_extent *ret, size_t max, size_t *n,
+		       uint64_t file_off, uint64_t addr, uint64_t len)
+{
+	while (len) {
+		uint64_t phys = addr, run = len;
+		int rc;
+		if (bt && (rc = kj_btrfs_map(bt, addr, len, &phys, &run)) < 0)
+			return rc;
+		if (phys % KJ_PAGE_SIZE || run % KJ_PAGE_SIZE)
+			return -EINVAL; /* not on the device's page grid */
+		if ((rc = extent_push(ret, max, n, file_off >> KJ_PAGE_SHIFT, phys >> KJ_PAGE_SHIFT,
+				      run >> KJ_PAGE_SHIFT)) < 0)
+			return rc;
+		file_off += run;
+		addr += run;
+		len -= run;
+	}
+	return 0;
+}
+
+/* On btrfs: the file is nocow, and bt its file system's device and chunks. 1 on btrfs,
+ * 0 elsewhere, -errno. */
+static int btrfs_setup(const struct kj_root *root, int fd, struct kj_btrfs *bt)
+{
+	struct statfs sfs;
+	int rc;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return -errno;
+	if ((uint32_t)sfs.f_type != KJ_BTRFS_MAGIC)
+		return 0;
+	if ((rc = kj_btrfs_check_nocow(fd)) < 0 || (rc = kj_btrfs_load(root, fd, bt)) < 0)
+		return rc;
+	return 1;
+}
+
+int kj_file_extents(const struct kj_root *root, int fd, struct kj_extent *ret, size_t max,
+		    size_t *ret_n, dev_t *ret_dev)
 {
 	enum { BATCH = 64 };
+	struct kj_btrfs bt = {0};
 	struct stat st;
-	struct fiemap *fm;
+	struct fiemap *fm = NULL;
 	uint64_t start = 0, expect = 0;
 	size_t n = 0;
-	int rc = 0, last = 0;
+	int rc = 0, last = 0, on_btrfs;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
+	if ((on_btrfs = btrfs_setup(root, fd, &bt)) < 0)
+		return on_btrfs;
 	fm = calloc(1, sizeof(*fm) + BATCH * sizeof(struct fiemap_extent));
-	if (!fm)
-		return -ENOMEM;
+	if (!fm) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	while (!last && start < (uint64_t)st.st_size) {
 		memset(fm, 0, sizeof(*fm));
 		fm->fm_start = start;
@@ -441,13 +487,12 @@ int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, de
 					     FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_SHARED;
 			uint64_t len = MIN(e->fe_length, (uint64_t)st.st_size - e->fe_logical);
 			if ((e->fe_flags & bad) || e->fe_logical != expect ||
-			    e->fe_logical % KJ_PAGE_SIZE || e->fe_physical % KJ_PAGE_SIZE) {
+			    e->fe_logical % KJ_PAGE_SIZE) {
 				rc = -EINVAL; /* a hole, or bytes the device does not hold as is */
 				goto out;
 			}
-			if ((rc = extent_push(ret, max, &n, e->fe_logical >> KJ_PAGE_SHIFT,
-					      e->fe_physical >> KJ_PAGE_SHIFT,
-					      len >> KJ_PAGE_SHIFT)) < 0)
+			if ((rc = push_mapped(on_btrfs ? &bt : NULL, ret, max, &n, e->fe_logical,
+					      e->fe_physical, ALIGN_DOWN(len, KJ_PAGE_SIZE))) < 0)
 				goto out;
 			expect = e->fe_logical + e->fe_length;
 			start = expect;
@@ -460,10 +505,35 @@ int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, de
 		goto out;
 	}
 	*ret_n = n;
-	*ret_dev = st.st_dev;
+	*ret_dev = on_btrfs ? bt.dev : st.st_dev;
 out:
 	free(fm);
+	kj_btrfs_free(&bt);
 	return rc;
+}
+
+const char *kj_file_extents_strerror(int rc)
+{
+	switch (rc) {
+	case -E2BIG: return "too fragmented for a kjump image (defragment it)";
+	case -EOPNOTSUPP: return "the filesystem does not report extents (FIEMAP)";
+	case -EINVAL:
+		return "it has holes or extents the raw device does not hold as is (inline, "
+		       "compressed, shared, unaligned)";
+	case -ESTALE:
+		return "it is copy-on-write on btrfs: a swap file there must be nocow (chattr +C "
+		       "on the empty file, or btrfs filesystem mkswapfile)";
+	case -EXDEV:
+		return "its btrfs has more than one device: a swap file needs a single-device "
+		       "btrfs";
+	case -EMEDIUMTYPE:
+		return "it lies in btrfs chunks whose profile is not single (DUP or RAID: more "
+		       "than one copy): a swap file needs the single data profile";
+	case -EPERM: return "reading btrfs's chunk tree needs root (CAP_SYS_ADMIN)";
+	case -EUCLEAN: return "btrfs's chunk tree does not map its extents";
+	case -EBADMSG: return "btrfs's chunk tree reads back malformed";
+	}
+	return strerror(-rc);
 }
 
 int kj_status_write(struct kj_imgdev *d, int error, const char *msg, bool flush)

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "format.h"
+#include "root.h"
 
 struct kj_imgdev {
 	int fd;
@@ -53,9 +54,18 @@ int kj_imgdev_sync(struct kj_imgdev *d);
  * neighbours that continue each other. -EINVAL malformed, -E2BIG too many. */
 int kj_extents_parse(const char *s, struct kj_extent *ret, size_t max, size_t *ret_n);
 /* The extents of a file on its block device (FIEMAP), in pages; the device's dev_t in
- * ret_dev. -EOPNOTSUPP when the filesystem cannot say, -EINVAL for holes, inline,
- * shared or unaligned extents, which a raw-device writer cannot use. */
-int kj_file_extents(int fd, struct kj_extent *ret, size_t max, size_t *ret_n, dev_t *ret_dev);
+ * ret_dev. On btrfs, FIEMAP's logical addresses are mapped through the chunk tree and
+ * the device is the file system's one block device (its path below root). -EOPNOTSUPP
+ * when the filesystem cannot say, -EINVAL for holes, inline, compressed, shared or
+ * unaligned extents, which a raw-device writer cannot use, -E2BIG more than max; on
+ * btrfs (what the kernel refuses for a swap file, or a map cannot express) -ESTALE a
+ * copy-on-write file, -EXDEV more than one device, -EMEDIUMTYPE a chunk profile other
+ * than single, -EPERM not allowed to read the chunk tree, -EUCLEAN or -EBADMSG a chunk
+ * tree that does not map the file. kj_file_extents_strerror() says which, for a
+ * message that follows the file's name. */
+int kj_file_extents(const struct kj_root *root, int fd, struct kj_extent *ret, size_t max,
+		    size_t *ret_n, dev_t *ret_dev);
+const char *kj_file_extents_strerror(int rc);
 
 enum kj_sig_kind kj_sig_classify(const void *page0, size_t size);
 const char *kj_sig_kind_to_string(enum kj_sig_kind k);

@@ -31,7 +31,7 @@ jobs=$(nproc)
 [ "$jobs" -le 4 ] || jobs=4
 outs=$(mktemp -d)
 trap 'rm -rf "$outs"' EXIT
-targets=(formats image elf cmdline memmap filter setup)
+targets=(formats image elf cmdline memmap filter setup btrfs)
 for ((i = 0; i < ${#targets[@]}; i += jobs)); do
 	for t in "${targets[@]:i:jobs}"; do fuzz_one "$t" "$outs/$t" & done
 	wait

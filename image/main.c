@@ -361,15 +361,10 @@ static int cmd_extents(const struct kj_root *root, const char *path)
 		log_error("cannot open %s: %m", path);
 		return -errno;
 	}
-	rc = kj_file_extents(fd, e, KJ_EXTMAP_MAX, &n, &devno);
+	rc = kj_file_extents(root, fd, e, KJ_EXTMAP_MAX, &n, &devno);
 	close(fd);
 	if (rc < 0) {
-		log_error("%s: %s", path,
-			  rc == -E2BIG	      ? "too fragmented for a kjump image (defragment it)"
-			  : rc == -EOPNOTSUPP ? "the filesystem does not report extents (FIEMAP)"
-			  : rc == -EINVAL
-			      ? "has holes or extents the raw device does not hold as is"
-			      : strerror(-rc));
+		log_error("%s: %s", path, kj_file_extents_strerror(rc));
 		return rc;
 	}
 	snprintf(uevent, sizeof(uevent), "/sys/dev/block/%u:%u/uevent", major(devno), minor(devno));

@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential cmake pkg-config libblkid-dev liblzo2-dev zlib1g-dev \
-	util-linux fdisk e2fsprogs cpio python3 \
+	util-linux fdisk e2fsprogs btrfs-progs cpio python3 \
 	qemu-system-x86 busybox-static kexec-tools \
 	clang libclang-rt-14-dev clang-format shellcheck dracut-core systemd time valgrind ovmf \
 	mmdebstrap dpkg-dev initramfs-tools

@@ -77,7 +77,7 @@ int setup_swapfile_map(const struct kj_root *root, const char *path, char *ret_d
 		return -ENAMETOOLONG;
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return -errno;
-	rc = kj_file_extents(fd, e, KJ_EXTMAP_MAX, &n, &devno);
+	rc = kj_file_extents(root, fd, e, KJ_EXTMAP_MAX, &n, &devno);
 	close(fd);
 	if (rc < 0)
 		return rc;

@@ -25,6 +25,7 @@ int setup_device_choose(const struct kj_root *root, struct setup_device *ret);
 /* A swap file's block device, resume_offset (its first page on the device) and extent
  * list ("FILEPAGE:DEVPAGE:COUNT,..." as kjump-save --extents takes it, malloc'd). The
  * file is path below root. 0, -errno (kj_file_extents's: -E2BIG too fragmented,
- * -EOPNOTSUPP no FIEMAP, -EINVAL holes or extents not usable as they are). */
+ * -EOPNOTSUPP no FIEMAP, -EINVAL holes or extents not usable as they are, and on
+ * btrfs the refusals kj_file_extents_strerror() explains). */
 int setup_swapfile_map(const struct kj_root *root, const char *path, char *ret_dev, size_t devsize,
 		       uint64_t *ret_offset, char **ret_extents);

@@ -16,6 +16,7 @@
 #include "cmdline.h"
 #include "exitcode.h"
 #include "fit.h"
+#include "imgdev.h"
 #include "io.h"
 #include "log.h"
 #include "options.h"
@@ -99,12 +100,7 @@ static int cmd_device(const struct kj_root *root, const struct args *a)
 		if ((rc = setup_swapfile_map(root, a->swapfile, dev, sizeof(dev), &off, &ext)) <
 		    0) {
 			log_error("cannot map swap file %s: %s", a->swapfile,
-				  rc == -E2BIG ? "too fragmented for a kjump image (defragment it)"
-				  : rc == -EOPNOTSUPP
-				      ? "the filesystem does not report extents (FIEMAP)"
-				  : rc == -EINVAL
-				      ? "it has holes or extents the raw device does not hold as is"
-				      : strerror(-rc));
+				  kj_file_extents_strerror(rc));
 			return KJ_EXIT_FAILURE;
 		}
 		setup_put(stdout, "DEVICE", dev);

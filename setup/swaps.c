@@ -74,9 +74,10 @@ int setup_swaps_parse(const char *buf, size_t size, struct setup_swap **ret, siz
 	return 0;
 }
 
-/* The device page where swap file path (not root-prefixed: a file of this system)
- * starts, and the device it lies on. 0, -errno. */
-static int setup_swapfile_start(const char *path, uint64_t *ret_page, dev_t *ret_dev)
+/* The device page where swap file path (root-prefixed already) starts, and the device
+ * it lies on (on btrfs its path from the file system, below root). 0, -errno. */
+static int setup_swapfile_start(const struct kj_root *root, const char *path, uint64_t *ret_page,
+				dev_t *ret_dev)
 {
 	struct kj_extent e[KJ_EXTMAP_MAX];
 	size_t n;
@@ -86,7 +87,7 @@ static int setup_swapfile_start(const char *path, uint64_t *ret_page, dev_t *ret
 
 	if (fd < 0)
 		return -errno;
-	if ((rc = kj_file_extents(fd, e, KJ_EXTMAP_MAX, &n, &dev)) < 0)
+	if ((rc = kj_file_extents(root, fd, e, KJ_EXTMAP_MAX, &n, &dev)) < 0)
 		return rc;
 	*ret_page = e[0].dev_page;
 	*ret_dev = dev;
@@ -123,7 +124,7 @@ int setup_swap_find(const struct kj_root *root, const struct setup_swap *e, size
 		if (kj_root_path(root, e[i].name, p, sizeof(p)) < 0)
 			continue;
 		if (e[i].is_file ? offset && S_ISBLK(sd.st_mode) &&
-				       setup_swapfile_start(p, &page, &on) == 0 &&
+				       setup_swapfile_start(root, p, &page, &on) == 0 &&
 				       on == sd.st_rdev && page == offset
 				 : !offset && same_node(p, &sd, dev)) {
 			*ret_index = i;
