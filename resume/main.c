@@ -1039,8 +1039,10 @@ int main(int argc, char **argv)
 
 	atexit(kj_close_stdout);
 
-	if (!r)
+	if (!r) {
+		fprintf(stderr, "kjump-resume: out of memory; continuing the normal boot\n");
 		return EXIT_FAILED;
+	}
 	r->dev = KJ_IMGDEV_CLOSED;
 	rc = parse_args(argc, argv, &r->a);
 	if (rc) {
