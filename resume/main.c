@@ -248,8 +248,12 @@ static char *load_cmdline(const struct kj_root *root, const struct args *a,
 	if (a->cmdline) {
 		if ((buf = strdup(a->cmdline)))
 			size = strlen(buf);
+		else
+			log_error("out of memory for --cmdline: its settings are ignored");
 	} else if ((rc = kj_root_read_file(root, "/proc/cmdline", 65536, &buf, &size)) < 0) {
-		log_debug("cannot read /proc/cmdline: %s", strerror(-rc));
+		kj_log(rc == -ENOMEM ? LOG_ERR : LOG_DEBUG, "cannot read /proc/cmdline: %s%s",
+		       strerror(-rc),
+		       rc == -ENOMEM ? ": its settings (resume=, kjump.*) are ignored" : "");
 		buf = NULL;
 	}
 	if (buf)
