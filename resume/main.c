@@ -809,10 +809,15 @@ static int phase_fits(struct run *r)
 			 "cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
 		return refuse_sys(r, rc, "cannot resume this image");
 	}
-	if (kj_memmap_read(&r->root, &mm) == 0 &&
-	    kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
+	if ((rc = kj_memmap_read(&r->root, &mm)) == 0 &&
+	    (rc = kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram)) == 0) {
 		kj_ranges_page_align(&r->fw_ram, KJ_PAGE_SIZE);
 		r->have_fw = 1;
+	} else if (rc == -ENOMEM) { /* there, but not read: no reason to skip the check */
+		snprintf(r->err, sizeof(r->err),
+			 "cannot read the firmware memory map (/sys/firmware/memmap): %s",
+			 strerror(-rc));
+		return refuse_sys(r, rc, "cannot resume this image");
 	} else if (r->jumping) {
 		snprintf(r->err, sizeof(r->err),
 			 "no firmware memory map (/sys/firmware/memmap): "
