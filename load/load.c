@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "err.h"
 #include "macros.h"
 
 /* Zero runs travel to the workers in jobs of at most this many pages (2 MiB) and runs,
@@ -663,7 +664,7 @@ int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_lo
 	tids = calloc(nthreads, sizeof(*tids));
 	w = calloc(1, sizeof(*w));
 	if (!tids || !w || (rc = pipeline_alloc(&pl, w, nthreads)) < 0) {
-		rc = -ENOMEM;
+		rc = kj_errf(-ENOMEM, err, errlen, "out of memory");
 		goto out;
 	}
 	pl.direct = o->direct_io && img->dev->direct_fd >= 0 &&

@@ -29,6 +29,6 @@ struct kj_load_opts {
 };
 
 /* plan may be NULL only with verify_only. -EBADMSG on any corruption (err says which
- * block or table entry), -errno on I/O errors. */
+ * block or table entry), -errno on I/O errors, -ENOMEM (err: out of memory). */
 int kj_image_load(struct kj_image *img, struct kj_plan *plan, const struct kj_load_opts *o,
 		  char *err, size_t errlen);

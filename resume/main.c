@@ -248,8 +248,12 @@ static char *load_cmdline(const struct kj_root *root, const struct args *a,
 	if (a->cmdline) {
 		if ((buf = strdup(a->cmdline)))
 			size = strlen(buf);
+		else
+			log_error("out of memory for --cmdline: its settings are ignored");
 	} else if ((rc = kj_root_read_file(root, "/proc/cmdline", 65536, &buf, &size)) < 0) {
-		log_debug("cannot read /proc/cmdline: %s", strerror(-rc));
+		kj_log(rc == -ENOMEM ? LOG_ERR : LOG_DEBUG, "cannot read /proc/cmdline: %s%s",
+		       strerror(-rc),
+		       rc == -ENOMEM ? ": its settings (resume=, kjump.*) are ignored" : "");
 		buf = NULL;
 	}
 	if (buf)
@@ -805,10 +809,15 @@ static int phase_fits(struct run *r)
 			 "cannot read this kernel's RAM from /proc/iomem: %s", strerror(-rc));
 		return refuse_sys(r, rc, "cannot resume this image");
 	}
-	if (kj_memmap_read(&r->root, &mm) == 0 &&
-	    kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram) == 0) {
+	if ((rc = kj_memmap_read(&r->root, &mm)) == 0 &&
+	    (rc = kj_memmap_ranges(&mm, KJ_MEM_RAM, &r->fw_ram)) == 0) {
 		kj_ranges_page_align(&r->fw_ram, KJ_PAGE_SIZE);
 		r->have_fw = 1;
+	} else if (rc == -ENOMEM) { /* there, but not read: no reason to skip the check */
+		snprintf(r->err, sizeof(r->err),
+			 "cannot read the firmware memory map (/sys/firmware/memmap): %s",
+			 strerror(-rc));
+		return refuse_sys(r, rc, "cannot resume this image");
 	} else if (r->jumping) {
 		snprintf(r->err, sizeof(r->err),
 			 "no firmware memory map (/sys/firmware/memmap): "
@@ -1039,8 +1048,10 @@ int main(int argc, char **argv)
 
 	atexit(kj_close_stdout);
 
-	if (!r)
+	if (!r) {
+		fprintf(stderr, "kjump-resume: out of memory; continuing the normal boot\n");
 		return EXIT_FAILED;
+	}
 	r->dev = KJ_IMGDEV_CLOSED;
 	rc = parse_args(argc, argv, &r->a);
 	if (rc) {

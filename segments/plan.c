@@ -189,6 +189,8 @@ int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram, const struc
 	*ret = p;
 	memset(&p, 0, sizeof(p));
 out:
+	if (rc == -ENOMEM) /* whichever step it was: not the table's fault */
+		kj_errf(rc, err, errlen, "out of memory");
 	kj_plan_free(&p);
 	return rc;
 }

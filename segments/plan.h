@@ -33,7 +33,7 @@ struct kj_plan {
  * extract: everything direct, no staging limits); fw_ram: this machine's firmware System RAM or
  * NULL when unknown (then not checked). -EBADMSG corrupt table, -ERANGE a range outside
  * firmware RAM, -E2BIG too many segments, -EFBIG staged total over half the RAM,
- * -EINVAL entry outside every saved range. err says which limit was hit. */
+ * -EINVAL entry outside every saved range, -ENOMEM. err says which limit was hit. */
 int kj_plan_build(struct kj_image *img, const struct kj_ranges *ram, const struct kj_ranges *fw_ram,
 		  struct kj_plan *ret, char *err, size_t errlen);
 /* A plan that stages exactly these ranges (page-aligned), with nothing direct: the
