@@ -64,6 +64,10 @@ static void usage(FILE *f)
 	      "                         hibernate with kjump: exit 0 when it has\n"
 	      "                         CONFIG_KEXEC_JUMP or its config cannot be read; exit 1\n"
 	      "                         when it lacks it, with one line saying what to do\n"
+	      "  resume-config --device DEV [--offset PAGES]\n"
+	      "                         set the kernel's hibernation device (/sys/power/resume\n"
+	      "                         and resume_offset) to DEV at PAGES, as systemd-sleep\n"
+	      "                         does: logind checks it against the swap in use\n"
 	      "  mem-used               one value: KiB in use (MemTotal - MemFree)\n"
 	      "  space --device DEV     DEVICE_KIB, the size of block device DEV (0 when sysfs\n"
 	      "                         does not say; exit 1 when DEV does not exist), and\n"
@@ -272,6 +276,23 @@ static int cmd_can_jump(const struct kj_root *root, const struct args *a)
 	return KJ_EXIT_FAILURE;
 }
 
+static int cmd_resume_config(const struct kj_root *root, const struct args *a)
+{
+	int rc;
+
+	if (!a->device)
+		return -EINVAL;
+	if ((rc = setup_resume_config(root, a->device, a->offset)) < 0) {
+		log_error("cannot set the kernel's hibernation device to %s: %s", a->device,
+			  strerror(-rc));
+		return KJ_EXIT_FAILURE;
+	}
+	if (rc > 0)
+		log_info("the kernel's hibernation device is %s, offset %" PRIu64 " now", a->device,
+			 a->offset);
+	return KJ_EXIT_OK;
+}
+
 static int cmd_mem_used(const struct kj_root *root, const struct args *a)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -344,6 +365,7 @@ static const struct {
     {"check-key", cmd_check_key, 1},
     {"kernel-config", cmd_kernel_config, 1},
     {"can-jump", cmd_can_jump, 0},
+    {"resume-config", cmd_resume_config, 0},
     {"mem-used", cmd_mem_used, 0},
     {"wipe", cmd_wipe, 2},
     {"console", cmd_console, 0},

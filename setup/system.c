@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -164,6 +165,49 @@ int setup_kernel_config(const struct kj_root *root, const char *release, bool ru
 		return setup_config_value(buf, size, name);
 	}
 	return -ENOENT;
+}
+
+/* "MAJ:MIN" of block device dev (its sysfs entry: a captured tree has no device nodes). */
+static int block_devno(const struct kj_root *root, const char *dev, char *buf, size_t size)
+{
+	char p[PATH_MAX], real[PATH_MAX];
+	const char *base;
+	int rc;
+
+	if (kj_root_path(root, dev, p, sizeof(p)) < 0)
+		return -ENAMETOOLONG;
+	if (!realpath(p, real) || !(base = strrchr(real, '/')))
+		return -ENOENT;
+	snprintf(p, sizeof(p), "/sys/class/block/%.255s/dev", base + 1);
+	if ((rc = kj_root_read_line(root, p, buf, size)) < 0)
+		return rc;
+	return strchr(buf, ':') ? 0 : -EINVAL;
+}
+
+int setup_resume_config(const struct kj_root *root, const char *dev, uint64_t offset)
+{
+	char devno[32], now[32], off[32];
+	uint64_t now_off = 0;
+	int rc;
+
+	if (kj_root_exists(root, "/sys/power/resume") <= 0)
+		return 0;
+	if ((rc = block_devno(root, dev, devno, sizeof(devno))) < 0)
+		return rc;
+	if (kj_root_read_line(root, "/sys/power/resume", now, sizeof(now)) >= 0 &&
+	    !strcmp(now, devno) &&
+	    (kj_root_read_u64(root, "/sys/power/resume_offset", &now_off) < 0 ? offset == 0
+									      : now_off == offset))
+		return 0;
+	/* the offset first: writing resume makes the kernel look at that place (it finds no
+	 * image of its own there, and the device is busy as swap) */
+	snprintf(off, sizeof(off), "%" PRIu64, offset);
+	if (kj_root_exists(root, "/sys/power/resume_offset") > 0 &&
+	    (rc = kj_root_write_str(root, "/sys/power/resume_offset", off)) < 0)
+		return rc;
+	if ((rc = kj_root_write_str(root, "/sys/power/resume", devno)) < 0)
+		return rc;
+	return 1;
 }
 
 int setup_device_kib(const struct kj_root *root, const char *dev, uint64_t *ret_kib)

@@ -42,6 +42,11 @@ int setup_config_value(const char *buf, size_t size, const char *name);
 
 /* The size of block device dev (a path below root) in KiB, from sysfs (0 when sysfs does
  * not say). 0, -ENOENT when dev does not exist. */
+/* The kernel's hibernation device (/sys/power/resume, resume_offset) set to block device
+ * dev at offset (pages), as systemd-sleep sets it before the kernel's own hibernation:
+ * logind checks it against the swap areas in use. 1 when written, 0 when it was already
+ * so or the kernel has no hibernation (no /sys/power/resume), -errno. */
+int setup_resume_config(const struct kj_root *root, const char *dev, uint64_t offset);
 int setup_device_kib(const struct kj_root *root, const char *dev, uint64_t *ret_kib);
 
 /* KiB this kernel uses (MemTotal - MemFree of /proc/meminfo text). 0, -EINVAL. */

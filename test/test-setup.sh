@@ -119,6 +119,25 @@ while read -r tree region expect; do
 		fail "$tree, $region: '$FITTED', want '${expect//_/ }'"
 done <"$KJ_SRC/test/data/setup/fit.expect"
 
+# resume-config: the kernel's hibernation device names our swap area (logind checks
+# it), written only when it differs; nothing without /sys/power/resume
+make_tree
+echo "254:18" >"$R/sys/devices/virtual/block/vdb/vdb2/dev"
+"$KS" --root "$R" resume-config --device /dev/vdb2 && [ ! -e "$R/sys/power/resume" ] &&
+	pass "resume-config: no /sys/power/resume (no hibernation in the kernel): nothing written" ||
+	fail "resume-config without /sys/power/resume"
+mkdir -p "$R/sys/power" && echo "0:0" >"$R/sys/power/resume" && echo 0 >"$R/sys/power/resume_offset"
+"$KS" --root "$R" resume-config --device UUID=1111-2222 2>/dev/null &&
+	fail "resume-config took a UUID= where a device path is wanted" || pass "resume-config wants a device path"
+"$KS" --root "$R" resume-config --device /dev/disk/by-uuid/1111-2222 --offset 34 &&
+	[ "$(cat "$R/sys/power/resume")" = 254:18 ] && [ "$(cat "$R/sys/power/resume_offset")" = 34 ] &&
+	pass "resume-config: /sys/power/resume 254:18, resume_offset 34 (the link resolved)" ||
+	fail "resume-config wrote '$(cat "$R/sys/power/resume")' '$(cat "$R/sys/power/resume_offset")'"
+touch -d '1 hour ago' "$R/sys/power/resume" "$R/sys/power/resume_offset"
+"$KS" --root "$R" resume-config --device /dev/vdb2 --offset 34 &&
+	[ -z "$(find "$R/sys/power" -type f -newermt '10 minutes ago')" ] &&
+	pass "resume-config: the same again writes nothing" || fail "resume-config wrote the same values again"
+
 # a write error on standard output fails the command, as in every kjump program
 if [ -w /dev/full ]; then
 	for o in --help --version; do
