@@ -152,6 +152,8 @@ for n in 2 3 4; do
 	boot "$log"
 	show "$log" "QEMU process $n (C, then A)"
 	debian_expect_resumed "$prev" "$log"
+	dev=([2]=vda2 [3]=vda1 [4]=vda3)
+	vm_expect "$log" "kjump-resume: found image .* on /dev/${dev[n]}" "C $n: the image was found on /dev/${dev[n]}"
 	[ $n = 4 ] && break
 	vm_expect "$log" "KJTEST: switch: file-(ext4|btrfs): " "A: switched to the next swap file"
 	vm_expect "$log" "KJTEST: check $n: kjump-hibernate: this machine can hibernate with kjump" \
@@ -161,6 +163,12 @@ for n in 2 3 4; do
 	[ $n = 3 ] && want="resume=UUID=$(sed -n 's/.*KJTEST: switch: btrfs \/dev\/vda3 uuid \([-0-9a-f]*\).*/\1/p' "$log" | head -1) resume_offset=[1-9][0-9]*"
 	[[ "$grub" =~ ^\ $REGION\ $want$ ]] && pass "A: the GRUB snippet names the swap file: $grub" ||
 		fail "A: the GRUB snippet gives '$grub' (want '$REGION $want')"
+	if [ $n = 3 ]; then
+		mo=$(sed -n 's/.*KJTEST: switch: map-swapfile says \(resume_offset=[0-9]*\).*/\1/p' "$log" | head -1)
+		[ -n "$mo" ] && [[ "$grub" == *" $mo" ]] &&
+			pass "btrfs: kjump's resume_offset is btrfs-progs' ($mo, a device offset)" ||
+			fail "btrfs: map-swapfile says '$mo', kjump '$grub'"
+	fi
 	debian_expect_hibernated "$log"
 	# the next boot's command line: what update-grub would put there now
 	APPEND="$BASE$grub"
