@@ -114,6 +114,20 @@ ranges_restored() {
 	if [ -z "$bad" ]; then pass "$4"; else fail "$4: differs in$bad"; fi
 }
 
+# swapfile_roundtrip FSIMG OFF EXTENTS N: the memory file $WORK/mem saved by kjump-save
+# into the swap file at OFF (resume_offset) of the file system image FSIMG through its N
+# EXTENTS (kjump-image extents), verified there and restored by kjump-resume, byte for byte
+swapfile_roundtrip() {
+	local ranges=0x8000000-0x8c00000,0x1f000000-0x1f400000
+	expect_rc 0 "save through the extents" "$SAVE" --memory "file:$WORK/mem" --ranges "$ranges" \
+		--entry 0x8000040 --compress none --output "$1" --offset "$2" --extents "$3" --root "$WORK/root"
+	expect_log "as ([2-9]|[1-9][0-9]) MiB" "the image (>= 2 MiB) spans several 512 KiB extents"
+	expect_rc 0 "verify at resume_offset" "$IMAGE" verify --offset "$2" "$1"
+	expect_rc 0 "resume at resume_offset" "$RESUME" --device "$1" --offset "$2" \
+		--target "file:$WORK/out" --root "$WORK/root"
+	ranges_restored "$WORK/mem" "$WORK/out" "$ranges" "restored byte for byte through $4 extents"
+}
+
 # need_shim: the fault-injection library, or skip (sanitizer builds do not have it).
 need_shim() {
 	SHIM=$KJ_BIN/test/libfaultio.so

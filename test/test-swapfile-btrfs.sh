@@ -90,14 +90,7 @@ extents_hold() {
 }
 extents_hold "$WORK/before" "each of the $N extents holds the file's pages on the device"
 
-RANGES=0x8000000-0x8c00000,0x1f000000-0x1f400000
-expect_rc 0 "save through the extents" "$SAVE" --memory "file:$WORK/mem" --ranges "$RANGES" \
-	--entry 0x8000040 --compress none --output "$WORK/fs.img" --offset "$OFF" --extents "$EXT" --root "$WORK/root"
-expect_log "as ([2-9]|[1-9][0-9]) MiB" "the image (>= 2 MiB) spans several 512 KiB extents"
-expect_rc 0 "verify at resume_offset" "$IMAGE" verify --offset "$OFF" "$WORK/fs.img"
-expect_rc 0 "resume at resume_offset" "$RESUME" --device "$WORK/fs.img" --offset "$OFF" \
-	--target "file:$WORK/out" --root "$WORK/root"
-ranges_restored "$WORK/mem" "$WORK/out" "$RANGES" "restored byte for byte through $N extents"
+swapfile_roundtrip "$WORK/fs.img" "$OFF" "$EXT" "$N"
 btrfs check --readonly "$WORK/fs.img" >"$WORK/check.log" 2>&1 && pass "btrfs check: still clean" ||
 	{ fail "btrfs check reports damage"; cat "$WORK/check.log" >&2; }
 mount -o loop,ro "$WORK/fs.img" "$MNT"

@@ -30,14 +30,7 @@ N=$(tr ',' '\n' <<<"$EXT" | wc -l)
 [ "$N" -ge 20 ] && pass "swap file is fragmented: $N extents" || fail "expected a fragmented file: $MAP"
 umount "$WORK/mnt"
 
-RANGES=0x8000000-0x8c00000,0x1f000000-0x1f400000
-expect_rc 0 "save through the extents" "$SAVE" --memory "file:$WORK/mem" --ranges "$RANGES" \
-	--entry 0x8000040 --compress none --output "$WORK/fs.img" --offset "$OFF" --extents "$EXT" --root "$WORK/root"
-expect_log "as ([2-9]|[1-9][0-9]) MiB" "the image (>= 2 MiB) spans several 512 KiB extents"
-expect_rc 0 "verify at resume_offset" "$IMAGE" verify --offset "$OFF" "$WORK/fs.img"
-expect_rc 0 "resume at resume_offset" "$RESUME" --device "$WORK/fs.img" --offset "$OFF" \
-	--target "file:$WORK/out" --root "$WORK/root"
-ranges_restored "$WORK/mem" "$WORK/out" "$RANGES" "restored byte for byte through $N extents"
+swapfile_roundtrip "$WORK/fs.img" "$OFF" "$EXT" "$N"
 e2fsck -fn "$WORK/fs.img" >"$WORK/fsck.log" 2>&1 && pass "filesystem still clean" ||
 	{ fail "e2fsck reports damage"; cat "$WORK/fsck.log" >&2; }
 mount -o loop,ro "$WORK/fs.img" "$WORK/mnt"
