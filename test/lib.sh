@@ -128,6 +128,20 @@ swapfile_roundtrip() {
 	ranges_restored "$WORK/mem" "$WORK/out" "$ranges" "restored byte for byte through $4 extents"
 }
 
+# loop_tree R FSIMG: the file system image FSIMG loop-mounted at R/mnt, in a made-up
+# tree R (a --root) that has its loop device's node and sysfs entry; LOOP is its path.
+# 1 when this machine cannot make device nodes (the image stays mounted).
+loop_tree() {
+	local maj min
+	mkdir -p "$1/mnt" "$1/proc" "$1/dev"
+	mount -o loop "$2" "$1/mnt" || return 1
+	LOOP=$(findmnt -n -o SOURCE "$1/mnt")
+	maj=$((0x$(stat -c %t "$LOOP"))) min=$((0x$(stat -c %T "$LOOP")))
+	mknod "$1$LOOP" b "$maj" "$min" 2>/dev/null || return 1
+	mkdir -p "$1/sys/dev/block/$maj:$min"
+	echo "DEVNAME=${LOOP#/dev/}" >"$1/sys/dev/block/$maj:$min/uevent"
+}
+
 # need_shim: the fault-injection library, or skip (sanitizer builds do not have it).
 need_shim() {
 	SHIM=$KJ_BIN/test/libfaultio.so

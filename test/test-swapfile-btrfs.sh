@@ -108,13 +108,7 @@ btrfs check --readonly "$WORK/fs.img" >"$WORK/check.log" 2>&1 && pass "btrfs che
 # 3. kjump-setup with a made-up /proc and /sys (its --root) and the file system mounted
 # in it: the device is the file system's (its path from btrfs, below the root), the
 # offset and extents are the same, and the swap file in use is found by them.
-mkdir -p "$R/mnt" "$R/proc" "$R/dev"
-mount -o loop "$WORK/fs.img" "$R/mnt"
-LOOP=$(findmnt -n -o SOURCE "$R/mnt")
-MAJ=$((0x$(stat -c %t "$LOOP"))) MIN=$((0x$(stat -c %T "$LOOP")))
-if mknod "$R$LOOP" b "$MAJ" "$MIN" 2>/dev/null; then
-	mkdir -p "$R/sys/dev/block/$MAJ:$MIN"
-	echo "DEVNAME=${LOOP#/dev/}" >"$R/sys/dev/block/$MAJ:$MIN/uevent"
+if loop_tree "$R" "$WORK/fs.img"; then
 	printf 'Filename\tType\tSize\tUsed\tPriority\n/mnt/swapfile file 40956 0 -2\n' >"$R/proc/swaps"
 	DEVICE="" OFFSET="" EXTENTS="" SWAPFILE="" ACTIVE="" NAME=""
 	out=$("$KJ_BIN/kjump-setup" --root "$R" device --swapfile /mnt/swapfile) && eval "$out"

@@ -53,13 +53,8 @@ umount "$WORK/mnt"
 # and turned off and on again by its /proc/swaps name, and the status record is written
 # and read at resume_offset, not on page 0 of the file system's device.
 R=$WORK/hroot
-mkdir -p "$R/mnt" "$R/proc" "$R/dev" "$R/sys/kernel" "$R/sys/devices/system/memory" "$WORK/bin"
-mount -o loop "$WORK/fs.img" "$R/mnt"
-LOOP=$(findmnt -n -o SOURCE "$R/mnt")
-MAJ=$((0x$(stat -c %t "$LOOP"))) MIN=$((0x$(stat -c %T "$LOOP")))
-if mknod "$R$LOOP" b "$MAJ" "$MIN" 2>/dev/null; then
-	mkdir -p "$R/sys/dev/block/$MAJ:$MIN"
-	echo "DEVNAME=${LOOP#/dev/}" >"$R/sys/dev/block/$MAJ:$MIN/uevent"
+mkdir -p "$R/sys/kernel" "$R/sys/devices/system/memory" "$WORK/bin"
+if loop_tree "$R" "$WORK/fs.img"; then
 	printf 'Filename\tType\tSize\tUsed\tPriority\n/dev/zram0 partition 1000 0 100\n/mnt/swapfile file 40956 0 -2\n' \
 		>"$R/proc/swaps"
 	printf 'MemTotal: 1000000 kB\nMemFree: 600000 kB\n' >"$R/proc/meminfo"

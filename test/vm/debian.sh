@@ -196,6 +196,27 @@ debian_test_parts() {
 	in_root "$root" systemctl enable kjtest-state.service kjtest-drive.service >/dev/null 2>&1
 }
 
+# debian_finish ROOT INITRD [FILE...]: the test's parts (debian_test_parts, FILEs its
+# kjtest-extra-* steps), the system's initramfs INITRD kept for QEMU's -initrd, the disk
+# made from ROOT (the swap partition holding $DEBIAN_SWAP_IMG when set), ROOT removed
+debian_finish() {
+	local root=$1 initrd=$2
+	shift 2
+	debian_test_parts "$root" "$@"
+	cp "$initrd" "$WORK/initrd.img"
+	debian_disk "$WORK/disk.img" "$root" ${DEBIAN_SWAP_IMG:+"$DEBIAN_SWAP_IMG"} ||
+		{ fail "the disk image"; return 1; }
+	rm -rf "$root"
+}
+
+# debian_build: the test's build_system, or the test ends here (no system, no boot)
+debian_build() {
+	build_system && return 0
+	fail "the Debian $DEBIAN_SUITE system could not be built: no QEMU boot"
+	finish
+	exit 1
+}
+
 # boot LOG [PROMPT ANSWER]...: the machine ($WORK/disk.img), with the system's own
 # kernel ($KERNEL) and initramfs ($WORK/initrd.img), command line $APPEND, at most $T
 # seconds. Each time a console line matching PROMPT (a grep -E regex) appears, ANSWER and
@@ -242,6 +263,16 @@ show() {
 
 # line LOG PREFIX: the rest of the first "KJTEST: PREFIX" line
 line() { sed -n "s/^.*KJTEST: $2//p" "$1" | head -1; }
+
+# debian_expect_up LOG: A's console: the system came up as a user's does (systemd, no
+# failed unit) and kjump-load.service loaded B
+debian_expect_up() {
+	local failed
+	vm_expect "$1" "KJTEST: system (running|degraded)" "A: systemd brought the system up"
+	failed=$(line "$1" "failed units: ")
+	[ -z "${failed// /}" ] && pass "A: no failed unit" || fail "A: failed units: $failed"
+	vm_expect "$1" "KJTEST: kjump-load active 1" "A: kjump-load.service loaded B at boot"
+}
 
 # debian_expect_hibernated LOG: A's console: systemctl hibernate, B saved and powered off
 debian_expect_hibernated() {

@@ -97,7 +97,6 @@ build_system() {
 	initramfs_has "$c" 'usr/lib/kjump/vmlinuz$' &&
 		pass "the system's initramfs holds virtio_blk, dm_crypt, ext4 and the kernel (no memory probe)" ||
 		fail "the system's initramfs lacks /usr/lib/kjump/vmlinuz (no memory probe)"
-	debian_test_parts "$root" "$d/kjtest-extra-crypt" "$d/kjtest-find" "$d/kjtest-crypt-prepare"
 	# the volume, made in the system (cryptsetup is there, not necessarily here); a fast
 	# key derivation: unlocking under TCG
 	truncate -s "${DEBIAN_SWAP_MIB}M" "$root/tmp/luks.img"
@@ -106,9 +105,8 @@ build_system() {
 		>"$WORK/luksformat.log" 2>&1 && pass "the swap partition: LUKS2, a passphrase slot" ||
 		{ fail "cryptsetup luksFormat: $(tail -3 "$WORK/luksformat.log")"; return 1; }
 	mv "$root/tmp/luks.img" "$WORK/luks.img"
-	cp "$c" "$WORK/initrd.img"
-	debian_disk "$WORK/disk.img" "$root" "$WORK/luks.img" || { fail "the disk image"; return 1; }
-	rm -rf "$root"
+	DEBIAN_SWAP_IMG=$WORK/luks.img debian_finish "$root" "$c" "$d/kjtest-extra-crypt" "$d/kjtest-find" \
+		"$d/kjtest-crypt-prepare"
 }
 
 # hits HEX FILE...: for each FILE "WHOLE PIECES TEXT": how often the bytes HEX occur in
@@ -153,11 +151,7 @@ none() {
 	done
 }
 
-if ! build_system; then
-	fail "the Debian system could not be built: no QEMU boot"
-	finish
-	exit 1
-fi
+debian_build
 
 # --- the installation: the swap area made in the volume ---
 p=$WORK/prepare.log
