@@ -17,6 +17,9 @@
 #    and hibernates again; 3. C resumes from the swap file (the command line the GRUB
 #    snippet gives now); A switches to a swap file on btrfs (device offsets, not btrfs
 #    logical ones) and hibernates; 4. C resumes from it; the state has gone on throughout.
+# Usage: test-debian13.sh [stock] CYCLE... (default: stock partition file-ext4; the long
+# matrix's vm-debian13-btrfs: partition file-btrfs): "stock" boots the stock kernel
+# first; the cycles hibernate into those swap areas in turn (the first: partition).
 # Needs root (chroot, mounts), mmdebstrap and initramfs-tools (lsinitramfs).
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/../lib.sh"
@@ -47,6 +50,12 @@ DEBIAN_KERNEL_DEB=$(find "$KDIR" -maxdepth 1 -name "linux-image-${DEBIAN_KVER}_*
 REGION="memmap=exactmap memmap=636K@0x0 memmap=392192K@0x100000 mem=393216K retain_initrd"
 BASE="console=ttyS0 root=/dev/vda1 rw panic=-1 no_timer_check"
 T=${KJUMP_DEBIAN_TIMEOUT:-600}
+set -- "${@:-stock partition file-ext4}"
+STOCK_BOOT=0
+[ "$1" = stock ] && { STOCK_BOOT=1; shift; }
+# shellcheck disable=SC2206 # the cycles, one word each
+CYCLES=($*)
+[ "${CYCLES[0]:-}" = partition ] || { echo "usage: $0 [stock] partition [file-ext4|file-btrfs]..." >&2; exit 2; }
 
 build_system() {
 	local root=$WORK/root c b v="" p
@@ -86,7 +95,7 @@ build_system() {
 	upgrade_kernel "$root"
 	remove_package "$root"
 	mkdir -p "$root/etc/kjtest"
-	echo "partition file-ext4 file-btrfs" >"$root/etc/kjtest/cycles"
+	echo "${CYCLES[*]}" >"$root/etc/kjtest/cycles"
 	cp "$root/boot/vmlinuz-$STOCK" "$WORK/vmlinuz-stock"
 	cp "$root/boot/initrd.img-$STOCK" "$WORK/initrd-stock.img"
 	debian_finish "$root" "$c" "$KJ_SRC/test/vm/debian/kjtest-extra-swap"
@@ -95,30 +104,32 @@ build_system() {
 debian_build
 
 # --- 0: the stock kernel, as GRUB boots it with kjump installed ---
-s=$WORK/stock.log
-KERNEL_KJUMP=$KERNEL
-KERNEL=$WORK/vmlinuz-stock BOOT_INITRD=$WORK/initrd-stock.img APPEND="$BASE resume=UUID=$DEBIAN_SWAP_UUID" boot "$s"
-KERNEL=$KERNEL_KJUMP
-show "$s" "the stock kernel's console"
-vm_expect "$s" "KJTEST: stock kernel .*: this kernel lacks CONFIG_KEXEC_JUMP" \
-	"stock: kjump-setup can-jump says the kernel lacks kexec jump"
-vm_expect "$s" "KJTEST: stock: system (running|degraded)" "stock: systemd brought the system up"
-failed=$(line "$s" "stock: failed units: ")
-[ -z "${failed// /}" ] && pass "stock: no failed unit (kjump-load is not one)" || fail "stock: failed units: $failed"
-vm_expect "$s" "KJTEST: stock: kjump-load inactive exec-condition kexec_loaded=0" "stock: kjump-load.service skipped (ExecCondition), nothing loaded"
-vm_reject "$s" "KJTEST: stock: cmdline: .*memmap=" "stock: no region on the command line"
-mem=$(sed -n 's/.*KJTEST: stock: MemTotal \([0-9]*\) kB.*/\1/p' "$s" | head -1)
-[ "${mem:-0}" -gt 900000 ] && pass "stock: all memory ($mem kB)" || fail "stock: MemTotal '$mem'"
-vm_expect "$s" "KJTEST: stock: grub adds: \[\]$" "stock: the GRUB snippet adds nothing"
-vm_expect "$s" "KJTEST: stock: check: kjump-hibernate: PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP, .*KERNEL.md" \
-	"stock: --check says so, pointing at KERNEL.md"
-vm_expect "$s" "KJTEST: stock: systemd-hibernate.service failed after ([0-9]|1[0-9]) s" \
-	"stock: systemctl hibernate failed at once"
-vm_expect "$s" "KJTEST: stock: journal: kjump-sleep: cannot hibernate: this kernel lacks CONFIG_KEXEC_JUMP, .*KERNEL.md" \
-	"stock: ... saying why in one line"
-vm_expect "$s" "KJTEST: stock: hooks run: $" "stock: no sleep hook ran"
-vm_expect "$s" "KJTEST: stock: still running" "stock: the system kept running"
-vm_reject "$s" "boot: timed out" "stock: the boot ended in time"
+if [ $STOCK_BOOT = 1 ]; then
+	s=$WORK/stock.log
+	KERNEL_KJUMP=$KERNEL
+	KERNEL=$WORK/vmlinuz-stock BOOT_INITRD=$WORK/initrd-stock.img APPEND="$BASE resume=UUID=$DEBIAN_SWAP_UUID" boot "$s"
+	KERNEL=$KERNEL_KJUMP
+	show "$s" "the stock kernel's console"
+	vm_expect "$s" "KJTEST: stock kernel .*: this kernel lacks CONFIG_KEXEC_JUMP" \
+		"stock: kjump-setup can-jump says the kernel lacks kexec jump"
+	vm_expect "$s" "KJTEST: stock: system (running|degraded)" "stock: systemd brought the system up"
+	failed=$(line "$s" "stock: failed units: ")
+	[ -z "${failed// /}" ] && pass "stock: no failed unit (kjump-load is not one)" || fail "stock: failed units: $failed"
+	vm_expect "$s" "KJTEST: stock: kjump-load inactive exec-condition kexec_loaded=0" "stock: kjump-load.service skipped (ExecCondition), nothing loaded"
+	vm_reject "$s" "KJTEST: stock: cmdline: .*memmap=" "stock: no region on the command line"
+	mem=$(sed -n 's/.*KJTEST: stock: MemTotal \([0-9]*\) kB.*/\1/p' "$s" | head -1)
+	[ "${mem:-0}" -gt 900000 ] && pass "stock: all memory ($mem kB)" || fail "stock: MemTotal '$mem'"
+	vm_expect "$s" "KJTEST: stock: grub adds: \[\]$" "stock: the GRUB snippet adds nothing"
+	vm_expect "$s" "KJTEST: stock: check: kjump-hibernate: PROBLEM: this kernel lacks CONFIG_KEXEC_JUMP, .*KERNEL.md" \
+		"stock: --check says so, pointing at KERNEL.md"
+	vm_expect "$s" "KJTEST: stock: systemd-hibernate.service failed after ([0-9]|1[0-9]) s" \
+		"stock: systemctl hibernate failed at once"
+	vm_expect "$s" "KJTEST: stock: journal: kjump-sleep: cannot hibernate: this kernel lacks CONFIG_KEXEC_JUMP, .*KERNEL.md" \
+		"stock: ... saying why in one line"
+	vm_expect "$s" "KJTEST: stock: hooks run: $" "stock: no sleep hook ran"
+	vm_expect "$s" "KJTEST: stock: still running" "stock: the system kept running"
+	vm_reject "$s" "boot: timed out" "stock: the boot ended in time"
+fi
 
 # --- 1: A on the kjump kernel; the user hibernates into the swap partition ---
 APPEND="$BASE $REGION resume=UUID=$DEBIAN_SWAP_UUID"
@@ -135,25 +146,30 @@ grub=$(line "$a" "grub adds: ")
 	pass "A: the GRUB snippet gives the resume kernel's command line" || fail "A: the GRUB snippet gives '$grub'"
 debian_expect_hibernated "$a"
 
-# --- 2..4: each a new QEMU process; C resumes, A goes on and hibernates into the next ---
+# --- then each a new QEMU process: C resumes, A goes on and hibernates into the next ---
+# swap area: its device (where C finds the image), its path in /proc/swaps
+declare -A DEV=([partition]=vda2 [file-ext4]=vda1 [file-btrfs]=vda3)
+declare -A SWAP=([partition]=/dev/vda2 [file-ext4]=/swapfile [file-btrfs]=/var/swap/swapfile)
 prev=$a
-for n in 2 3 4; do
+for ((i = 1; i <= ${#CYCLES[@]}; i++)); do
+	n=$((i + 1)) was=${CYCLES[i - 1]} next=${CYCLES[i]:-}
 	log=$WORK/c$n.log
 	boot "$log"
 	show "$log" "QEMU process $n (C, then A)"
 	debian_expect_resumed "$prev" "$log"
-	dev=([2]=vda2 [3]=vda1 [4]=vda3)
-	vm_expect "$log" "kjump-resume: found image .* on /dev/${dev[n]}" "C $n: the image was found on /dev/${dev[n]}"
-	[ $n = 4 ] && break
-	vm_expect "$log" "KJTEST: switch: file-(ext4|btrfs): " "A: switched to the next swap file"
+	vm_expect "$log" "kjump-resume: found image .* on /dev/${DEV[$was]}" "C $n: resumed from the $was swap (/dev/${DEV[$was]})"
+	prev=$log
+	[ -n "$next" ] || break
+	vm_expect "$log" "KJTEST: switch: $next: " "A: switched to $next"
 	vm_expect "$log" "KJTEST: check $n: kjump-hibernate: this machine can hibernate with kjump" \
 		"A: --check says ready with the swap file"
 	grub=$(line "$log" "grub adds $n: ")
-	want="resume=UUID=$DEBIAN_ROOT_UUID resume_offset=[1-9][0-9]*"
-	[ $n = 3 ] && want="resume=UUID=$(sed -n 's/.*KJTEST: switch: btrfs \/dev\/vda3 uuid \([-0-9a-f]*\).*/\1/p' "$log" | head -1) resume_offset=[1-9][0-9]*"
+	uuid=$DEBIAN_ROOT_UUID
+	[ "$next" = file-btrfs ] && uuid=$(sed -n 's/.*KJTEST: switch: btrfs \/dev\/vda3 uuid \([-0-9a-f]*\).*/\1/p' "$log" | head -1)
+	want="resume=UUID=$uuid resume_offset=[1-9][0-9]*"
 	[[ "$grub" =~ ^\ $REGION\ $want$ ]] && pass "A: the GRUB snippet names the swap file: $grub" ||
 		fail "A: the GRUB snippet gives '$grub' (want '$REGION $want')"
-	if [ $n = 3 ]; then
+	if [ "$next" = file-btrfs ]; then
 		mo=$(sed -n 's/.*KJTEST: switch: map-swapfile says \(resume_offset=[0-9]*\).*/\1/p' "$log" | head -1)
 		[ -n "$mo" ] && [[ "$grub" == *" $mo" ]] &&
 			pass "btrfs: kjump's resume_offset is btrfs-progs' ($mo, a device offset)" ||
@@ -162,11 +178,11 @@ for n in 2 3 4; do
 	debian_expect_hibernated "$log"
 	# the next boot's command line: what update-grub would put there now
 	APPEND="$BASE$grub"
-	prev=$log
 done
-c=$WORK/c4.log
+c=$prev
+last=${CYCLES[${#CYCLES[@]} - 1]}
 vm_expect "$c" "KJTEST: root file system: written after the resume [0-9]+ \(rw\)" "the root file system is writable"
-vm_expect "$c" "KJTEST: swap in use after: /var/swap/swapfile" "the btrfs swap file is in use again"
+vm_expect "$c" "KJTEST: swap in use after: ${SWAP[$last]}" "the $last swap is in use again"
 vm_expect "$c" "KJTEST: B loaded again: 1 " "after the resume B was loaded again (kjump-reload.service)"
 vm_expect "$c" "KJTEST: DONE" "A ran to its end"
 finish
