@@ -50,7 +50,7 @@ DEBIAN_KERNEL_DEB=$(find "$KDIR" -maxdepth 1 -name "linux-image-${DEBIAN_KVER}_*
 REGION="memmap=exactmap memmap=636K@0x0 memmap=392192K@0x100000 mem=393216K retain_initrd"
 BASE="console=ttyS0 root=/dev/vda1 rw panic=-1 no_timer_check"
 T=${KJUMP_DEBIAN_TIMEOUT:-600}
-set -- "${@:-stock partition file-ext4}"
+[ $# -gt 0 ] || set -- stock partition file-ext4
 STOCK_BOOT=0
 [ "$1" = stock ] && { STOCK_BOOT=1; shift; }
 # shellcheck disable=SC2206 # the cycles, one word each
