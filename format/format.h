@@ -18,6 +18,7 @@
 #define KJ_INCOMPAT_KNOWN KJ_INCOMPAT_MAC
 #define KJ_COMPAT_EFI_RT  1u  /* 1.1: the header holds the EFI runtime map */
 #define KJ_COMPAT_FILTER  2u  /* 1.1: the header says what the page filter left out */
+#define KJ_COMPAT_KEPT	  4u  /* a snapshot: resumed on every boot, never invalidated by it */
 #define KJ_ARCH_X86_64	  62u /* EM_X86_64 */
 
 #define KJ_SWAP_SIG_OFF (KJ_IMG_PAGE - 10)

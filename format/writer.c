@@ -389,6 +389,8 @@ static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_h
 		h->memmap[i].end = o->memmap[i].end;
 		h->memmap[i].type = o->memmap[i].type;
 	}
+	if (o->kept)
+		h->compat_flags |= KJ_COMPAT_KEPT;
 	if (o->have_filter) {
 		h->compat_flags |= KJ_COMPAT_FILTER;
 		h->filter = o->filter;

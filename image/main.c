@@ -47,6 +47,8 @@ static void usage(FILE *f)
 	      "  status [--clear]       why the last hibernation could not save (exit 1: no\n"
 	      "                         failure recorded); --set MSG records one (flushed to\n"
 	      "                         the device, unless --no-flush)\n"
+	      "  snapshot               whether a kept image (a snapshot) is there: one line,\n"
+	      "                         when it was made (exit 1: none)\n"
 	      "  extents SWAPFILE       print the swap file's device, resume_offset and extent\n"
 	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
@@ -107,7 +109,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->cmd = argv[optind];
 	a->device = argv[optind + 1];
 	if (strcmp(a->cmd, "info") && strcmp(a->cmd, "verify") && strcmp(a->cmd, "invalidate") &&
-	    strcmp(a->cmd, "extract") && strcmp(a->cmd, "extents") && strcmp(a->cmd, "status")) {
+	    strcmp(a->cmd, "extract") && strcmp(a->cmd, "extents") && strcmp(a->cmd, "status") &&
+	    strcmp(a->cmd, "snapshot")) {
 		fprintf(stderr, "kjump-image: unknown command '%s'\n", a->cmd);
 		return -EINVAL;
 	}
@@ -229,6 +232,7 @@ static void info_json_header(const struct kj_image *img)
 			       h->efi_rt[i].virt, h->efi_rt[i].pages);
 		printf("]}");
 	}
+	printf(",\"kept\":%s", h->compat_flags & KJ_COMPAT_KEPT ? "true" : "false");
 	printf(",\"authenticated\":%s", img->auth_off ? "true" : "false");
 	printf(",\"ranges\":[");
 }
@@ -289,6 +293,9 @@ static void info_text_header(struct kj_image *img)
 	printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
 	printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
 	printf("created:        %s\n", disk_time(h->created, when, sizeof(when)));
+	if (h->compat_flags & KJ_COMPAT_KEPT)
+		printf("kept:           yes, a snapshot: every boot resumes it until it is "
+		       "discarded\n");
 	printf("entry:          0x%" PRIx64 "\n", h->entry);
 	printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
 	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
@@ -410,6 +417,20 @@ static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 	return KJ_EXIT_OK;
 }
 
+/* snapshot: one line when the image is kept. */
+static int cmd_snapshot(struct kj_image *img, const struct args *a)
+{
+	char when[80], esc[400];
+
+	if (!(img->hdr.compat_flags & KJ_COMPAT_KEPT)) {
+		log_info("%s: the image is not kept (a hibernation, resumed once)", a->device);
+		return KJ_EXIT_FAILURE;
+	}
+	printf("a kept snapshot of %s, made %s\n", kj_escape(img->hdr.release, esc, sizeof(esc)),
+	       disk_time(img->hdr.created, when, sizeof(when)));
+	return KJ_EXIT_OK;
+}
+
 static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
 {
 	int rc = kj_image_invalidate(dev);
@@ -500,7 +521,7 @@ static const struct {
 } commands[] = {
     {"status", 0, cmd_status, NULL},   {"invalidate", 1, cmd_invalidate, NULL},
     {"info", 0, NULL, cmd_info},       {"verify", 0, NULL, cmd_verify},
-    {"extract", 0, NULL, cmd_extract},
+    {"extract", 0, NULL, cmd_extract}, {"snapshot", 0, NULL, cmd_snapshot},
 };
 
 int main(int argc, char **argv)

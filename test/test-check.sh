@@ -69,7 +69,13 @@ for a; do f=$a; done
 echo "Cannot open \`$f': No such file or directory" >&2
 exit 1
 FAKE
-printf '#!/bin/sh\nexit 0\n' >"$WORK/bin/kjump-image"
+# (a kept snapshot on the swap area while $WORK/kept exists)
+cat >"$WORK/bin/kjump-image" <<FAKE
+#!/bin/sh
+[ "\$1" = snapshot ] || exit 0
+[ -e "$WORK/kept" ] || exit 1
+echo "a kept snapshot of 6.1.0, made 2026-12-07 03:00:00 UTC; resumed 2 times"
+FAKE
 chmod +x "$WORK/kexec" "$WORK/bin/kjump-image"
 
 make_ready
@@ -320,6 +326,13 @@ luks_root LVM-abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd
 out=$(check_luks)
 grep -q "PROBLEM: /dev/mapper/cryptswap is device-mapper but not LUKS on one device" <<<"$out" &&
 	pass "swap on LVM: named as unsupported" || fail "LVM swap: $out"
+# a kept snapshot: --check says it is there (not a problem)
+make_ready
+: >"$WORK/kept"
+check "kept snapshot" 0 "note: /dev/vda1 holds a kept snapshot of 6.1.0, made 2026-12-07 03:00:00 UTC; \
+resumed 2 times: every boot resumes it \(kjump.discard"
+rm -f "$WORK/kept"
+
 make_ready
 printf '#!/bin/sh\necho "usage: kexec"\n' >"$WORK/kexec"
 check "old kexec" 1 "PROBLEM: no kexec that loads with -c --load-preserve-context: usage: kexec .*apt install kexec-tools"
