@@ -593,6 +593,10 @@ static int refuse(struct run *r, int status, enum refusal why, const char *what)
 			  r->a.device, what, r->err, wait / 1000.0);
 	else
 		log_error("%s: %s: %s", r->a.device, what, r->err);
+	if (why == REF_IMAGE && (r->img.hdr.compat_flags & KJ_COMPAT_KEPT))
+		log_error("%s held a snapshot whose data changed since it was taken: its swap "
+			  "area was written after a resume (used as swap?); take a new snapshot",
+			  r->a.device);
 	drop_image(r, why);
 	return status;
 }

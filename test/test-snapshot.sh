@@ -59,5 +59,7 @@ expect_rc 0 "save --snapshot" save --snapshot
 dd if=/dev/urandom of="$S" bs=4096 seek=64 count=4 conv=notrunc status=none
 expect_rc 3 "a kept image whose data changed: refused" "$RESUME" --device "$S" --target "file:$WORK/out" --root "$R"
 expect_log "unusable image: data block [0-9]+: checksum mismatch" "the refusal says why"
+expect_log "held a snapshot whose data changed since it was taken: its swap area was written after a resume" \
+	"the refusal names the snapshot's swap area"
 expect_rc 1 "the refused snapshot was invalidated" "$IMAGE" verify "$S"
 finish
