@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sys.h"
 
+#include "io.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/random.h>
 #include <linux/reboot.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int real_kexec_load(unsigned long entry, unsigned long nr, struct kexec_segment *segs,
@@ -32,11 +39,44 @@ static void real_sync(void)
 	sync();
 }
 
+static int real_add_entropy(const char *path, const void *buf, size_t len, unsigned bits)
+{
+	struct {
+		struct rand_pool_info info;
+		uint32_t data[64];
+	} p = {.info = {.entropy_count = (int)bits, .buf_size = (int)len}};
+	struct stat st;
+	int fd, rc = 0;
+
+	if (len > sizeof(p.data) || bits > len * 8)
+		return -EINVAL;
+	memcpy(p.data, buf, len);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (S_ISREG(st.st_mode)) /* a captured tree (--root): what the kernel would get */
+		rc = kj_loop_write(fd, buf, len);
+	else if (ioctl(fd, RNDADDENTROPY, &p.info) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0)
+		rc = -errno;
+	close(fd);
+	explicit_bzero(&p, sizeof(p));
+	return rc;
+}
+
+static int real_set_clock(int64_t secs)
+{
+	struct timespec ts = {.tv_sec = (time_t)secs};
+	return clock_settime(CLOCK_REALTIME, &ts) < 0 ? -errno : 0;
+}
+
 static const struct kj_sys_ops real_ops = {
     .kexec_load = real_kexec_load,
     .kexec_file_load = real_kexec_file_load,
     .reboot = real_reboot,
     .sync = real_sync,
+    .add_entropy = real_add_entropy,
+    .set_clock = real_set_clock,
 };
 
 static const struct kj_sys_ops *current = &real_ops;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -990,9 +991,37 @@ static int phase_load(struct run *r)
 	return r->jumping ? NEXT : EXIT_OK;
 }
 
+/* A kept image stays valid; the kernel that runs next gets fresh entropy from this one
+ * (the reseed record), or the snapshot's random generator would repeat its output on
+ * every boot. getrandom() waits for this kernel's own generator to be seeded. */
+static int write_seed(struct run *r)
+{
+	struct kj_seed old, s = {.state = KJ_SEED_FRESH, .image_id = r->img.hdr.image_id};
+	int rc = kj_seed_read(&r->dev, &old, NULL, 0);
+	uint64_t n = (rc > 0 && old.image_id == s.image_id ? old.resumes : 0) + 1;
+
+	s.resumes = n;
+	s.time = (uint64_t)time(NULL);
+	if (getrandom(s.seed, sizeof(s.seed), 0) != (ssize_t)sizeof(s.seed))
+		rc = errno ? -errno : -EIO;
+	else
+		rc = kj_seed_write(&r->dev, &s);
+	explicit_bzero(&s, sizeof(s));
+	if (rc < 0)
+		snprintf(r->err, sizeof(r->err),
+			 "cannot leave fresh entropy for the snapshot (the reseed record): %s; "
+			 "resumed without it, it would repeat its random numbers",
+			 strerror(-rc));
+	else
+		log_notice("the image stays (a snapshot): resume %llu; fresh entropy left for "
+			   "its random generator",
+			   (unsigned long long)n);
+	return rc;
+}
+
 /* Jump: the jump loaded (the kernel may refuse it: a refusal like the others, the
- * image still valid), the image invalidated (never resumed twice) unless it is kept,
- * then the jump. */
+ * image still valid), the image invalidated (never resumed twice) or, kept, given its
+ * reseed record, then the jump. */
 static int phase_jump(struct run *r)
 {
 	bool kept = r->img.hdr.compat_flags & KJ_COMPAT_KEPT;
@@ -1002,6 +1031,10 @@ static int phase_jump(struct run *r)
 		return refuse_sys(r, rc, "cannot jump");
 	if (rc < 0) /* a kernel that cannot jump: the user boots one that can */
 		return refuse(r, EXIT_FAILED, REF_SETUP, "cannot jump");
+	if (kept && (rc = write_seed(r)) < 0) {
+		kj_jump_unload();
+		return refuse_sys(r, rc, "cannot jump");
+	}
 	if (kept) {
 		log_notice("jumping back into the snapshot at 0x%llx",
 			   (unsigned long long)r->plan.entry);
