@@ -28,6 +28,9 @@ if grep -q kjtest.noreseed /proc/cmdline; then
 	printf '#!/bin/sh\n[ "$1" = reseed ] && exit 1\nexec /usr/sbin/kjump-image "$@"\n' >/tmp/wrap/kjump-image
 	chmod +x /tmp/wrap/kjump-image
 	export PATH=/tmp/wrap:$PATH
+	# the kernel reseeds itself when its key is older than half the uptime (under two
+	# minutes): later, that is further off than the read after the resume
+	sleep 10
 fi
 mkdir -p /mnt/data
 if ! grep -q kjtest.quick /proc/cmdline; then
