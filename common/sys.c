@@ -41,26 +41,28 @@ static void real_sync(void)
 
 static int real_add_entropy(const char *path, const void *buf, size_t len, unsigned bits)
 {
-	struct {
-		struct rand_pool_info info;
-		uint32_t data[64];
-	} p = {.info = {.entropy_count = (int)bits, .buf_size = (int)len}};
+	/* struct rand_pool_info and its buffer: two ints, then up to 256 bytes */
+	uint32_t words[2 + 64];
+	struct rand_pool_info *p = (struct rand_pool_info *)words;
 	struct stat st;
 	int fd, rc = 0;
 
-	if (len > sizeof(p.data) || bits > len * 8)
+	if (len > sizeof(words) - sizeof(*p) || bits > len * 8)
 		return -EINVAL;
-	memcpy(p.data, buf, len);
+	p->entropy_count = (int)bits;
+	p->buf_size = (int)len;
+	memcpy(p->buf, buf, len);
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (fstat(fd, &st) < 0)
 		rc = -errno;
 	else if (S_ISREG(st.st_mode)) /* a captured tree (--root): what the kernel would get */
 		rc = kj_loop_write(fd, buf, len);
-	else if (ioctl(fd, RNDADDENTROPY, &p.info) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0)
+	else if (ioctl(fd, RNDADDENTROPY, p) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0)
 		rc = -errno;
-	close(fd);
-	explicit_bzero(&p, sizeof(p));
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(words, sizeof(words));
 	return rc;
 }
 
