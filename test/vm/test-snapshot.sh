@@ -85,7 +85,8 @@ snap_qemu() {
 	truncate -s 0 "$WORK/cmd.img" && truncate -s 1M "$WORK/cmd.img"
 	[ -n "${4:-}" ] && printf '%s\n' "$4" | dd of="$WORK/cmd.img" conv=notrunc status=none
 	date +%s >"$WORK/$1.t0"
-	CYCLE_QEMU_EXTRA="-drive file=$WORK/cmd.img,format=raw,if=virtio" \
+	# (in the last PCI slot: probed after the disk, so that the disk stays vda)
+	CYCLE_QEMU_EXTRA="-drive file=$WORK/cmd.img,format=raw,if=none,id=kjcmd -device virtio-blk-pci,drive=kjcmd,addr=0x1f" \
 		cycle_qemu "$WORK/$1.log" $MEM "$2" "$3" "$WORK/disk"
 	date +%s >"$WORK/$1.t1"
 }
@@ -103,7 +104,9 @@ resumed() {
 	vm_expect "$WORK/$n.log" "KJTEST: snapshot returned 0 token $TOKEN" "$n: A runs again, its token unchanged"
 	d=$(value "$n" date) t0=$(cat "$WORK/$n.t0") t1=$(cat "$WORK/$n.t1")
 	echo "  $n: A's clock $d, the host's $t0-$t1"
-	[ -n "$d" ] && [ "$d" -ge $((t0 - 3)) ] && [ "$d" -le $((t1 + 3)) ] &&
+	# (the guest's clock, read from QEMU's real-time clock to the second, may trail the
+	# host's by a few seconds; the snapshot's own time is a QEMU process or more behind)
+	[ -n "$d" ] && [ "$d" -ge $((t0 - 10)) ] && [ "$d" -le $((t1 + 10)) ] &&
 		pass "$n: A's clock is right after the resume ($d within $t0-$t1)" ||
 		fail "$n: A's clock '$d' is not within the host's $t0-$t1"
 	vm_expect "$WORK/$n.log" "KJTEST: info kept: +yes, a snapshot: every boot resumes it until it is discarded; resumed $k time" \
