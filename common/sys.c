@@ -11,7 +11,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 static int real_kexec_load(unsigned long entry, unsigned long nr, struct kexec_segment *segs,
@@ -66,19 +65,12 @@ static int real_add_entropy(const char *path, const void *buf, size_t len, unsig
 	return rc;
 }
 
-static int real_set_clock(int64_t secs)
-{
-	struct timespec ts = {.tv_sec = (time_t)secs};
-	return clock_settime(CLOCK_REALTIME, &ts) < 0 ? -errno : 0;
-}
-
 static const struct kj_sys_ops real_ops = {
     .kexec_load = real_kexec_load,
     .kexec_file_load = real_kexec_file_load,
     .reboot = real_reboot,
     .sync = real_sync,
     .add_entropy = real_add_entropy,
-    .set_clock = real_set_clock,
 };
 
 static const struct kj_sys_ops *current = &real_ops;

@@ -20,8 +20,6 @@ struct kj_sys_ops {
 	 * at path, credited as bits of entropy (RNDADDENTROPY), then the generator
 	 * reseeded from it at once (RNDRESEEDCRNG): 0 or -errno. */
 	int (*add_entropy)(const char *path, const void *buf, size_t len, unsigned bits);
-	/* The wall clock set to secs since 1970 (clock_settime): 0 or -errno. */
-	int (*set_clock)(int64_t secs);
 };
 
 const struct kj_sys_ops *kj_sys(void);

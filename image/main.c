@@ -52,9 +52,9 @@ static void usage(FILE *f)
 	      "                         when it was made and how often resumed (exit 1: none)\n"
 	      "  reseed                 after the resume of a snapshot: feed the fresh entropy\n"
 	      "                         the resume kernel left to this kernel's random\n"
-	      "                         generator, reseed it, wipe the record; set the clock\n"
-	      "                         forward when it is behind the resume kernel's (exit\n"
-	      "                         1: no fresh entropy there)\n"
+	      "                         generator, reseed it, wipe the record; say when the\n"
+	      "                         clock is behind the resume kernel's (exit 1: no\n"
+	      "                         fresh entropy there)\n"
 	      "  extents SWAPFILE       print the swap file's device, resume_offset and extent\n"
 	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
@@ -461,25 +461,20 @@ static int cmd_snapshot(struct kj_image *img, const struct args *a)
 	return KJ_EXIT_OK;
 }
 
-/* The clock against the resume kernel's at its write: a kernel whose clock did not
- * follow the time it was off (no persistent clock) is set forward to it. */
+/* The clock against the resume kernel's at its write. The resumed kernel reads the
+ * real-time clock when the jump returns; one that is behind the resume kernel's is
+ * said, not set: the resume kernel's clock is the RTC read as UTC, which a machine
+ * that keeps its RTC in local time has wrong in the initramfs. */
 static void check_clock(const struct kj_seed *sd)
 {
 	int64_t now = (int64_t)time(NULL), then = (int64_t)sd->time;
-	int rc;
 
-	if (now + 2 >= then) {
+	if (now + 2 >= then)
 		log_info("clock: %" PRId64 " s after the resume kernel's at the jump", now - then);
-		return;
-	}
-	if ((rc = kj_sys()->set_clock(then)) < 0)
-		log_warning("this kernel's clock is %" PRId64 " s behind the resume kernel's, and "
-			    "cannot be set: %s",
-			    then - now, strerror(-rc));
 	else
-		log_notice("this kernel's clock was %" PRId64 " s behind the resume kernel's: set "
-			   "forward to it",
-			   then - now);
+		log_warning("this kernel's clock is %" PRId64 " s behind the resume kernel's at "
+			    "the jump: check it (timedatectl)",
+			    then - now);
 }
 
 /* reseed: the resume kernel's fresh entropy into this kernel's generator, then wiped
