@@ -7,9 +7,11 @@
 # a kept snapshot is there. After the second resume A writes into the swap area (and the
 # kernel refuses it as swap): the next boot refuses the snapshot, says why, and goes on.
 # A second snapshot is dropped by kjump.discard, and the boot goes on.
-# noreseed: the same two resumes with kjump-image reseed left out (a wrapper in A): the
-# bytes read from /dev/urandom are the same, which is what the reseed prevents.
-# Usage: test-snapshot.sh [snapshot|noreseed ...]
+# reseed: one snapshot resumed four times, the same process count in A after each
+# (test/vm/jumpread.c: the jump, one kjump-image command, the read): with "kjump-image
+# snapshot" the bytes read from /dev/urandom are the same twice, which is what the reseed
+# prevents; with "kjump-image reseed" they differ, from each other and from those.
+# Usage: test-snapshot.sh [snapshot|reseed ...]
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -22,16 +24,9 @@ MEM=384M
 cat >"$WORK/s.scen" <<'SCEN'
 [ -x /usr/lib/kjump/kjump-coldplug ] && /usr/lib/kjump/kjump-coldplug /dev/vda2
 HIB="--device /dev/vda1 --kernel /boot/vmlinuz --initrd /boot/kjump-save.img"
-# kjtest.noreseed: kjump-image reseed left out (the control: what the reseed prevents)
-if grep -q kjtest.noreseed /proc/cmdline; then
-	mkdir -p /tmp/wrap
-	printf '#!/bin/sh\n[ "$1" = reseed ] && exit 1\nexec /usr/sbin/kjump-image "$@"\n' >/tmp/wrap/kjump-image
-	chmod +x /tmp/wrap/kjump-image
-	export PATH=/tmp/wrap:$PATH
-	# the kernel reseeds itself when its key is older than half the uptime (under two
-	# minutes): later, that is further off than the read after the resume
-	sleep 10
-fi
+# kjtest.jumpread: the kernel reseeds itself when its key is older than half the uptime
+# (under two minutes): later, that is further off than the read after the resume
+grep -q kjtest.jumpread /proc/cmdline && sleep 20
 mkdir -p /mnt/data
 if ! grep -q kjtest.quick /proc/cmdline; then
 	mount -t ext4 /dev/vda2 /mnt/data && echo "KJTEST: mounted /dev/vda2 read-write"
@@ -41,13 +36,23 @@ if ! grep -q kjtest.quick /proc/cmdline; then
 fi
 mount -t ext4 -o ro /dev/vda2 /mnt/data && echo "KJTEST: mounted /dev/vda2 read-only"
 head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
-(i=0; while :; do i=$((i + 1)); echo "KJTEST: counter $i"; sleep 1; done) &
-sleep 2
 echo "KJTEST: token $(cat /tmp/token)"
 echo "KJTEST: taking the snapshot"
-kjump-hibernate --snapshot $HIB
+if grep -q kjtest.jumpread /proc/cmdline; then
+	# B loaded with the snapshot's settings; the jump made by jumpread, which runs one
+	# kjump-image command, as the host asks on the second disk, then reads the random
+	# generator: nothing else runs in between
+	kjump-hibernate --snapshot --load $HIB && jumpread /dev/vdb /dev/vda1
+else
+	kjump-hibernate --snapshot $HIB
+fi
 rc=$?
-# the first thing after each resume: what the random generator gives, and the clock
+# Every process started draws random numbers (ASLR, stack canaries): the same ones in
+# the same number after each resume, but a load of B running beside this one (started by
+# kjump-hibernate after a resume) would draw them in another order. So its end is awaited
+# first, by a loop of builtins, and nothing runs in the background (no counter here).
+[ -f /run/kjump/loading ] && read -r lp </run/kjump/loading && while kill -0 "$lp" 2>/dev/null; do :; done
+# what the random generator gives, and the clock
 echo "KJTEST: urandom $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 echo "KJTEST: date $(date +%s)"
 echo "KJTEST: snapshot returned $rc token $(cat /tmp/token)"
@@ -68,7 +73,7 @@ echo "KJTEST: workload done"
 SCEN
 vm_initramfs "$WORK/s.cpio.gz" "$WORK/s.scen" "$(command -v kexec)" \
 	"$KJ_SRC/hibernate/kjump-hibernate:/bin/kjump-hibernate" "$KERNEL:/boot/vmlinuz" \
-	"$WORK/b.cpio.gz:/boot/kjump-save.img"
+	"$WORK/b.cpio.gz:/boot/kjump-save.img" "$KJ_BIN/test/jumpread:/usr/bin/jumpread"
 # C: resume, or go on and say what is left on the swap area
 cat >"$WORK/r.scen" <<'SCEN'
 kjump-resume
@@ -166,22 +171,29 @@ for v in $variants; do
 		vm_expect "$WORK/r4.log" "KJTEST: kjump-resume returned 1" "r4: the boot goes on"
 		vm_expect "$WORK/r4.log" "KJTEST: image on the swap area after this boot: none" "r4: nothing left to resume"
 		;;
-	noreseed)
+	reseed)
 		vm_gpt_disk "$WORK/disk" 512
-		snap_qemu n1 "kjtest.quick kjtest.noreseed" "$WORK/s.cpio.gz"
-		TOKEN=$(token_of "$WORK/n1.log")
-		snap_qemu n2 "$REGION resume=/dev/vda1" "$WORK/r.cpio.gz"
-		snap_qemu n3 "$REGION resume=/dev/vda1" "$WORK/r.cpio.gz"
-		vm_expect "$WORK/n2.log" "KJTEST: snapshot returned 0 token $TOKEN" "n2: resumed"
-		vm_expect "$WORK/n3.log" "KJTEST: snapshot returned 0 token $TOKEN" "n3: resumed again"
-		vm_expect "$WORK/n2.log" "no fresh entropy from the resume kernel: the random generator was not reseeded" \
-			"n2: A says that it was not reseeded"
-		u1=$(value n2 urandom) u2=$(value n3 urandom)
-		echo "  /dev/urandom after resume 1: $u1"
-		echo "  /dev/urandom after resume 2: $u2"
-		[ ${#u1} = 64 ] && [ "$u1" = "$u2" ] &&
-			pass "without the reseed, the two resumes read the same bytes from /dev/urandom" ||
-			fail "without the reseed: '$u1' and '$u2'"
+		snap_qemu j1 "kjtest.quick kjtest.jumpread" "$WORK/s.cpio.gz"
+		TOKEN=$(token_of "$WORK/j1.log")
+		for n in 2 3 4 5; do
+			c=snapshot
+			[ $n -ge 4 ] && c=reseed
+			snap_qemu j$n "$REGION resume=/dev/vda1" "$WORK/r.cpio.gz" $c
+			vm_expect "$WORK/j$n.log" "KJTEST: snapshot returned 0 token $TOKEN" "j$n: resume $((n - 1)) of the snapshot"
+			vm_expect "$WORK/j$n.log" "KJTEST: ran kjump-image $c, exit 0" "j$n: kjump-image $c ran before the read"
+		done
+		u2=$(value j2 "urandom at the jump") u3=$(value j3 "urandom at the jump")
+		u4=$(value j4 "urandom at the jump") u5=$(value j5 "urandom at the jump")
+		echo "  /dev/urandom, resume 1, not reseeded: $u2"
+		echo "  /dev/urandom, resume 2, not reseeded: $u3"
+		echo "  /dev/urandom, resume 3, reseeded:     $u4"
+		echo "  /dev/urandom, resume 4, reseeded:     $u5"
+		[ ${#u2} = 64 ] && [ "$u2" = "$u3" ] &&
+			pass "without the reseed, two resumes read the same bytes from /dev/urandom" ||
+			fail "without the reseed: '$u2' and '$u3'"
+		[ ${#u4} = 64 ] && [ ${#u5} = 64 ] && [ "$u4" != "$u5" ] && [ "$u4" != "$u2" ] && [ "$u5" != "$u2" ] &&
+			pass "reseeded, the same two resumes read different bytes, each new" ||
+			fail "reseeded: '$u4' and '$u5' (not reseeded: '$u2')"
 		;;
 	*) fail "unknown variant $v" ;;
 	esac
