@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sys.h"
 
+#include "io.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/random.h>
 #include <linux/reboot.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,11 +38,39 @@ static void real_sync(void)
 	sync();
 }
 
+static int real_add_entropy(const char *path, const void *buf, size_t len, unsigned bits)
+{
+	/* struct rand_pool_info and its buffer: two ints, then up to 256 bytes */
+	uint32_t words[2 + 64];
+	struct rand_pool_info *p = (struct rand_pool_info *)words;
+	struct stat st;
+	int fd, rc = 0;
+
+	if (len > sizeof(words) - sizeof(*p) || bits > len * 8)
+		return -EINVAL;
+	p->entropy_count = (int)bits;
+	p->buf_size = (int)len;
+	memcpy(p->buf, buf, len);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		rc = -errno;
+	else if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (S_ISREG(st.st_mode)) /* a captured tree (--root): what the kernel would get */
+		rc = kj_loop_write(fd, buf, len);
+	else if (ioctl(fd, RNDADDENTROPY, p) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0)
+		rc = -errno;
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(words, sizeof(words));
+	return rc;
+}
+
 static const struct kj_sys_ops real_ops = {
     .kexec_load = real_kexec_load,
     .kexec_file_load = real_kexec_file_load,
     .reboot = real_reboot,
     .sync = real_sync,
+    .add_entropy = real_add_entropy,
 };
 
 static const struct kj_sys_ops *current = &real_ops;

@@ -4,6 +4,7 @@
  * the table with a recorder (kj_sys_set). */
 #include <linux/kexec.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct kj_sys_ops {
 	/* kexec_load(2): 0 or -errno. */
@@ -15,6 +16,10 @@ struct kj_sys_ops {
 	/* reboot(2) with LINUX_REBOOT_CMD_*: 0 or -errno. */
 	int (*reboot)(int cmd);
 	void (*sync)(void);
+	/* len bytes (at most 256) into the kernel's random pool through the random device
+	 * at path, credited as bits of entropy (RNDADDENTROPY), then the generator
+	 * reseeded from it at once (RNDRESEEDCRNG): 0 or -errno. */
+	int (*add_entropy)(const char *path, const void *buf, size_t len, unsigned bits);
 };
 
 const struct kj_sys_ops *kj_sys(void);

@@ -142,6 +142,49 @@ void kj_status_encode(const struct kj_status *s, struct kj_disk_status *d)
 	d->crc = htole32(crc32c(0, d, offsetof(struct kj_disk_status, crc)));
 }
 
+int kj_seed_parse(const void *buf, size_t size, struct kj_seed *ret, char *err, size_t errlen)
+{
+	struct kj_disk_seed d;
+	struct kj_seed s;
+
+	if (size < sizeof(d))
+		return kj_errf(-EBADMSG, err, errlen, "reseed record truncated");
+	memcpy(&d, buf, sizeof(d));
+	if (memcmp(d.magic, KJ_SEED_MAGIC, 8))
+		return kj_errf(-ENODATA, err, errlen, "no reseed record");
+	if (crc32c(0, &d, offsetof(struct kj_disk_seed, crc)) != le32toh(d.crc))
+		return kj_errf(-EBADMSG, err, errlen, "reseed record checksum mismatch");
+	if (le32toh(d.version) != KJ_SEED_VERSION)
+		return kj_errf(-EBADMSG, err, errlen, "reseed record version %u is not supported",
+			       le32toh(d.version));
+	s.state = le32toh(d.state);
+	s.image_id = le64toh(d.image_id);
+	s.resumes = le64toh(d.resumes);
+	s.time = le64toh(d.time);
+	memcpy(s.seed, d.seed, sizeof(s.seed));
+	if (s.state != KJ_SEED_FRESH && s.state != KJ_SEED_CONSUMED)
+		return kj_errf(-EBADMSG, err, errlen, "reseed record: bad state %u", s.state);
+	if (!all_zero((const char *)d.reserved, sizeof(d.reserved)) || s.time > INT64_MAX ||
+	    (s.state == KJ_SEED_CONSUMED && !all_zero((const char *)d.seed, sizeof(d.seed))))
+		return kj_errf(-EBADMSG, err, errlen, "reseed record: a field out of range");
+	*ret = s;
+	return 0;
+}
+
+void kj_seed_encode(const struct kj_seed *s, struct kj_disk_seed *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->magic, KJ_SEED_MAGIC, 8);
+	d->version = htole32(KJ_SEED_VERSION);
+	d->state = htole32(s->state);
+	d->image_id = htole64(s->image_id);
+	d->resumes = htole64(s->resumes);
+	d->time = htole64(s->time);
+	if (s->state == KJ_SEED_FRESH)
+		memcpy(d->seed, s->seed, sizeof(d->seed));
+	d->crc = htole32(crc32c(0, d, offsetof(struct kj_disk_seed, crc)));
+}
+
 /* The fixed-size fields, to host order. */
 static void header_fields(const struct kj_disk_header *d, struct kj_header *ret)
 {

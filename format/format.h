@@ -18,6 +18,7 @@
 #define KJ_INCOMPAT_KNOWN KJ_INCOMPAT_MAC
 #define KJ_COMPAT_EFI_RT  1u  /* 1.1: the header holds the EFI runtime map */
 #define KJ_COMPAT_FILTER  2u  /* 1.1: the header says what the page filter left out */
+#define KJ_COMPAT_KEPT	  4u  /* a snapshot: resumed on every boot, never invalidated by it */
 #define KJ_ARCH_X86_64	  62u /* EM_X86_64 */
 
 #define KJ_SWAP_SIG_OFF (KJ_IMG_PAGE - 10)
@@ -249,6 +250,37 @@ struct kj_status {
 	char msg[KJ_STATUS_MSG_LEN]; /* NUL-terminated */
 };
 
+/* The reseed record of a kept image (a snapshot), in page 0's swap-header padding:
+ * kjump-resume writes fresh entropy there before each jump back, the resumed kernel
+ * feeds it to its random generator and wipes it (kjump-image reseed). */
+#define KJ_SEED_OFF	 1152 /* in page 0, inside the swap header's padding (1068-1535) */
+#define KJ_SEED_MAGIC	 "KJRESEED"
+#define KJ_SEED_VERSION	 1u
+#define KJ_SEED_LEN	 64
+#define KJ_SEED_FRESH	 1u /* the seed is there, for the kernel that runs next */
+#define KJ_SEED_CONSUMED 2u /* fed to the kernel and wiped: the count stays */
+struct kj_disk_seed {
+	char magic[8];
+	uint32_t version;	   /* KJ_SEED_VERSION */
+	uint32_t state;		   /* KJ_SEED_FRESH or KJ_SEED_CONSUMED */
+	uint64_t image_id;	   /* the kept image's */
+	uint64_t resumes;	   /* this resume's number, from 1 */
+	uint64_t time;		   /* the resume kernel's clock at the write, seconds UTC */
+	uint8_t seed[KJ_SEED_LEN]; /* zero once consumed */
+	uint8_t reserved[20];	   /* 0 */
+	uint32_t crc;		   /* CRC32C of bytes 0-123 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct kj_disk_seed) == 128, "reseed record is 128 bytes");
+_Static_assert(offsetof(struct kj_disk_seed, seed) == 40, "");
+_Static_assert(KJ_SEED_OFF >= 1068 && KJ_SEED_OFF + 128 <= KJ_EXTMAP_OFF,
+	       "reseed record lies in the swap header's padding");
+
+struct kj_seed {
+	uint32_t state;
+	uint64_t image_id, resumes, time;
+	uint8_t seed[KJ_SEED_LEN];
+};
+
 /* Host-order views produced by the parsers below. */
 struct kj_header {
 	uint16_t version_major, version_minor;
@@ -324,6 +356,11 @@ void kj_auth_encode(const struct kj_auth *a, struct kj_disk_auth *out);
 int kj_status_parse(const void *buf, size_t size, struct kj_status *ret, char *err, size_t errlen);
 /* msg is cut to KJ_STATUS_MSG_LEN - 1 bytes. */
 void kj_status_encode(const struct kj_status *s, struct kj_disk_status *out);
+
+/* The reseed record: -ENODATA when there is none (no magic), -EBADMSG when it is
+ * corrupt, of another version, or consumed with a seed left. */
+int kj_seed_parse(const void *buf, size_t size, struct kj_seed *ret, char *err, size_t errlen);
+void kj_seed_encode(const struct kj_seed *s, struct kj_disk_seed *out);
 
 void kj_header_encode(const struct kj_header *h, struct kj_disk_header *out);
 void kj_commit_encode(const struct kj_commit *c, struct kj_disk_commit *out);

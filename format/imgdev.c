@@ -343,6 +343,7 @@ int kj_image_invalidate(struct kj_imgdev *d)
 		orig = h.orig_sig;
 	memmove(page + KJ_SWAP_SIG_OFF, orig, KJ_SIG_LEN);
 	memset(page + KJ_COMMIT_OFF, 0, sizeof(struct kj_disk_commit));
+	memset(page + KJ_SEED_OFF, 0, sizeof(struct kj_disk_seed));
 	kj_extmap_encode(NULL, 0, page); /* page 0 as mkswap left it */
 	rc = kj_imgdev_pwrite(d, 0, page, sizeof(page));
 	if (rc < 0)
@@ -575,5 +576,28 @@ int kj_status_clear(struct kj_imgdev *d)
 {
 	uint8_t page[KJ_IMG_PAGE] = {0};
 	int rc = kj_imgdev_pwrite(d, KJ_HEADER_OFF, page, sizeof(page));
+	return rc < 0 ? rc : kj_imgdev_sync(d);
+}
+
+int kj_seed_read(struct kj_imgdev *d, struct kj_seed *ret, char *err, size_t errlen)
+{
+	struct kj_disk_seed disk;
+	int rc = kj_imgdev_pread(d, KJ_SEED_OFF, &disk, sizeof(disk));
+
+	if (rc == 0)
+		rc = kj_seed_parse(&disk, sizeof(disk), ret, err, errlen);
+	if (rc == -ENODATA)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int kj_seed_write(struct kj_imgdev *d, const struct kj_seed *s)
+{
+	struct kj_disk_seed disk;
+	int rc;
+
+	kj_seed_encode(s, &disk);
+	rc = kj_imgdev_pwrite(d, KJ_SEED_OFF, &disk, sizeof(disk));
+	explicit_bzero(&disk, sizeof(disk));
 	return rc < 0 ? rc : kj_imgdev_sync(d);
 }

@@ -84,10 +84,16 @@ int kj_status_write(struct kj_imgdev *d, int error, const char *msg, bool flush)
 int kj_status_read(struct kj_imgdev *d, struct kj_status *ret, char *err, size_t errlen);
 int kj_status_clear(struct kj_imgdev *d);
 
-/* Restore the original swap signature and drop the commit record and header, synced.
- * Returns 1 when an image signature was removed, 0 when there was none; -EUCLEAN,
- * writing nothing, when page 0 holds an extent map that cannot be used (a swap file
- * whose pages are unknown). Nothing is written outside page 0 and the pages a
+/* The reseed record in page 0 (a kept image's): read it (1 found, 0 none, -EBADMSG
+ * corrupt, with err saying why), write it (synced). The write leaves every other byte
+ * of page 0 as it is, the commit record's sector included. */
+int kj_seed_read(struct kj_imgdev *d, struct kj_seed *ret, char *err, size_t errlen);
+int kj_seed_write(struct kj_imgdev *d, const struct kj_seed *s);
+
+/* Restore the original swap signature and drop the commit record, the reseed record
+ * and the header, synced. Returns 1 when an image signature was removed, 0 when there
+ * was none; -EUCLEAN, writing nothing, when page 0 holds an extent map that cannot be
+ * used (a swap file whose pages are unknown). Nothing is written outside page 0 and the pages a
  * validated map gives the file; without a map at a nonzero offset the header page is
  * dropped only when it holds a header written there without a map. */
 int kj_image_invalidate(struct kj_imgdev *d);

@@ -288,6 +288,7 @@ static int prepare_device(struct wstate *w, uint8_t *page0, char *err, size_t er
 			       strerror(-rc));
 	if ((rc = kj_imgdev_pread(w->dev, 0, page0, KJ_IMG_PAGE)) < 0)
 		return rc;
+	memset(page0 + KJ_SEED_OFF, 0, sizeof(struct kj_disk_seed)); /* no older count */
 	kj_swap_parse(page0, KJ_IMG_PAGE, &swap, NULL, 0);
 	w->area = kj_swap_area_bytes(&swap, w->dev->size);
 	return 0;
@@ -389,6 +390,8 @@ static int fill_header(const struct wstate *w, const uint8_t *page0, struct kj_h
 		h->memmap[i].end = o->memmap[i].end;
 		h->memmap[i].type = o->memmap[i].type;
 	}
+	if (o->kept)
+		h->compat_flags |= KJ_COMPAT_KEPT;
 	if (o->have_filter) {
 		h->compat_flags |= KJ_COMPAT_FILTER;
 		h->filter = o->filter;

@@ -39,6 +39,8 @@ struct kj_write_opts {
 	/* Authenticate the image with this key (a digest table and an auth record after
 	 * the block index, KJ_INCOMPAT_MAC); NULL: unauthenticated. */
 	const struct kj_image_key *key;
+	/* A snapshot: the image is marked kept (KJ_COMPAT_KEPT), resumed on every boot. */
+	int kept;
 	/* Testing: stop before the commit record (as a power loss would). */
 	int no_commit;
 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fuzz target: the on-disk parsers, each on the raw input: swap header, commit
  * record, extent map, kjump header, auth record, block header, range entries, status
- * record. */
+ * record, reseed record. */
 #include <stdint.h>
 #include <string.h>
 
@@ -16,6 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kj_auth a;
 	struct kj_status st;
 	struct kj_disk_status ds;
+	struct kj_seed sd;
+	struct kj_disk_seed dsd;
 	struct kj_extent e[KJ_EXTMAP_MAX];
 	size_t n;
 	char err[128];
@@ -32,6 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kj_status_encode(&st, &ds);
 		if (strnlen(st.msg, sizeof(st.msg)) == sizeof(st.msg) ||
 		    memcmp(&ds, data, sizeof(ds)))
+			__builtin_trap();
+	}
+	if (kj_seed_parse(data, size, &sd, err, sizeof(err)) == 0) {
+		/* what it accepts, the encoder writes back byte for byte */
+		kj_seed_encode(&sd, &dsd);
+		if (memcmp(&dsd, data, sizeof(dsd)))
 			__builtin_trap();
 	}
 	for (size_t o = 0; o + 32 <= size && o < 4096; o += 32)

@@ -2,12 +2,13 @@
 /* Fuzz target: kjump-setup's parsers and the region fit. The input is text: up to the
  * first NUL the region (a command line fragment), after it the firmware's RAM as 16-byte
  * little-endian (start, end) pairs; the whole input also goes through the /proc/swaps,
- * meminfo, kernel-config and boot-log parsers and the LUKS UUID. */
+ * mountinfo, meminfo, kernel-config and boot-log parsers and the LUKS UUID. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fit.h"
+#include "mounts.h"
 #include "swaps.h"
 #include "system.h"
 
@@ -43,6 +44,21 @@ static void fuzz_fit(const uint8_t *data, size_t size)
 	kj_ranges_free(&ram);
 }
 
+static void fuzz_mounts(const char *s, size_t size)
+{
+	struct setup_mount *m = NULL;
+	size_t n = 0;
+
+	if (setup_mountinfo_parse(s, size, &m, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		/* NUL-terminated fields, and only a /dev/ source is ever unsafe */
+		if (strnlen(m[i].source, sizeof(m[i].source)) == sizeof(m[i].source) ||
+		    (setup_mount_unsafe(&m[i]) && strncmp(m[i].source, "/dev/", 5)))
+			abort();
+	free(m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct setup_swap *e = NULL;
@@ -62,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup_swap_first_partition(e, n, &i);
 		free(e);
 	}
+	fuzz_mounts(s, size);
 	setup_meminfo_used(s, size, &kib);
 	setup_config_value(s, size, "CONFIG_KEXEC_JUMP");
 	setup_autoinit_from_log(s, size);

@@ -24,6 +24,7 @@
 #include "root.h"
 #include "auth.h"
 #include "err.h"
+#include "sys.h"
 
 struct args {
 	const char *cmd, *device, *output, *mac_key, *root;
@@ -47,6 +48,13 @@ static void usage(FILE *f)
 	      "  status [--clear]       why the last hibernation could not save (exit 1: no\n"
 	      "                         failure recorded); --set MSG records one (flushed to\n"
 	      "                         the device, unless --no-flush)\n"
+	      "  snapshot               whether a kept image (a snapshot) is there: one line,\n"
+	      "                         when it was made and how often resumed (exit 1: none)\n"
+	      "  reseed                 after the resume of a snapshot: feed the fresh entropy\n"
+	      "                         the resume kernel left to this kernel's random\n"
+	      "                         generator, reseed it, wipe the record; say when the\n"
+	      "                         clock is behind the resume kernel's (exit 1: no\n"
+	      "                         fresh entropy there)\n"
 	      "  extents SWAPFILE       print the swap file's device, resume_offset and extent\n"
 	      "                         list for kjump-save --extents (run where it is mounted)\n"
 	      "Options:\n"
@@ -107,7 +115,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->cmd = argv[optind];
 	a->device = argv[optind + 1];
 	if (strcmp(a->cmd, "info") && strcmp(a->cmd, "verify") && strcmp(a->cmd, "invalidate") &&
-	    strcmp(a->cmd, "extract") && strcmp(a->cmd, "extents") && strcmp(a->cmd, "status")) {
+	    strcmp(a->cmd, "extract") && strcmp(a->cmd, "extents") && strcmp(a->cmd, "status") &&
+	    strcmp(a->cmd, "snapshot") && strcmp(a->cmd, "reseed")) {
 		fprintf(stderr, "kjump-image: unknown command '%s'\n", a->cmd);
 		return -EINVAL;
 	}
@@ -178,8 +187,30 @@ static int list_blocks(struct kj_image *img, const char *img_name)
 
 static const char *const filter_states[] = {"not asked for", "on", "off"};
 
+/* How often a kept image was resumed (its reseed record's count), 0 when never. */
+static uint64_t kept_resumes(struct kj_image *img)
+{
+	struct kj_seed sd;
+
+	if (!(img->hdr.compat_flags & KJ_COMPAT_KEPT) ||
+	    kj_seed_read(img->dev, &sd, NULL, 0) <= 0 || sd.image_id != img->hdr.image_id)
+		return 0;
+	return sd.resumes;
+}
+
+static const char *resumes_text(struct kj_image *img, char *buf, size_t size)
+{
+	uint64_t n = kept_resumes(img);
+
+	if (n)
+		snprintf(buf, size, "; resumed %" PRIu64 " time%s", n, n == 1 ? "" : "s");
+	else
+		snprintf(buf, size, "; not resumed yet");
+	return buf;
+}
+
 /* info --json, up to the ranges list (left open for them). */
-static void info_json_header(const struct kj_image *img)
+static void info_json_header(struct kj_image *img)
 {
 	const struct kj_header *h = &img->hdr;
 	uint64_t raw = h->total_pages << KJ_PAGE_SHIFT;
@@ -229,6 +260,8 @@ static void info_json_header(const struct kj_image *img)
 			       h->efi_rt[i].virt, h->efi_rt[i].pages);
 		printf("]}");
 	}
+	printf(",\"kept\":%s,\"resumes\":%" PRIu64,
+	       h->compat_flags & KJ_COMPAT_KEPT ? "true" : "false", kept_resumes(img));
 	printf(",\"authenticated\":%s", img->auth_off ? "true" : "false");
 	printf(",\"ranges\":[");
 }
@@ -289,6 +322,10 @@ static void info_text_header(struct kj_image *img)
 	printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
 	printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
 	printf("created:        %s\n", disk_time(h->created, when, sizeof(when)));
+	if (h->compat_flags & KJ_COMPAT_KEPT)
+		printf("kept:           yes, a snapshot: every boot resumes it until it is "
+		       "discarded%s\n",
+		       resumes_text(img, esc, sizeof(esc)));
 	printf("entry:          0x%" PRIx64 "\n", h->entry);
 	printf("compression:    %s, %u pages a block, %" PRIu64 " blocks\n",
 	       h->compression == KJ_COMP_LZO ? "lzo" : "none", h->block_pages, h->nr_blocks);
@@ -410,6 +447,73 @@ static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 	return KJ_EXIT_OK;
 }
 
+/* snapshot: one line when the image is kept. */
+static int cmd_snapshot(struct kj_image *img, const struct args *a)
+{
+	char when[80], n[64], esc[400];
+
+	if (!(img->hdr.compat_flags & KJ_COMPAT_KEPT)) {
+		log_info("%s: the image is not kept (a hibernation, resumed once)", a->device);
+		return KJ_EXIT_FAILURE;
+	}
+	printf("a kept snapshot of %s, made %s%s\n", kj_escape(img->hdr.release, esc, sizeof(esc)),
+	       disk_time(img->hdr.created, when, sizeof(when)), resumes_text(img, n, sizeof(n)));
+	return KJ_EXIT_OK;
+}
+
+/* The clock against the resume kernel's at its write. The resumed kernel reads the
+ * real-time clock when the jump returns; one that is behind the resume kernel's is
+ * said, not set: the resume kernel's clock is the RTC read as UTC, which a machine
+ * that keeps its RTC in local time has wrong in the initramfs. */
+static void check_clock(const struct kj_seed *sd)
+{
+	int64_t now = (int64_t)time(NULL), then = (int64_t)sd->time;
+
+	if (now + 2 >= then)
+		log_info("clock: %" PRId64 " s after the resume kernel's at the jump", now - then);
+	else
+		log_warning("this kernel's clock is %" PRId64 " s behind the resume kernel's at "
+			    "the jump: check it (timedatectl)",
+			    then - now);
+}
+
+/* reseed: the resume kernel's fresh entropy into this kernel's generator, then wiped
+ * from the device (the count stays, for info). */
+static int cmd_reseed(struct kj_imgdev *dev, const struct args *a)
+{
+	char err[256] = "", path[4096];
+	struct kj_root root;
+	struct kj_seed sd;
+	int rc = kj_seed_read(dev, &sd, err, sizeof(err));
+
+	if (rc <= 0 || sd.state != KJ_SEED_FRESH) {
+		if (rc < 0)
+			log_error("%s: %s", a->device, err[0] ? err : strerror(-rc));
+		else
+			log_info("%s: no fresh entropy left by a resume kernel", a->device);
+		explicit_bzero(&sd, sizeof(sd));
+		return KJ_EXIT_FAILURE;
+	}
+	rc = kj_root_init(&root, a->root) < 0 ? -ENAMETOOLONG : 0;
+	if (rc < 0 || (rc = kj_root_path(&root, "/dev/urandom", path, sizeof(path))) < 0 ||
+	    (rc = kj_sys()->add_entropy(path, sd.seed, sizeof(sd.seed), KJ_SEED_LEN * 8)) < 0)
+		log_error("%s: cannot feed the fresh entropy to this kernel: %s", a->device,
+			  strerror(-rc));
+	check_clock(&sd);
+	sd.state = KJ_SEED_CONSUMED; /* wiped, whatever the feeding did: never fed twice */
+	explicit_bzero(sd.seed, sizeof(sd.seed));
+	if (kj_seed_write(dev, &sd) < 0) {
+		log_error("%s: cannot wipe the reseed record", a->device);
+		return KJ_EXIT_FAILURE;
+	}
+	if (rc < 0)
+		return KJ_EXIT_FAILURE;
+	printf("reseeded the random generator with %u bytes of fresh entropy from the resume "
+	       "kernel (resume %" PRIu64 " of the snapshot)\n",
+	       KJ_SEED_LEN, sd.resumes);
+	return KJ_EXIT_OK;
+}
+
 static int cmd_invalidate(struct kj_imgdev *dev, const struct args *a)
 {
 	int rc = kj_image_invalidate(dev);
@@ -500,7 +604,8 @@ static const struct {
 } commands[] = {
     {"status", 0, cmd_status, NULL},   {"invalidate", 1, cmd_invalidate, NULL},
     {"info", 0, NULL, cmd_info},       {"verify", 0, NULL, cmd_verify},
-    {"extract", 0, NULL, cmd_extract},
+    {"extract", 0, NULL, cmd_extract}, {"snapshot", 0, NULL, cmd_snapshot},
+    {"reseed", 1, cmd_reseed, NULL},
 };
 
 int main(int argc, char **argv)

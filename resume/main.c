@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -593,6 +594,10 @@ static int refuse(struct run *r, int status, enum refusal why, const char *what)
 			  r->a.device, what, r->err, wait / 1000.0);
 	else
 		log_error("%s: %s: %s", r->a.device, what, r->err);
+	if (why == REF_IMAGE && (r->img.hdr.compat_flags & KJ_COMPAT_KEPT))
+		log_error("%s held a snapshot whose data changed since it was taken: its swap "
+			  "area was written after a resume (used as swap?); take a new snapshot",
+			  r->a.device);
 	drop_image(r, why);
 	return status;
 }
@@ -710,6 +715,34 @@ static int phase_open_dev(struct run *r)
 	return EXIT_NO_IMAGE;
 }
 
+/* A kept image (a snapshot): resumed without being invalidated, on every boot, until
+ * kjump.discard (or kjump-image invalidate, or a new image) drops it. */
+static int kept_image(struct run *r)
+{
+	time_t t = (time_t)r->img.hdr.created;
+	char when[64] = "at an unknown time";
+	struct tm tm;
+	int rc;
+
+	if (r->img.hdr.created <= INT64_MAX && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	if (!r->cl.discard) {
+		log_notice("the image is kept: a snapshot made %s, resumed on every boot "
+			   "(kjump.discard drops it)",
+			   when);
+		return NEXT;
+	}
+	rc = r->a.dry_run ? 0 : kj_image_invalidate(&r->dev);
+	if (rc < 0) {
+		invalidate_failed(&r->dev, r->a.device, rc);
+		return EXIT_FAILED;
+	}
+	log_notice("kjump.discard: the snapshot made %s on %s %s; continuing the normal boot", when,
+		   r->a.device,
+		   r->a.dry_run ? "would be invalidated (dry run)" : "was invalidated");
+	return EXIT_NO_IMAGE;
+}
+
 /* Validate: signature, commit record, header; the architecture. */
 static int phase_open(struct run *r)
 {
@@ -731,6 +764,8 @@ static int phase_open(struct run *r)
 		   h->compression == KJ_COMP_LZO ? "lzo" : "uncompressed", r->a.device);
 	if (check_arch(h, r->err, sizeof(r->err)) < 0)
 		return refuse(r, EXIT_MISMATCH, REF_MACHINE, "cannot resume this image");
+	if (h->compat_flags & KJ_COMPAT_KEPT)
+		return kept_image(r);
 	return NEXT;
 }
 
@@ -956,16 +991,63 @@ static int phase_load(struct run *r)
 	return r->jumping ? NEXT : EXIT_OK;
 }
 
+/* A kept image stays valid; the kernel that runs next gets fresh entropy from this one
+ * (the reseed record), or the snapshot's random generator would repeat its output on
+ * every boot. getrandom() waits for this kernel's own generator to be seeded. */
+static int write_seed(struct run *r)
+{
+	struct kj_seed old, s = {.state = KJ_SEED_FRESH, .image_id = r->img.hdr.image_id};
+	int rc = kj_seed_read(&r->dev, &old, NULL, 0);
+	uint64_t n = (rc > 0 && old.image_id == s.image_id ? old.resumes : 0) + 1;
+
+	s.resumes = n;
+	s.time = (uint64_t)time(NULL);
+	if (getrandom(s.seed, sizeof(s.seed), 0) != (ssize_t)sizeof(s.seed))
+		rc = errno ? -errno : -EIO;
+	else
+		rc = kj_seed_write(&r->dev, &s);
+	explicit_bzero(&s, sizeof(s));
+	if (rc < 0)
+		snprintf(r->err, sizeof(r->err),
+			 "cannot leave fresh entropy for the snapshot (the reseed record): %s; "
+			 "resumed without it, it would repeat its random numbers",
+			 strerror(-rc));
+	else
+		log_notice("the image stays (a snapshot): resume %llu; fresh entropy left for "
+			   "its random generator",
+			   (unsigned long long)n);
+	return rc;
+}
+
 /* Jump: the jump loaded (the kernel may refuse it: a refusal like the others, the
- * image still valid), the image invalidated (never resumed twice), then the jump. */
+ * image still valid), the image invalidated (never resumed twice) or, kept, given its
+ * reseed record, then the jump. */
 static int phase_jump(struct run *r)
 {
+	bool kept = r->img.hdr.compat_flags & KJ_COMPAT_KEPT;
 	int rc = kj_jump_load(&r->plan, r->err, sizeof(r->err));
 
 	if (rc == -ENOMEM)
 		return refuse_sys(r, rc, "cannot jump");
 	if (rc < 0) /* a kernel that cannot jump: the user boots one that can */
 		return refuse(r, EXIT_FAILED, REF_SETUP, "cannot jump");
+	if (kept && (rc = write_seed(r)) < 0) {
+		kj_jump_unload();
+		return refuse_sys(r, rc, "cannot jump");
+	}
+	if (kept) {
+		log_notice("jumping back into the snapshot at 0x%llx",
+			   (unsigned long long)r->plan.entry);
+		kj_jump_go(r->err, sizeof(r->err));
+		log_error("%s", r->err);
+		/* the boot goes on and may write what the snapshot believes it knows */
+		rc = kj_image_invalidate(&r->dev);
+		if (rc < 0)
+			invalidate_failed(&r->dev, r->a.device, rc);
+		log_error("resume failed; the snapshot was invalidated, continuing the normal "
+			  "boot");
+		return EXIT_FAILED;
+	}
 	if ((rc = kj_image_invalidate(&r->dev)) < 0) {
 		kj_jump_unload();
 		log_error("cannot invalidate the image before the jump: not jumping");

@@ -102,6 +102,10 @@ static int apply_refusal(struct resume_cmdline *c, const char *key, const char *
 		if (parse_bool(val, &b) < 0)
 			return -EINVAL;
 		c->keep = b;
+	} else if (kj_cmdline_key_eq(key, "kjump.discard")) {
+		if (parse_bool(val, &b) < 0)
+			return -EINVAL;
+		c->discard = b;
 	} else if (kj_cmdline_key_eq(key, "kjump.retries")) {
 		if (!val || kj_parse_u64(val, &u) < 0 || u > RESUME_MAX_RETRIES)
 			return -EINVAL;

@@ -17,6 +17,7 @@ struct resume_cmdline {
 	/* kjump.* */
 	unsigned timeout_ms;   /* kjump.timeout= seconds (float ok): device wait limit */
 	int keep;	       /* kjump.keep: never invalidate a refused image (experts) */
+	int discard;	       /* kjump.discard: invalidate a kept image (a snapshot) */
 	unsigned retries;      /* kjump.retries=: more attempts after an error that may pass */
 	unsigned keep_wait_ms; /* kjump.keep_wait= seconds: a savable image's wait; 0: none */
 	enum resume_hotplug hotplug; /* kjump.hotplug=on|off */

@@ -54,7 +54,7 @@ struct args {
 	const char *memory, *elf, *output, *root, *label, *release;
 	const char *ranges, *region, *extents, *vmcoreinfo, *mac_key;
 	uint64_t entry, offset, create;
-	int have_entry, abort_jump, wipe_mac_key;
+	int have_entry, abort_jump, wipe_mac_key, snapshot;
 	uint32_t compression, block_pages;
 	enum kj_log_target log;
 };
@@ -91,6 +91,8 @@ static void usage(FILE *f)
 	    "                           (docs/SECURITY.md; the resume kernel needs the same key)\n"
 	    "      --wipe-mac-key       overwrite the key file with zeros and remove it once\n"
 	    "                           read (the hibernating kernel's only copy in memory)\n"
+	    "      --snapshot           mark the image kept: every boot resumes it until it\n"
+	    "                           is discarded (docs/SNAPSHOT.md)\n"
 	    "      --abort-jump         when saving fails, leave the reason on the swap area\n"
 	    "                           and jump back into the hibernated kernel\n"
 	    "      --vmcoreinfo ADDR@SIZE  the hibernated kernel's VMCOREINFO note (default\n"
@@ -124,7 +126,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		O_ABORT,
 		O_VMCI,
 		O_MAC_KEY,
-		O_WIPE_KEY
+		O_WIPE_KEY,
+		O_SNAPSHOT
 	};
 	static const struct option opts[] = {{"memory", required_argument, NULL, O_MEMORY},
 					     {"elf", required_argument, NULL, O_ELF},
@@ -134,6 +137,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 					     {"vmcoreinfo", required_argument, NULL, O_VMCI},
 					     {"mac-key", required_argument, NULL, O_MAC_KEY},
 					     {"wipe-mac-key", no_argument, NULL, O_WIPE_KEY},
+					     {"snapshot", no_argument, NULL, O_SNAPSHOT},
 					     {"output", required_argument, NULL, 'o'},
 					     {"offset", required_argument, NULL, O_OFFSET},
 					     {"create", required_argument, NULL, O_CREATE},
@@ -160,6 +164,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_VMCI: a->vmcoreinfo = optarg; break;
 		case O_MAC_KEY: a->mac_key = optarg; break;
 		case O_WIPE_KEY: a->wipe_mac_key = 1; break;
+		case O_SNAPSHOT: a->snapshot = 1; break;
 		case 'o': a->output = optarg; break;
 		case O_LABEL: a->label = optarg; break;
 		case O_REGION: a->region = optarg; break;
@@ -338,6 +343,7 @@ static int fill_metadata(const struct kj_root *root, const struct save_system *s
 
 	o->compression = a->compression;
 	o->block_pages = a->block_pages;
+	o->kept = a->snapshot;
 	uname(&u);
 	if (strcmp(u.machine, "x86_64")) {
 		save_fail("architecture %s is not supported (x86_64 only)", u.machine);
@@ -594,10 +600,10 @@ static int save(const struct args *a, const struct kj_write_opts *wo, struct src
 	double t0, dt;
 	int rc;
 
-	log_notice("saving %llu MiB in %zu ranges to %s (%s%s)",
+	log_notice("saving %llu MiB in %zu ranges to %s (%s%s%s)",
 		   (unsigned long long)(s->total >> 20), ranges->n, a->output,
 		   a->compression == KJ_COMP_LZO ? "lzo" : "uncompressed",
-		   wo->key ? ", authenticated" : "");
+		   wo->key ? ", authenticated" : "", wo->kept ? ", kept: a snapshot" : "");
 	kj_progress_start(&s->prog, "saving");
 	t0 = kj_now();
 	rc = kj_image_write(dev, wo, src_read, s, ranges, &st, err, sizeof(err));

@@ -22,6 +22,7 @@
 #include "options.h"
 #include "macros.h"
 #include "memmap.h"
+#include "mounts.h"
 #include "out.h"
 #include "ranges.h"
 #include "root.h"
@@ -74,7 +75,11 @@ static void usage(FILE *f)
 	      "                         USED_KIB, the memory in use (0 when unknown)\n"
 	      "  console                one value: the console= parameters of this kernel's\n"
 	      "                         command line, as written, each followed by a space\n"
-	      "  wipe FILE [FROM]       overwrite FILE with zeros from byte FROM to its end\n\n"
+	      "  wipe FILE [FROM]       overwrite FILE with zeros from byte FROM to its end\n"
+	      "  rw-mounts              the file systems a snapshot must not be taken over, one\n"
+	      "                         line each (SOURCE on TARGET (TYPE)): on a block device\n"
+	      "                         that is not zram, mounted or writable read-write\n"
+	      "                         (/proc/self/mountinfo); nothing when there is none\n\n"
 	      "Options:\n"
 	      "      --root DIR         read /proc, /sys, /dev and /boot below DIR\n"
 	      "      --log auto|stderr|kmsg\n"
@@ -352,6 +357,33 @@ static int cmd_wipe(const struct kj_root *root, const struct args *a)
 	return KJ_EXIT_OK;
 }
 
+/* Each mount a snapshot would corrupt when resumed again (kjump-hibernate --snapshot
+ * refuses while there is one). */
+static int cmd_rw_mounts(const struct kj_root *root, const struct args *a)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ struct setup_mount *m = NULL;
+	char e1[1100], e2[2100], e3[200];
+	size_t size = 0, n = 0;
+	int rc;
+
+	(void)a;
+	if ((rc = kj_root_read_file(root, "/proc/self/mountinfo", 16 << 20, &buf, &size)) == 0)
+		rc = setup_mountinfo_parse(buf, size, &m, &n);
+	if (rc < 0) {
+		log_error("cannot read the mounts (/proc/self/mountinfo): %s",
+			  rc == -EBADMSG ? "a line is not a mount entry" : strerror(-rc));
+		return KJ_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (setup_mount_unsafe(&m[i]))
+			printf("%s on %s (%s%s)\n", kj_escape(m[i].source, e1, sizeof(e1)),
+			       kj_escape(m[i].target, e2, sizeof(e2)),
+			       kj_escape(m[i].fstype, e3, sizeof(e3)),
+			       m[i].rw ? "" : ", read-only here but its file system read-write");
+	return KJ_EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct kj_root *root, const struct args *a);
@@ -370,6 +402,7 @@ static const struct {
     {"wipe", cmd_wipe, 2},
     {"console", cmd_console, 0},
     {"space", cmd_space, 0},
+    {"rw-mounts", cmd_rw_mounts, 0},
 };
 
 /* Options and arguments; KJ_OPT_DONE after --help or --version, -EINVAL. */

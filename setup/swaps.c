@@ -11,9 +11,7 @@
 #include "imgdev.h"
 #include "macros.h"
 
-/* One field of a line: up to white space; the kernel writes the name with " \t\n\\"
- * as \ooo (seq_file's escaping). 0, -EINVAL when it does not fit or is empty. */
-static int take_field(const char **p, const char *end, char *out, size_t size, int unescape)
+int setup_take_field(const char **p, const char *end, char *out, size_t size, int unescape)
 {
 	size_t o = 0;
 	const char *s = *p;
@@ -40,8 +38,8 @@ static int parse_line(const char *s, const char *end, struct setup_swap *ret)
 {
 	char type[32];
 
-	if (take_field(&s, end, ret->name, sizeof(ret->name), 1) < 0 || ret->name[0] != '/' ||
-	    take_field(&s, end, type, sizeof(type), 0) < 0)
+	if (setup_take_field(&s, end, ret->name, sizeof(ret->name), 1) < 0 || ret->name[0] != '/' ||
+	    setup_take_field(&s, end, type, sizeof(type), 0) < 0)
 		return -EINVAL;
 	if (!strcmp(type, "file"))
 		ret->is_file = 1;

@@ -10,6 +10,11 @@
 
 #include "root.h"
 
+/* One field of a /proc line (/proc/swaps, /proc/self/mountinfo): up to white space; the
+ * kernel writes names with " \t\n\\" as \ooo (seq_file's escaping), undone with
+ * unescape. 0, -EINVAL when it does not fit or is empty. */
+int setup_take_field(const char **p, const char *end, char *out, size_t size, int unescape);
+
 struct setup_swap {
 	char name[PATH_MAX]; /* as /proc/swaps gives it, its \ooo escapes undone */
 	int is_file;	     /* type "file" (else "partition") */

@@ -69,7 +69,13 @@ for a; do f=$a; done
 echo "Cannot open \`$f': No such file or directory" >&2
 exit 1
 FAKE
-printf '#!/bin/sh\nexit 0\n' >"$WORK/bin/kjump-image"
+# (a kept snapshot on the swap area while $WORK/kept exists)
+cat >"$WORK/bin/kjump-image" <<FAKE
+#!/bin/sh
+[ "\$1" = snapshot ] || exit 0
+[ -e "$WORK/kept" ] || exit 1
+echo "a kept snapshot of 6.1.0, made 2026-12-07 03:00:00 UTC; resumed 2 times"
+FAKE
 chmod +x "$WORK/kexec" "$WORK/bin/kjump-image"
 
 make_ready
@@ -320,6 +326,33 @@ luks_root LVM-abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd
 out=$(check_luks)
 grep -q "PROBLEM: /dev/mapper/cryptswap is device-mapper but not LUKS on one device" <<<"$out" &&
 	pass "swap on LVM: named as unsupported" || fail "LVM swap: $out"
+# a kept snapshot: --check says it is there (not a problem)
+make_ready
+: >"$WORK/kept"
+check "kept snapshot" 0 "note: /dev/vda1 holds a kept snapshot of 6.1.0, made 2026-12-07 03:00:00 UTC; \
+resumed 2 times: every boot resumes it \(kjump.discard"
+rm -f "$WORK/kept"
+
+# --snapshot refuses while a file system on a disk is mounted read-write: each named
+# (kjump-setup rw-mounts); the appliance layout passes that check
+snapshot() {
+	KJUMP_ROOT=$R KEXEC=$WORK/kexec PATH="$WORK/bin:$PATH" KJUMP_CONF=/nonexistent KJUMP_STATE=$WORK/state \
+		sh "$KH" --snapshot --device /dev/vda1 --kernel /boot/vmlinuz --initrd /boot/kjump-save.img 2>&1
+}
+make_ready
+mkdir -p "$R/proc/self"
+cp "$KJ_SRC/test/data/setup/mountinfo-unsafe" "$R/proc/self/mountinfo"
+rc=0 out=$(snapshot) || rc=$?
+[ "$rc" = 2 ] && pass "snapshot over rw mounts: refused (exit 2)" || fail "snapshot over rw mounts: exit $rc: $out"
+for re in "mounted read-write: /dev/vda3 on /mnt/my data \(ext4\)" \
+	"mounted read-write: /dev/mapper/luks-home on /home \(btrfs, read-only here but its file system read-write\)" \
+	"mounted read-write: /dev/loop1 on /srv \(xfs\)" "a snapshot needs every file system on a persistent disk read-only"; do
+	grep -Eq -- "$re" <<<"$out" && pass "snapshot refusal says '$re'" || fail "snapshot refusal: no '$re': $out"
+done
+cp "$KJ_SRC/test/data/setup/mountinfo-appliance" "$R/proc/self/mountinfo"
+out=$(snapshot) || true
+grep -q "mounted read-write\|refusing" <<<"$out" && fail "appliance layout refused: $out" ||
+	pass "snapshot: the appliance layout (tmpfs, overlay, zram, read-only disks) is no reason to refuse"
 make_ready
 printf '#!/bin/sh\necho "usage: kexec"\n' >"$WORK/kexec"
 check "old kexec" 1 "PROBLEM: no kexec that loads with -c --load-preserve-context: usage: kexec .*apt install kexec-tools"

@@ -119,6 +119,14 @@ int main(void)
 	CHECK_EQ(bad, 8);
 	CHECK_EQ(c.retries, RESUME_DEFAULT_RETRIES);
 	CHECK_EQ(c.keep_wait_ms, RESUME_DEFAULT_KEEP_WAIT_MS);
+	CHECK(!c.discard);
+	/* kjump.discard: a kept image (a snapshot) is dropped */
+	c = parse("kjump.discard", &bad);
+	CHECK(bad == 0 && c.discard);
+	c = parse("kjump.discard kjump.discard=0", &bad);
+	CHECK(bad == 0 && !c.discard);
+	c = parse("kjump.discard=maybe", &bad);
+	CHECK(bad == 1 && !c.discard);
 
 	c = parse("\"resume=LABEL=my swap\" kjump.timeout=2.5 kjump.keep kjump.hotplug=off "
 		  "kjump.zone=movable kjump.threads=3 kjump.debug=1 kjump.io=buffered "

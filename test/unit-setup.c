@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kjump-setup's computations: the region fitted to firmware RAM (cases where the old
  * shell's fit_region gave these strings), /proc/swaps, the LUKS UUID, config, meminfo,
- * the boot log's init_on_free, the key wipe, the shell quoting. */
+ * the boot log's init_on_free, the key wipe, the shell quoting, the mounts a snapshot
+ * refuses (captured mountinfo in test/data/setup). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "fit.h"
 #include "io.h"
+#include "mounts.h"
 #include "out.h"
 #include "swaps.h"
 #include "system.h"
@@ -154,10 +156,63 @@ static void test_small(void)
 	}
 }
 
+/* The captured mountinfo file name below test/data/setup: its mounts. */
+static size_t read_mounts(const char *name, struct setup_mount **ret)
+{
+	char path[1024], *buf = NULL;
+	size_t size = 0, n = 0;
+	const char *src = getenv("KJ_SRC");
+	int fd;
+
+	*ret = NULL;
+	snprintf(path, sizeof(path), "%s/test/data/setup/%s", src ? src : ".", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && kj_read_fd_all(fd, 1 << 20, &buf, &size) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(buf && setup_mountinfo_parse(buf, size, ret, &n) == 0);
+	free(buf);
+	return n;
+}
+
+static void test_mounts(void)
+{
+	static const char bad[] = "22 1 0:21 / /proc rw,relatime proc proc rw\n";
+	struct setup_mount *m;
+	size_t n = read_mounts("mountinfo-appliance", &m), i, unsafe = 0;
+
+	/* the appliance: root in RAM, /usr read-only, /var an overlay, zram, an ISO */
+	CHECK_EQ(n, 9);
+	for (i = 0; i < n; i++)
+		unsafe += setup_mount_unsafe(&m[i]);
+	CHECK_EQ(unsafe, 0);
+	CHECK(n == 9 && !strcmp(m[5].source, "/dev/vda1") && !m[5].rw && !m[5].sb_rw);
+	CHECK(n == 9 && !strcmp(m[4].target, "/dev/shm") && !strcmp(m[4].fstype, "tmpfs"));
+	free(m);
+	/* a disk mounted read-write (an escaped mount point, optional fields), a read-only
+	 * bind of a file system that is read-write, a loop device: each refused */
+	n = read_mounts("mountinfo-unsafe", &m);
+	CHECK_EQ(n, 5);
+	CHECK(n == 5 && !setup_mount_unsafe(&m[0]) && !setup_mount_unsafe(&m[1]));
+	CHECK(n == 5 && setup_mount_unsafe(&m[2]) && !strcmp(m[2].target, "/mnt/my data") &&
+	      !strcmp(m[2].source, "/dev/vda3") && m[2].rw);
+	CHECK(n == 5 && setup_mount_unsafe(&m[3]) && !m[3].rw && m[3].sb_rw);
+	CHECK(n == 5 && setup_mount_unsafe(&m[4]));
+	free(m);
+	/* a line without the separator is no mount entry: the whole text is refused */
+	m = NULL;
+	CHECK_EQ(setup_mountinfo_parse(bad, sizeof(bad) - 1, &m, &n), -EBADMSG);
+	CHECK(m == NULL);
+	CHECK_EQ(setup_mountinfo_parse("", 0, &m, &n), 0);
+	CHECK_EQ(n, 0);
+	free(m);
+}
+
 int main(void)
 {
 	test_fit();
 	test_swaps();
 	test_small();
+	test_mounts();
 	return kj_test_result("unit-setup");
 }
