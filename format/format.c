@@ -2,8 +2,10 @@
 #include "format.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "crc32c.h"
 #include "err.h"
@@ -538,4 +540,16 @@ void kj_extmap_encode(const struct kj_extent *e, size_t n, void *page)
 	m.crc =
 	    htole32(crc32c(0, p + KJ_EXTMAP_OFF + sizeof(m), n * sizeof(struct kj_disk_extent)));
 	memcpy(p + KJ_EXTMAP_OFF, &m, sizeof(m));
+}
+
+const char *kj_disk_time(uint64_t secs, char *buf, size_t size)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (secs <= INT64_MAX && gmtime_r(&t, &tm) &&
+	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) > 0)
+		return buf;
+	snprintf(buf, size, "%" PRIu64 " (seconds since 1970, not a valid date)", secs);
+	return buf;
 }

@@ -359,6 +359,10 @@ void kj_status_encode(const struct kj_status *s, struct kj_disk_status *out);
 
 /* The reseed record: -ENODATA when there is none (no magic), -EBADMSG when it is
  * corrupt, of another version, or consumed with a seed left. */
+/* A time read from disk (seconds since 1970) as a UTC date in buf; as the raw number
+ * when no calendar holds it (gmtime_r fails far beyond year 2^31, and a u64 above
+ * INT64_MAX is no time_t). Returns buf. */
+const char *kj_disk_time(uint64_t secs, char *buf, size_t size);
 int kj_seed_parse(const void *buf, size_t size, struct kj_seed *ret, char *err, size_t errlen);
 void kj_seed_encode(const struct kj_seed *s, struct kj_disk_seed *out);
 

@@ -127,20 +127,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* A time read from disk, as a UTC date; as the raw number when no calendar holds it
- * (gmtime_r fails far beyond year 2^31, and a u64 above INT64_MAX is no time_t). */
-static const char *disk_time(uint64_t secs, char *buf, size_t size)
-{
-	time_t t = (time_t)secs;
-	struct tm tm;
-
-	if (secs <= INT64_MAX && gmtime_r(&t, &tm) &&
-	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) > 0)
-		return buf;
-	snprintf(buf, size, "%" PRIu64 " (seconds since 1970, not a valid date)", secs);
-	return buf;
-}
-
 static void print_uuid(FILE *f, const uint8_t *u)
 {
 	fprintf(f, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
@@ -321,7 +307,7 @@ static void info_text_header(struct kj_image *img)
 	print_uuid(stdout, img->swap.uuid);
 	printf("\nswap LABEL:     %s\n", kj_escape(img->swap.label, esc, sizeof(esc)));
 	printf("kernel:         %s\n", kj_escape(h->release, esc, sizeof(esc)));
-	printf("created:        %s\n", disk_time(h->created, when, sizeof(when)));
+	printf("created:        %s\n", kj_disk_time(h->created, when, sizeof(when)));
 	if (h->compat_flags & KJ_COMPAT_KEPT)
 		printf("kept:           yes, a snapshot: every boot resumes it until it is "
 		       "discarded%s\n",
@@ -440,7 +426,7 @@ static int cmd_status(struct kj_imgdev *dev, const struct args *a)
 		log_error("%s: cannot read the status: %s", a->device, strerror(-rc));
 	if (rc <= 0)
 		return KJ_EXIT_FAILURE; /* also "no failure recorded" */
-	printf("hibernation failed at %s: %s\n", disk_time(st.time, ts, sizeof(ts)),
+	printf("hibernation failed at %s: %s\n", kj_disk_time(st.time, ts, sizeof(ts)),
 	       kj_escape(st.msg, esc, sizeof(esc)));
 	if (a->clear && (rc = kj_status_clear(dev)) < 0)
 		log_error("%s: cannot clear the status: %s", a->device, strerror(-rc));
@@ -457,7 +443,7 @@ static int cmd_snapshot(struct kj_image *img, const struct args *a)
 		return KJ_EXIT_FAILURE;
 	}
 	printf("a kept snapshot of %s, made %s%s\n", kj_escape(img->hdr.release, esc, sizeof(esc)),
-	       disk_time(img->hdr.created, when, sizeof(when)), resumes_text(img, n, sizeof(n)));
+	       kj_disk_time(img->hdr.created, when, sizeof(when)), resumes_text(img, n, sizeof(n)));
 	return KJ_EXIT_OK;
 }
 

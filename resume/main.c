@@ -719,13 +719,10 @@ static int phase_open_dev(struct run *r)
  * kjump.discard (or kjump-image invalidate, or a new image) drops it. */
 static int kept_image(struct run *r)
 {
-	time_t t = (time_t)r->img.hdr.created;
-	char when[64] = "at an unknown time";
-	struct tm tm;
+	char when[80];
 	int rc;
 
-	if (r->img.hdr.created <= INT64_MAX && gmtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	kj_disk_time(r->img.hdr.created, when, sizeof(when));
 	if (!r->cl.discard) {
 		log_notice("the image is kept: a snapshot made %s, resumed on every boot "
 			   "(kjump.discard drops it)",

@@ -167,18 +167,31 @@ int setup_kernel_config(const struct kj_root *root, const char *release, bool ru
 	return -ENOENT;
 }
 
-/* "MAJ:MIN" of block device dev (its sysfs entry: a captured tree has no device nodes). */
-static int block_devno(const struct kj_root *root, const char *dev, char *buf, size_t size)
+/* The path of attribute attr of block device dev in sysfs (/sys/class/block/NAME/attr,
+ * NAME the kernel's: dev resolved below root; a captured tree has no device nodes). */
+static int block_attr_path(const struct kj_root *root, const char *dev, const char *attr, char *ret,
+			   size_t size)
 {
 	char p[PATH_MAX], real[PATH_MAX];
 	const char *base;
-	int rc;
 
 	if (kj_root_path(root, dev, p, sizeof(p)) < 0)
 		return -ENAMETOOLONG;
 	if (!realpath(p, real) || !(base = strrchr(real, '/')))
 		return -ENOENT;
-	snprintf(p, sizeof(p), "/sys/class/block/%.255s/dev", base + 1);
+	if ((size_t)snprintf(ret, size, "/sys/class/block/%s/%s", base + 1, attr) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* "MAJ:MIN" of block device dev. */
+static int block_devno(const struct kj_root *root, const char *dev, char *buf, size_t size)
+{
+	char p[PATH_MAX];
+	int rc;
+
+	if ((rc = block_attr_path(root, dev, "dev", p, sizeof(p))) < 0)
+		return rc;
 	if ((rc = kj_root_read_line(root, p, buf, size)) < 0)
 		return rc;
 	return strchr(buf, ':') ? 0 : -EINVAL;
@@ -212,15 +225,12 @@ int setup_resume_config(const struct kj_root *root, const char *dev, uint64_t of
 
 int setup_device_kib(const struct kj_root *root, const char *dev, uint64_t *ret_kib)
 {
-	char p[PATH_MAX], real[PATH_MAX];
-	const char *base;
+	char p[PATH_MAX];
 	uint64_t sectors = 0;
+	int rc;
 
-	if (kj_root_path(root, dev, p, sizeof(p)) < 0)
-		return -ENAMETOOLONG;
-	if (!realpath(p, real) || !(base = strrchr(real, '/')))
-		return -ENOENT;
-	snprintf(p, sizeof(p), "/sys/class/block/%.255s/size", base + 1);
+	if ((rc = block_attr_path(root, dev, "size", p, sizeof(p))) < 0)
+		return rc;
 	if (kj_root_read_u64(root, p, &sectors) < 0 || sectors > UINT64_MAX / 512)
 		sectors = 0;
 	*ret_kib = sectors / 2;
