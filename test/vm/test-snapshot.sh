@@ -4,8 +4,9 @@
 # it; with it read-only A takes one and B powers off. C resumes it twice, in two new QEMU
 # processes: the image stays (kept), A's /dev/urandom differs between the two resumes
 # (kjump-image reseed fed it C's entropy), its clock is right, --check and info say that
-# a kept snapshot is there. After the second resume A writes into the swap area (and the
-# kernel refuses it as swap): the next boot refuses the snapshot, says why, and goes on.
+# a kept snapshot is there, its network interface still up. After the second resume A
+# writes into the swap area (and the kernel refuses it as swap): the next boot refuses the
+# snapshot, says why, and goes on.
 # A second snapshot is dropped by kjump.discard, and the boot goes on.
 # reseed: one snapshot resumed four times, the same process count in A after each
 # (test/vm/jumpread.c: the jump, one kjump-image command, the read): with "kjump-image
@@ -35,6 +36,8 @@ if ! grep -q kjtest.quick /proc/cmdline; then
 	umount /mnt/data
 fi
 mount -t ext4 -o ro /dev/vda2 /mnt/data && echo "KJTEST: mounted /dev/vda2 read-only"
+# a network interface up, as a machine's is (kexec -e would take it down: kjump-hibernate's -x)
+ip link set eth0 up && echo "KJTEST: eth0 up before the snapshot"
 head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
 echo "KJTEST: token $(cat /tmp/token)"
 echo "KJTEST: taking the snapshot"
@@ -59,6 +62,7 @@ echo "KJTEST: snapshot returned $rc token $(cat /tmp/token)"
 kjump-image info /dev/vda1 2>/dev/null | grep '^kept:' | sed 's/^/KJTEST: info /'
 kjump-hibernate --check $HIB 2>/dev/null | grep 'kept snapshot' | sed 's/^/KJTEST: check /'
 grep -q ' /mnt/data ext4 ro' /proc/mounts && echo "KJTEST: /dev/vda2 still read-only"
+f=$(cat /sys/class/net/eth0/flags) && [ $((f & 1)) = 1 ] && echo "KJTEST: eth0 still up ($f)"
 # what the host asks of this resume, on the second disk
 blockdev --flushbufs /dev/vdb 2>/dev/null
 cmd=$(head -c 64 /dev/vdb 2>/dev/null | tr -d '\0' | head -1)
@@ -91,7 +95,8 @@ snap_qemu() {
 	[ -n "${4:-}" ] && printf '%s\n' "$4" | dd of="$WORK/cmd.img" conv=notrunc status=none
 	date +%s >"$WORK/$1.t0"
 	# (in the last PCI slot: probed after the disk, so that the disk stays vda)
-	CYCLE_QEMU_EXTRA="-drive file=$WORK/cmd.img,format=raw,if=none,id=kjcmd -device virtio-blk-pci,drive=kjcmd,addr=0x1f" \
+	# (a network interface, eth0, on QEMU's user network)
+	CYCLE_QEMU_EXTRA="-drive file=$WORK/cmd.img,format=raw,if=none,id=kjcmd -device virtio-blk-pci,drive=kjcmd,addr=0x1f -nic user,model=virtio-net-pci" \
 		cycle_qemu "$WORK/$1.log" $MEM "$2" "$3" "$WORK/disk"
 	date +%s >"$WORK/$1.t1"
 }
@@ -121,6 +126,7 @@ resumed() {
 	vm_expect "$WORK/$n.log" "kjump-hibernate: resumed the snapshot; /dev/vda1 holds it and stays off as swap" \
 		"$n: the swap area is not turned on again"
 	vm_expect "$WORK/$n.log" "KJTEST: /dev/vda2 still read-only" "$n: the disk is still mounted read-only"
+	vm_expect "$WORK/$n.log" "KJTEST: eth0 still up" "$n: the network interface is still up"
 }
 
 variants=${*:-snapshot}
@@ -130,6 +136,7 @@ for v in $variants; do
 		vm_gpt_disk "$WORK/disk" 512
 		snap_qemu s1 "" "$WORK/s.cpio.gz"
 		vm_expect "$WORK/s1.log" "KJTEST: mounted /dev/vda2 read-write" "s1: a disk's file system mounted read-write"
+		vm_expect "$WORK/s1.log" "KJTEST: eth0 up before the snapshot" "s1: eth0 up"
 		vm_expect "$WORK/s1.log" "kjump-hibernate: mounted read-write: /dev/vda2 on /mnt/data \(ext4\)" \
 			"s1: the snapshot refusal names the mount"
 		vm_expect "$WORK/s1.log" "KJTEST: snapshot over a read-write disk returned 2" "s1: no snapshot over it"
