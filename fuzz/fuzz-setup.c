@@ -2,11 +2,13 @@
 /* Fuzz target: kjump-setup's parsers and the region fit. The input is text: up to the
  * first NUL the region (a command line fragment), after it the firmware's RAM as 16-byte
  * little-endian (start, end) pairs; the whole input also goes through the /proc/swaps,
- * mountinfo, meminfo, kernel-config and boot-log parsers and the LUKS UUID. */
+ * mountinfo, fstab, udev record, meminfo, kernel-config and boot-log parsers and the
+ * LUKS UUID. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoswap.h"
 #include "fit.h"
 #include "mounts.h"
 #include "swaps.h"
@@ -59,6 +61,24 @@ static void fuzz_mounts(const char *s, size_t size)
 	free(m);
 }
 
+static void fuzz_fstab(const char *s, size_t size)
+{
+	struct setup_fstab_swap *v = NULL;
+	size_t n = 0;
+
+	if (setup_fstab_swaps(s, size, &v, &n) == 0) {
+		/* a spec is never empty, and always NUL-terminated */
+		for (size_t i = 0; i < n; i++)
+			if (!v[i].spec[0] ||
+			    strnlen(v[i].spec, sizeof(v[i].spec)) == sizeof(v[i].spec))
+				abort();
+		free(v);
+	}
+	if (setup_udev_gpt_autoswap(s, size) > 0 &&
+	    !memmem(s, size, "E:ID_PART_ENTRY_SCHEME=gpt", 26))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct setup_swap *e = NULL;
@@ -79,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(e);
 	}
 	fuzz_mounts(s, size);
+	fuzz_fstab(s, size);
 	setup_meminfo_used(s, size, &kib);
 	setup_config_value(s, size, "CONFIG_KEXEC_JUMP");
 	setup_autoinit_from_log(s, size);

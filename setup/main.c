@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "autoswap.h"
 #include "choose.h"
 #include "cmdline.h"
 #include "exitcode.h"
@@ -79,7 +80,12 @@ static void usage(FILE *f)
 	      "  rw-mounts              the file systems a snapshot must not be taken over, one\n"
 	      "                         line each (SOURCE on TARGET (TYPE)): on a block device\n"
 	      "                         that is not zram, mounted or writable read-write\n"
-	      "                         (/proc/self/mountinfo); nothing when there is none\n\n"
+	      "                         (/proc/self/mountinfo); nothing when there is none\n"
+	      "  autoswap --device DEV  what turns swap area DEV on at a boot that does not\n"
+	      "                         resume from it, one line each: an /etc/fstab swap\n"
+	      "                         line, or systemd (a GPT swap partition without the\n"
+	      "                         \"no-auto\" attribute, from its udev record); nothing\n"
+	      "                         when nothing does\n\n"
 	      "Options:\n"
 	      "      --root DIR         read /proc, /sys, /dev and /boot below DIR\n"
 	      "      --log auto|stderr|kmsg\n"
@@ -384,6 +390,28 @@ static int cmd_rw_mounts(const struct kj_root *root, const struct args *a)
 	return KJ_EXIT_OK;
 }
 
+/* What turns the swap area on at a boot that does not resume it (kjump-hibernate
+ * --snapshot warns: such a boot drops the snapshot). */
+static int cmd_autoswap(const struct kj_root *root, const struct args *a)
+{
+	char spec[1024], e[2100];
+	unsigned mask = 0;
+	int rc;
+
+	if (!a->device)
+		return -EINVAL;
+	if ((rc = setup_autoswap(root, a->device, &mask, spec, sizeof(spec))) < 0) {
+		log_error("%s: %s", a->device, strerror(-rc));
+		return KJ_EXIT_FAILURE;
+	}
+	if (mask & SETUP_AUTOSWAP_FSTAB)
+		printf("/etc/fstab turns it on as swap (%s)\n", kj_escape(spec, e, sizeof(e)));
+	if (mask & SETUP_AUTOSWAP_GPT)
+		printf("systemd turns it on as swap: a GPT swap partition without the \"no-auto\" "
+		       "attribute (bit 63)\n");
+	return KJ_EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct kj_root *root, const struct args *a);
@@ -403,6 +431,7 @@ static const struct {
     {"console", cmd_console, 0},
     {"space", cmd_space, 0},
     {"rw-mounts", cmd_rw_mounts, 0},
+    {"autoswap", cmd_autoswap, 0},
 };
 
 /* Options and arguments; KJ_OPT_DONE after --help or --version, -EINVAL. */

@@ -92,9 +92,7 @@ static int setup_swapfile_start(const struct kj_root *root, const char *path, ui
 	return 0;
 }
 
-/* A partition entry is our device: the same dev_t, or in a tree of plain files the
- * same file. */
-static int same_node(const char *a, const struct stat *sb, const char *b)
+int setup_same_node(const char *a, const struct stat *sb, const char *b)
 {
 	struct stat sa;
 	char ra[PATH_MAX], rb[PATH_MAX];
@@ -124,7 +122,7 @@ int setup_swap_find(const struct kj_root *root, const struct setup_swap *e, size
 		if (e[i].is_file ? offset && S_ISBLK(sd.st_mode) &&
 				       setup_swapfile_start(root, p, &page, &on) == 0 &&
 				       on == sd.st_rdev && page == offset
-				 : !offset && same_node(p, &sd, dev)) {
+				 : !offset && setup_same_node(p, &sd, dev)) {
 			*ret_index = i;
 			return 1;
 		}

@@ -15,6 +15,11 @@
  * unescape. 0, -EINVAL when it does not fit or is empty. */
 int setup_take_field(const char **p, const char *end, char *out, size_t size, int unescape);
 
+/* Node a (a path) is the device sb is the stat of, b its path: the same dev_t, or in a
+ * tree of plain files the same file. 1 or 0. */
+struct stat;
+int setup_same_node(const char *a, const struct stat *sb, const char *b);
+
 struct setup_swap {
 	char name[PATH_MAX]; /* as /proc/swaps gives it, its \ooo escapes undone */
 	int is_file;	     /* type "file" (else "partition") */

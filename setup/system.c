@@ -184,8 +184,7 @@ static int block_attr_path(const struct kj_root *root, const char *dev, const ch
 	return 0;
 }
 
-/* "MAJ:MIN" of block device dev. */
-static int block_devno(const struct kj_root *root, const char *dev, char *buf, size_t size)
+int setup_block_devno(const struct kj_root *root, const char *dev, char *buf, size_t size)
 {
 	char p[PATH_MAX];
 	int rc;
@@ -205,7 +204,7 @@ int setup_resume_config(const struct kj_root *root, const char *dev, uint64_t of
 
 	if (kj_root_exists(root, "/sys/power/resume") <= 0)
 		return 0;
-	if ((rc = block_devno(root, dev, devno, sizeof(devno))) < 0)
+	if ((rc = setup_block_devno(root, dev, devno, sizeof(devno))) < 0)
 		return rc;
 	if (kj_root_read_line(root, "/sys/power/resume", now, sizeof(now)) >= 0 &&
 	    !strcmp(now, devno) &&

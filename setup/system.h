@@ -40,14 +40,18 @@ int setup_kernel_config(const struct kj_root *root, const char *release, bool ru
 /* The value of option name in config text (buf, size): 'y' or 'n'. */
 int setup_config_value(const char *buf, size_t size, const char *name);
 
+/* "MAJ:MIN" of block device dev (a path below root), from sysfs. 0, -errno. */
+int setup_block_devno(const struct kj_root *root, const char *dev, char *buf, size_t size);
+
 /* The size of block device dev (a path below root) in KiB, from sysfs (0 when sysfs does
  * not say). 0, -ENOENT when dev does not exist. */
+int setup_device_kib(const struct kj_root *root, const char *dev, uint64_t *ret_kib);
+
 /* The kernel's hibernation device (/sys/power/resume, resume_offset) set to block device
  * dev at offset (pages), as systemd-sleep sets it before the kernel's own hibernation:
  * logind checks it against the swap areas in use. 1 when written, 0 when it was already
  * so or the kernel has no hibernation (no /sys/power/resume), -errno. */
 int setup_resume_config(const struct kj_root *root, const char *dev, uint64_t offset);
-int setup_device_kib(const struct kj_root *root, const char *dev, uint64_t *ret_kib);
 
 /* KiB this kernel uses (MemTotal - MemFree of /proc/meminfo text). 0, -EINVAL. */
 int setup_meminfo_used(const char *buf, size_t size, uint64_t *ret_kib);

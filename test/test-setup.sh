@@ -138,6 +138,37 @@ touch -d '1 hour ago' "$R/sys/power/resume" "$R/sys/power/resume_offset"
 	[ -z "$(find "$R/sys/power" -type f -newermt '10 minutes ago')" ] &&
 	pass "resume-config: the same again writes nothing" || fail "resume-config wrote the same values again"
 
+# autoswap: what turns the swap area on at a boot that does not resume (a snapshot's
+# warning): an fstab swap line naming it in any form, and a GPT swap partition without
+# the no-auto attribute in udev's record
+make_tree
+echo "254:18" >"$R/sys/devices/virtual/block/vdb/vdb2/dev"
+mkdir -p "$R/etc" "$R/run/udev/data"
+autoswap() { "$KS" --root "$R" autoswap --device /dev/vdb2 | tr '\n' ';'; }
+out=$(autoswap)
+[ -z "$out" ] && pass "autoswap: no fstab, no udev record: nothing" || fail "autoswap without either: '$out'"
+for spec in /dev/vdb2 UUID=1111-2222 /dev/disk/by-uuid/1111-2222; do
+	printf '/dev/vda1 / ext4 ro 0 1\n/dev/vdb1 none swap sw 0 0\n%s none swap sw 0 0\n' "$spec" >"$R/etc/fstab"
+	out=$(autoswap)
+	[ "$out" = "/etc/fstab turns it on as swap ($spec);" ] && pass "autoswap: fstab's $spec is the area" ||
+		fail "autoswap with fstab's $spec: '$out'"
+done
+printf '/dev/vdb1 none swap sw 0 0\nUUID=1111-2222 none swap noauto 0 0\n' >"$R/etc/fstab"
+out=$(autoswap)
+[ -z "$out" ] && pass "autoswap: another area and a noauto line do not count" || fail "autoswap: '$out'"
+gpt='E:ID_PART_ENTRY_SCHEME=gpt\nE:ID_PART_ENTRY_TYPE=0657fd6d-a4ab-43c4-84e5-0933c84b4f4f\n'
+# shellcheck disable=SC2059 # the record's lines are in the format
+printf "$gpt" >"$R/run/udev/data/b254:18"
+out=$(autoswap)
+[[ "$out" == "systemd turns it on as swap: a GPT swap partition without the \"no-auto\" attribute"* ]] &&
+	pass "autoswap: udev's record of 254:18 says a GPT swap partition" || fail "autoswap with a GPT record: '$out'"
+# shellcheck disable=SC2059
+printf "${gpt}E:ID_PART_ENTRY_FLAGS=0x8000000000000000\n" >"$R/run/udev/data/b254:18"
+out=$(autoswap)
+[ -z "$out" ] && pass "autoswap: the no-auto attribute set: nothing" || fail "autoswap with no-auto: '$out'"
+"$KS" --root "$R" autoswap --device /dev/vdz9 2>/dev/null && fail "autoswap on a missing device succeeded" ||
+	pass "autoswap on a missing device fails"
+
 # a write error on standard output fails the command, as in every kjump program
 if [ -w /dev/full ]; then
 	for o in --help --version; do

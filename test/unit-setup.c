@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "autoswap.h"
 #include "fit.h"
 #include "io.h"
 #include "mounts.h"
@@ -208,11 +209,60 @@ static void test_mounts(void)
 	free(m);
 }
 
+static void test_autoswap(void)
+{
+	static const char fstab[] = "# /etc/fstab\n"
+				    "UUID=6b6a-root / ext4 ro,noatime 0 1\n"
+				    "\n"
+				    "  /dev/vda2\tnone swap sw 0 0\n"
+				    "/dev/vda3 none swap noauto,sw 0 0\n"
+				    "LABEL=my\\040swap none swap\n"
+				    "/swapfile none swap defaults,noauto\n"
+				    "tmpfs /tmp tmpfs mode=1777 0 0\n"
+				    "short line";
+	static const char gpt[] = "S:disk/by-partlabel/swap\n"
+				  "E:ID_PART_ENTRY_SCHEME=gpt\n"
+				  "E:ID_PART_ENTRY_NAME=swap\n"
+				  "E:ID_PART_ENTRY_TYPE=0657fd6d-a4ab-43c4-84e5-0933c84b4f4f\n"
+				  "E:ID_PART_ENTRY_NUMBER=2\n";
+	char rec[512];
+	struct setup_fstab_swap *v = NULL;
+	size_t n = 0;
+
+	/* swap lines that swapon -a takes: not noauto, escapes undone, leading blanks */
+	CHECK_EQ(setup_fstab_swaps(fstab, sizeof(fstab) - 1, &v, &n), 0);
+	CHECK_EQ(n, 2);
+	CHECK(n == 2 && !strcmp(v[0].spec, "/dev/vda2") && !strcmp(v[1].spec, "LABEL=my swap"));
+	free(v);
+	CHECK_EQ(setup_fstab_swaps("# none\n", 7, &v, &n), 0);
+	CHECK(n == 0 && v == NULL);
+	/* a GPT swap partition: systemd turns it on, unless bit 63 (no-auto) is set */
+	CHECK_EQ(setup_udev_gpt_autoswap(gpt, sizeof(gpt) - 1), 1);
+	snprintf(rec, sizeof(rec), "%sE:ID_PART_ENTRY_FLAGS=0x8000000000000000\n", gpt);
+	CHECK_EQ(setup_udev_gpt_autoswap(rec, strlen(rec)), 0);
+	snprintf(rec, sizeof(rec), "%sE:ID_PART_ENTRY_FLAGS=0x4\n", gpt);
+	CHECK_EQ(setup_udev_gpt_autoswap(rec, strlen(rec)), 1);
+	/* upper-case type, as some tools write it; the last line without its newline */
+	snprintf(rec, sizeof(rec),
+		 "E:ID_PART_ENTRY_TYPE=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F\nE:ID_PART_ENTRY_"
+		 "SCHEME=gpt");
+	CHECK_EQ(setup_udev_gpt_autoswap(rec, strlen(rec)), 1);
+	/* another type, another scheme, a flags value that cannot be read, nothing */
+	snprintf(rec, sizeof(rec),
+		 "E:ID_PART_ENTRY_SCHEME=gpt\nE:ID_PART_ENTRY_TYPE="
+		 "0fc63daf-8483-4772-8e79-3d69d8477de4\n");
+	CHECK_EQ(setup_udev_gpt_autoswap(rec, strlen(rec)), 0);
+	snprintf(rec, sizeof(rec), "E:ID_PART_ENTRY_SCHEME=dos\nE:ID_PART_ENTRY_TYPE=0x82\n");
+	CHECK_EQ(setup_udev_gpt_autoswap(rec, strlen(rec)), 0);
+	CHECK_EQ(setup_udev_gpt_autoswap("", 0), 0);
+}
+
 int main(void)
 {
 	test_fit();
 	test_swaps();
 	test_small();
 	test_mounts();
+	test_autoswap();
 	return kj_test_result("unit-setup");
 }

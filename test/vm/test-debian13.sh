@@ -141,6 +141,8 @@ vm_expect "$a" "KJTEST: check: kjump-hibernate: ok: initramfs generator: initram
 	"A: --check names initramfs-tools"
 vm_expect "$a" "KJTEST: check: kjump-hibernate: this machine can hibernate with kjump" "A: --check says ready"
 vm_expect "$a" 'KJTEST: CanHibernate s "yes"' "A: logind's CanHibernate says yes"
+vm_expect "$a" 'KJTEST: autoswap: /etc/fstab turns it on as swap \(/dev/vda2\);systemd turns it on as swap: a GPT swap partition without the "no-auto" attribute' \
+	"A: kjump-setup autoswap: fstab and systemd's gpt-auto turn the swap partition on"
 grub=$(line "$a" "grub adds: ")
 [ "$grub" = " $REGION resume=UUID=$DEBIAN_SWAP_UUID" ] &&
 	pass "A: the GRUB snippet gives the resume kernel's command line" || fail "A: the GRUB snippet gives '$grub'"

@@ -36,6 +36,9 @@ if ! grep -q kjtest.quick /proc/cmdline; then
 	umount /mnt/data
 fi
 mount -t ext4 -o ro /dev/vda2 /mnt/data && echo "KJTEST: mounted /dev/vda2 read-only"
+# an fstab that turns the swap area on at boot: a boot without resume= would drop the
+# snapshot, which kjump-hibernate says (kjump-setup autoswap)
+echo "/dev/vda1 none swap sw 0 0" >/etc/fstab
 # a network interface up, as a machine's is (kexec -e would take it down: kjump-hibernate's -x)
 ip link set eth0 up && echo "KJTEST: eth0 up before the snapshot"
 head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' >/tmp/token
@@ -140,6 +143,8 @@ for v in $variants; do
 		vm_expect "$WORK/s1.log" "kjump-hibernate: mounted read-write: /dev/vda2 on /mnt/data \(ext4\)" \
 			"s1: the snapshot refusal names the mount"
 		vm_expect "$WORK/s1.log" "KJTEST: snapshot over a read-write disk returned 2" "s1: no snapshot over it"
+		vm_expect "$WORK/s1.log" "kjump-hibernate: warning: a boot that does not resume would drop the snapshot: /etc/fstab turns it on as swap \(/dev/vda1\)" \
+			"s1: the snapshot's warning: fstab turns the swap area on"
 		vm_expect "$WORK/s1.log" "kjump-save: saving .*kept: a snapshot" "s1: B saved a kept image"
 		vm_expect "$WORK/s1.log" "kjump: image saved; powering off" "s1: B powered off"
 		TOKEN=$(token_of "$WORK/s1.log")
