@@ -9,7 +9,7 @@ for f in scripts/*.sh hibernate/kjump-hibernate mkinitrd/kjump-mkinitrd initramf
 	initramfs/initramfs-tools-save/hooks/* initramfs/initramfs-tools-save/scripts/*/* \
 	system/systemd/kjump-sleep system/kernel/* system/config/grub-kjump.cfg package/deb/*inst \
 	package/deb/*rm test/vm/debian/kjtest-drive test/vm/debian/kjtest-state test/vm/debian/kjtest-hook \
-	test/vm/debian/kjtest-extra-crypt fuzz/*.sh .ci/run; do
+	test/vm/debian/kjtest-extra-crypt test/vm/debian/kjtest-appliance fuzz/*.sh .ci/run; do
 	case $f in
 	initramfs/mkinitcpio/install/* | initramfs/dracut/*/module-setup.sh | *.sh | .ci/run) shell=bash ;;
 	*) shell="sh" ;;

@@ -217,9 +217,18 @@ debian_build() {
 	exit 1
 }
 
-# boot LOG [PROMPT ANSWER]...: the machine ($WORK/disk.img), with the system's own
-# kernel ($KERNEL) and initramfs ($WORK/initrd.img), command line $APPEND, at most $T
-# seconds. Each time a console line matching PROMPT (a grep -E regex) appears, ANSWER and
+# debian_qemu IN OUT: the machine's QEMU process ($WORK/disk.img, the system's own
+# kernel $KERNEL and initramfs, command line $APPEND, DEBIAN_QEMU_ARGS more of QEMU's
+# arguments), at most $T seconds; the console's input from IN, its output to OUT
+DEBIAN_QEMU_ARGS=()
+debian_qemu() {
+	timeout --foreground -k 5 "$T" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
+		-m 1G -smp 2 -kernel "$KERNEL" -initrd "${BOOT_INITRD:-$WORK/initrd.img}" -append "$APPEND" \
+		-drive "file=$WORK/disk.img,format=raw,if=virtio" "${DEBIAN_QEMU_ARGS[@]}" <"$1" >"$2" 2>&1
+}
+
+# boot LOG [PROMPT ANSWER]...: the machine (debian_qemu) until it powers off or its
+# time is up, its console in LOG. Each time a console line matching PROMPT (a grep -E regex) appears, ANSWER and
 # a newline are typed on the console (QEMU's standard input, a FIFO), $BOOT_DELAY seconds
 # later (a user typing slowly).
 boot() {
@@ -232,9 +241,7 @@ boot() {
 		exec {fd}<>"$in" # a writer held open: QEMU's open does not wait, nor sees EOF
 	fi
 	: >"$log.raw"
-	timeout --foreground -k 5 "$T" qemu-system-x86_64 -accel tcg -nographic -no-reboot \
-		-m 1G -smp 2 -kernel "$KERNEL" -initrd "${BOOT_INITRD:-$WORK/initrd.img}" -append "$APPEND" \
-		-drive "file=$WORK/disk.img,format=raw,if=virtio" <"$in" >"$log.raw" 2>&1 &
+	debian_qemu "$in" "$log.raw" &
 	qemu=$!
 	while [ $# -gt 0 ] && kill -0 "$qemu" 2>/dev/null; do
 		for ((i = 0; i < ${#prompts[@]}; i += 2)); do
