@@ -31,8 +31,9 @@ static int has_noauto(const char *opts)
 }
 
 /* SPEC FILE TYPE [OPTIONS ...]: 1 and spec when swapon -a turns it on, 0 when not. */
-static int parse_line(const char *s, const char *end, struct setup_fstab_swap *ret)
+static int parse_line(const char *s, const char *end, void *slot)
 {
+	struct setup_fstab_swap *ret = slot;
 	char file[1024], type[64], opts[1024] = "defaults";
 
 	while (s < end && (*s == ' ' || *s == '\t'))
@@ -50,28 +51,7 @@ static int parse_line(const char *s, const char *end, struct setup_fstab_swap *r
 
 int setup_fstab_swaps(const char *buf, size_t size, struct setup_fstab_swap **ret, size_t *ret_n)
 {
-	struct setup_fstab_swap *v = NULL;
-	const char *p = buf, *end = buf + size;
-	size_t n = 0, cap = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		if (KJ_GROW(v, n, cap, 4) < 0) {
-			free(v);
-			return -ENOMEM;
-		}
-		if (parse_line(p, le, &v[n]))
-			n++;
-		p = le + 1;
-	}
-	if (!n) {
-		free(v);
-		v = NULL;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	return setup_parse_lines(buf, size, sizeof(**ret), parse_line, (void **)ret, ret_n);
 }
 
 /* The value of "E:KEY=" in a udev record line [s, end), copied into out: 1, or 0 when

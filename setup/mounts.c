@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macros.h"
 #include "swaps.h"
 
 /* "rw" among the comma-separated options of a field. */
@@ -47,34 +46,17 @@ static int parse_line(const char *s, const char *end, struct setup_mount *ret)
 	return 0;
 }
 
+/* A mountinfo line: 1, 0 for an empty one (the last newline), -EBADMSG. */
+static int mount_line(const char *s, const char *end, void *slot)
+{
+	if (s == end)
+		return 0;
+	return parse_line(s, end, slot) < 0 ? -EBADMSG : 1;
+}
+
 int setup_mountinfo_parse(const char *buf, size_t size, struct setup_mount **ret, size_t *ret_n)
 {
-	struct setup_mount *v = NULL;
-	const char *p = buf, *end = buf + size;
-	size_t n = 0, cap = 0;
-	int rc;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		if (le == p) { /* an empty line (the last newline) */
-			p = le + 1;
-			continue;
-		}
-		if (KJ_GROW(v, n, cap, 16) < 0) {
-			free(v);
-			return -ENOMEM;
-		}
-		if ((rc = parse_line(p, le, &v[n])) < 0) {
-			free(v);
-			return rc;
-		}
-		n++;
-		p = le + 1;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	return setup_parse_lines(buf, size, sizeof(**ret), mount_line, (void **)ret, ret_n);
 }
 
 int setup_mount_unsafe(const struct setup_mount *m)

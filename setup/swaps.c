@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,42 +35,65 @@ int setup_take_field(const char **p, const char *end, char *out, size_t size, in
 	return o ? 0 : -EINVAL;
 }
 
-static int parse_line(const char *s, const char *end, struct setup_swap *ret)
+int setup_parse_lines(const char *buf, size_t size, size_t elem,
+		      int (*parse)(const char *s, const char *end, void *slot), void **ret,
+		      size_t *ret_n)
 {
+	char *v = NULL;
+	const char *p = buf, *end = buf + size;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 8;
+			char *t = c <= SIZE_MAX / elem ? realloc(v, c * elem) : NULL;
+			if (!t) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = t;
+			cap = c;
+		}
+		if ((rc = parse(p, le, v + n * elem)) < 0) {
+			free(v);
+			return rc;
+		}
+		n += rc > 0;
+		p = le + 1;
+	}
+	if (!n) {
+		free(v);
+		v = NULL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* NAME TYPE ...: 1 for an entry, 0 for another line (the header). */
+static int parse_line(const char *s, const char *end, void *slot)
+{
+	struct setup_swap *ret = slot;
 	char type[32];
 
 	if (setup_take_field(&s, end, ret->name, sizeof(ret->name), 1) < 0 || ret->name[0] != '/' ||
 	    setup_take_field(&s, end, type, sizeof(type), 0) < 0)
-		return -EINVAL;
+		return 0;
 	if (!strcmp(type, "file"))
 		ret->is_file = 1;
 	else if (!strcmp(type, "partition"))
 		ret->is_file = 0;
 	else
-		return -EINVAL;
-	return 0;
+		return 0;
+	return 1;
 }
 
 int setup_swaps_parse(const char *buf, size_t size, struct setup_swap **ret, size_t *ret_n)
 {
-	struct setup_swap *v = NULL;
-	size_t n = 0, cap = 0;
-	const char *p = buf, *end = buf + size;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		if (KJ_GROW(v, n, cap, 4) < 0) {
-			free(v);
-			return -ENOMEM;
-		}
-		if (parse_line(p, le, &v[n]) == 0)
-			n++;
-		p = le + 1;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	return setup_parse_lines(buf, size, sizeof(**ret), parse_line, (void **)ret, ret_n);
 }
 
 /* The device page where swap file path (root-prefixed already) starts, and the device

@@ -20,13 +20,21 @@ int setup_take_field(const char **p, const char *end, char *out, size_t size, in
 struct stat;
 int setup_same_node(const char *a, const struct stat *sb, const char *b);
 
+/* Each line of text (buf, size) given to parse(line, its end, slot), slot elem bytes:
+ * kept when parse returns 1, used again for the next line at 0, the whole text refused
+ * at < 0 (parse's error). ret (malloc'd, NULL when none is kept) and the number kept.
+ * 0, -ENOMEM, parse's error. */
+int setup_parse_lines(const char *buf, size_t size, size_t elem,
+		      int (*parse)(const char *s, const char *end, void *slot), void **ret,
+		      size_t *ret_n);
+
 struct setup_swap {
 	char name[PATH_MAX]; /* as /proc/swaps gives it, its \ooo escapes undone */
 	int is_file;	     /* type "file" (else "partition") */
 };
 
-/* Parse /proc/swaps text (buf, size): ret (malloc'd) and its length. Lines that are not
- * entries (the header) are skipped. 0, -ENOMEM. */
+/* Parse /proc/swaps text (buf, size): ret (malloc'd, NULL when none) and its length.
+ * Lines that are not entries (the header) are skipped. 0, -ENOMEM. */
 int setup_swaps_parse(const char *buf, size_t size, struct setup_swap **ret, size_t *ret_n);
 
 /* The swap area at device page offset of block device devpath (both under root; offset

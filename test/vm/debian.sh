@@ -37,6 +37,29 @@ DEBIAN_SWAP_UUID=6b6a756d-7377-6170-2d64-656269616e31
 DEBIAN_LSINITRD=${DEBIAN_LSINITRD:-lsinitrd}
 DEBIAN_GEN=${DEBIAN_GEN:-dracut}
 
+# debian_requires [TOOL...]: what a Debian test needs, or it is skipped: root (chroot,
+# mounts), mmdebstrap, the initramfs lister, QEMU and each TOOL
+# shellcheck disable=SC2120 # the TOOLs are optional
+debian_requires() {
+	local c
+	[ "$(id -u)" = 0 ] || skip "needs root (chroot and mounts to build the Debian system)"
+	for c in mmdebstrap "$DEBIAN_LSINITRD" qemu-system-x86_64 "$@"; do
+		command -v "$c" >/dev/null || skip "$c not installed"
+	done
+}
+
+# debian_kernel_package: Debian's kernel DEBIAN_KVER as built with kexec jump
+# (KJUMP_DEBIAN_KERNEL_DIR, default ../shared/testkernel/debian): KERNEL, its bzImage,
+# and DEBIAN_KERNEL_DEB, its linux-image package (installed with apt), or the test is
+# skipped
+debian_kernel_package() {
+	local kdir=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian}
+	KERNEL=$kdir/bzImage-$DEBIAN_KVER
+	DEBIAN_KERNEL_DEB=$(find "$kdir" -maxdepth 1 -name "linux-image-${DEBIAN_KVER}_*_amd64.deb" 2>/dev/null | sort | tail -1)
+	[ -f "$KERNEL" ] && [ -n "$DEBIAN_KERNEL_DEB" ] ||
+		skip "no Debian kernel $DEBIAN_KVER (bzImage and linux-image .deb) in $kdir (KJUMP_DEBIAN_KERNEL_DIR)"
+}
+
 # debian_base [PACKAGES]: path of the base system's tarball, made once and kept between
 # runs; PACKAGES (comma-separated) more than DEBIAN_PACKAGES, each set its own tarball
 debian_base() {

@@ -32,17 +32,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/debian.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root (chroot and mounts to build the Debian system)"
-for c in mmdebstrap lsinitrd debugfs python3 qemu-system-x86_64; do
-	command -v $c >/dev/null || skip "$c not installed"
-done
+debian_requires debugfs python3
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
-KDIR=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian}
 DEBIAN_KVER=6.12.117-kjump
-KERNEL=$KDIR/bzImage-$DEBIAN_KVER
-DEBIAN_KERNEL_DEB=$(find "$KDIR" -maxdepth 1 -name "linux-image-${DEBIAN_KVER}_*_amd64.deb" 2>/dev/null | sort | tail -1)
-[ -f "$KERNEL" ] && [ -n "$DEBIAN_KERNEL_DEB" ] ||
-	skip "no Debian kernel $DEBIAN_KVER (bzImage and linux-image .deb) in $KDIR (KJUMP_DEBIAN_KERNEL_DIR)"
+debian_kernel_package
 
 LUKS_UUID=6b6a756d-6c75-6b73-2d73-776170000001
 PASS="kjump test passphrase 17"

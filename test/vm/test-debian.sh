@@ -15,9 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/debian.sh"
 vm_find_kernel
-[ "$(id -u)" = 0 ] || skip "needs root (chroot and mounts to build the Debian system)"
-command -v mmdebstrap >/dev/null || skip "mmdebstrap not installed"
-command -v lsinitrd >/dev/null || skip "dracut (lsinitrd) not installed"
+debian_requires
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
 # the region as kjump-hibernate fits it to SeaBIOS's RAM with 1 GiB (A's --check and
 # the GRUB snippet must agree; the test asserts both)

@@ -35,16 +35,9 @@ DEBIAN_EXTRA_MIB=1024
 DEBIAN_ROOT_UUID=6b6a756d-726f-6f74-2d64-656269616e33
 . "$(dirname "$0")/debian.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root (chroot and mounts to build the Debian system)"
-for c in mmdebstrap lsinitramfs qemu-system-x86_64; do
-	command -v $c >/dev/null || skip "$c not installed"
-done
+debian_requires
 [ -x "$KJ_BIN/test/memhog" ] || skip "memhog not built"
-KDIR=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian}
-KERNEL=$KDIR/bzImage-$DEBIAN_KVER
-DEBIAN_KERNEL_DEB=$(find "$KDIR" -maxdepth 1 -name "linux-image-${DEBIAN_KVER}_*_amd64.deb" 2>/dev/null | sort | tail -1)
-[ -f "$KERNEL" ] && [ -n "$DEBIAN_KERNEL_DEB" ] ||
-	skip "no Debian kernel $DEBIAN_KVER (bzImage and linux-image .deb) in $KDIR (KJUMP_DEBIAN_KERNEL_DIR)"
+debian_kernel_package
 # the region as kjump-hibernate fits it to SeaBIOS's RAM with 1 GiB on a kernel without
 # the memory probe (A's GRUB snippet must agree: asserted)
 REGION="memmap=exactmap memmap=636K@0x0 memmap=392192K@0x100000 mem=393216K retain_initrd"

@@ -41,15 +41,8 @@ DEBIAN_ROOT_MIB=2048
 DEBIAN_ROOT_UUID=6b6a756d-726f-6f74-2d73-6e617073686f
 . "$(dirname "$0")/debian.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root (chroot and mounts to build the Debian system)"
-for c in mmdebstrap lsinitramfs qemu-system-x86_64; do
-	command -v $c >/dev/null || skip "$c not installed"
-done
-KDIR=${KJUMP_DEBIAN_KERNEL_DIR:-$KJ_SRC/../shared/testkernel/debian}
-KERNEL=$KDIR/bzImage-$DEBIAN_KVER
-DEBIAN_KERNEL_DEB=$(find "$KDIR" -maxdepth 1 -name "linux-image-${DEBIAN_KVER}_*_amd64.deb" 2>/dev/null | sort | tail -1)
-[ -f "$KERNEL" ] && [ -n "$DEBIAN_KERNEL_DEB" ] ||
-	skip "no Debian kernel $DEBIAN_KVER (bzImage and linux-image .deb) in $KDIR (KJUMP_DEBIAN_KERNEL_DIR)"
+debian_requires
+debian_kernel_package
 RESUMES=${1:-5}
 COLD=${2:-3}
 # the warm-up's size: documents in the index (250000: 6 million postings, some 170 MiB,
