@@ -24,7 +24,8 @@
 # the image stays, resumed once more each time (kjump-image info in A: resumed N times);
 # A's clock is right after each resume. Asserted: the median cold boot takes at least
 # SNAP_MIN_RATIO (2) times the median resume, and the resumes do not grow: the slope of a
-# line fitted to their times is under 5 % of their median per resume.
+# line fitted to their times is under 10 % of their median per resume (TCG's noise, a
+# second or two a boot, leaves 5 % too close).
 # Usage: test-snapshot-debian.sh [RESUMES [COLD]] (default 5 and 3). Long matrix
 # (vm-snapshot-debian); the figures of a run are in bench/results/.
 # Needs root (chroot, mounts), mmdebstrap, lsinitramfs, QEMU.
@@ -216,8 +217,8 @@ if [ "$(wc -l <"$WORK/resume.t")" = "$RESUMES" ] && [ "$(wc -l <"$WORK/cold.t")"
 	# the resumes' trend: a least-squares line through (n, seconds)
 	slope=$(awk '{ n++; sx += n; sy += $1; sxx += n * n; sxy += n * $1 }
 		END { printf "%.3f", (n * sxy - sx * sy) / (n * sxx - sx * sx) }' "$WORK/resume.t")
-	echo "the resumes' trend: ${slope} s per resume (${RESUMES} resumes; flat: under 5 % of the median, $(awk -v m="$mr" 'BEGIN { printf "%.2f", m / 20 }') s)"
-	awk -v s="$slope" -v m="$mr" 'BEGIN { exit !(s < m / 20) }' &&
+	echo "the resumes' trend: ${slope} s per resume (${RESUMES} resumes; flat: under 10 % of the median, $(awk -v m="$mr" 'BEGIN { printf "%.2f", m / 10 }') s)"
+	awk -v s="$slope" -v m="$mr" 'BEGIN { exit !(s < m / 10) }' &&
 		pass "the resume time does not grow with the resumes ($slope s per resume)" ||
 		fail "the resume time grows: $slope s per resume (median $mr s)"
 else
