@@ -26,7 +26,7 @@ int setup_take_field(const char **p, const char *end, char *out, size_t size, in
 			c = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
 			s += 3;
 		}
-		if (o + 1 >= size)
+		if (!c || o + 1 >= size) /* a NUL, raw or escaped, would cut the field */
 			return -EINVAL;
 		out[o++] = c;
 	}

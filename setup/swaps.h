@@ -12,7 +12,7 @@
 
 /* One field of a /proc line (/proc/swaps, /proc/self/mountinfo): up to white space; the
  * kernel writes names with " \t\n\\" as \ooo (seq_file's escaping), undone with
- * unescape. 0, -EINVAL when it does not fit or is empty. */
+ * unescape. 0, -EINVAL when it does not fit, is empty or holds a NUL. */
 int setup_take_field(const char **p, const char *end, char *out, size_t size, int unescape);
 
 /* Node a (a path) is the device sb is the stat of, b its path: the same dev_t, or in a

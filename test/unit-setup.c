@@ -236,6 +236,10 @@ static void test_autoswap(void)
 	free(v);
 	CHECK_EQ(setup_fstab_swaps("# none\n", 7, &v, &n), 0);
 	CHECK(n == 0 && v == NULL);
+	/* a NUL in a field, raw or escaped, makes the line unreadable (fuzz-setup found it) */
+	CHECK_EQ(setup_fstab_swaps("\\000x none swap\n/dev/\0a none swap\n", 34, &v, &n), 0);
+	CHECK(n == 0 && v == NULL);
+	free(v);
 	/* a GPT swap partition: systemd turns it on, unless bit 63 (no-auto) is set */
 	CHECK_EQ(setup_udev_gpt_autoswap(gpt, sizeof(gpt) - 1), 1);
 	snprintf(rec, sizeof(rec), "%sE:ID_PART_ENTRY_FLAGS=0x8000000000000000\n", gpt);
