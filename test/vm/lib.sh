@@ -109,20 +109,23 @@ vm_run() {
 # oops from its first line (the tail alone cuts its head off), else the last 40 lines
 VM_SHOWN=" "
 vm_show_console() {
-	local oops
+	local from
 	case $VM_SHOWN in *" $1 "*)
 		echo "    (console $1 shown above)" >&2
 		return 0 ;;
 	esac
 	VM_SHOWN="$VM_SHOWN$1 "
-	oops=$(grep -naE -m1 "cut here|BUG: |Oops: |general protection|invalid opcode|Kernel panic" "$1" | cut -d: -f1)
-	if [ -n "$oops" ]; then
-		echo "    (console $1 from line $((oops > 5 ? oops - 5 : 1)): a kernel oops)" >&2
-		tail -n +"$((oops > 5 ? oops - 5 : 1))" "$1" | head -n 100 | sed 's/^/    /' >&2
-		[ "$(wc -l <"$1")" -le "$((oops + 95))" ] || { echo "    ..." && tail -n 20 "$1" | sed 's/^/    /'; } >&2
-	else
+	from=$(grep -naE -m1 "cut here|BUG: |Oops: |general protection|invalid opcode|Kernel panic" "$1" | cut -d: -f1)
+	if [ -z "$from" ]; then
 		tail -n 40 "$1" | sed 's/^/    /' >&2
+		return 0
 	fi
+	from=$((from > 5 ? from - 5 : 1))
+	{
+		echo "    (console $1 from line $from: a kernel oops)"
+		tail -n +"$from" "$1" | head -n 100 | sed 's/^/    /'
+		[ "$(wc -l <"$1")" -lt "$((from + 100))" ] || { echo "    ..." && tail -n 20 "$1" | sed 's/^/    /'; }
+	} >&2
 }
 
 # vm_expect LOG REGEX DESC

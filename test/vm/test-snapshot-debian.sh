@@ -159,7 +159,7 @@ resume_one() {
 	now=$(date +%s)
 	ans=$(cat "$log.answer") secs=$(cat "$log.secs")
 	[ -n "$secs" ] && pass "resume $n: the service answered $secs s after QEMU's start" ||
-		{ fail "resume $n: no answer"; tail -n 30 "$log" >&2; return; }
+		{ fail "resume $n: no answer"; vm_show_console "$log"; return; }
 	echo "$secs" >>"$WORK/resume.t"
 	[ "$(field pid "$ans") $(field built "$ans") $(field digest "$ans")" = "$snap_pid $snap_built $digest" ] &&
 		pass "resume $n: the snapshot's process answered (pid $snap_pid, its warm-up of $snap_built s not redone)" ||
@@ -186,7 +186,7 @@ cold_one() {
 	ready_boot "$log"
 	ans=$(cat "$log.answer") secs=$(cat "$log.secs")
 	[ -n "$secs" ] && pass "cold $n: the service answered $secs s after QEMU's start" ||
-		{ fail "cold $n: no answer"; tail -n 30 "$log" >&2; return; }
+		{ fail "cold $n: no answer"; vm_show_console "$log"; return; }
 	echo "$secs" >>"$WORK/cold.t"
 	[ "$(field digest "$ans")" = "$digest" ] && grep -aq "kjtest-index: built docs=$DOCS .* digest=$digest" "$log" &&
 		pass "cold $n: the service built the same index again (digest $digest)" || fail "cold $n: answer '$ans'"
