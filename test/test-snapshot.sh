@@ -2,7 +2,7 @@
 # Kept images (snapshots) at program level: kjump-save --snapshot marks the image kept;
 # kjump-image info and snapshot say so; kjump-resume loads it without invalidating it,
 # refuses it when its data changed (and drops it, as any refused image), and
-# kjump.discard drops it; kjump-image reseed feeds the resume kernel's entropy to the
+# kjump.discard and kjump-image invalidate drop it; kjump-image reseed feeds the resume kernel's entropy to the
 # random device (a file under --root here) and wipes the record.
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +88,14 @@ expect_log "unusable image: data block [0-9]+: checksum mismatch" "the refusal s
 expect_log "held a snapshot whose data changed since it was taken: its swap area was written after a resume" \
 	"the refusal names the snapshot's swap area"
 expect_rc 1 "the refused snapshot was invalidated" "$IMAGE" verify "$S"
+
+# kjump-image invalidate discards a snapshot as kjump.discard does: record and all
+expect_rc 0 "save --snapshot" save --snapshot
+python3 "$KJ_SRC/test/craft-seed.py" "$S" fresh 2 "$WORK/seed"
+expect_rc 0 "kjump-image invalidate a kept snapshot" "$IMAGE" invalidate "$S"
+expect_rc 1 "invalidated: no image left" "$IMAGE" verify "$S"
+expect_rc 1 "invalidated: not resumed" "$RESUME" --device "$S" --target "file:$WORK/out" --root "$R"
+[ "$(seed_bytes | tr -d 0)" = "" ] && pass "invalidate: the reseed record is gone too" || fail "invalidate left $(seed_bytes)"
 
 # a new image replaces a snapshot: the old reseed record does not carry over
 expect_rc 0 "save --snapshot" save --snapshot
