@@ -2,8 +2,8 @@
 # Kept images (snapshots) at program level: kjump-save --snapshot marks the image kept;
 # kjump-image info and snapshot say so; kjump-resume loads it without invalidating it,
 # refuses it when its data changed (and drops it, as any refused image), and
-# kjump.discard and kjump-image invalidate drop it; kjump-image reseed feeds the resume kernel's entropy to the
-# random device (a file under --root here) and wipes the record.
+# kjump.discard and kjump-image invalidate drop it; kjump-image reseed feeds the resume
+# kernel's entropy to the random device (a file under --root here) and wipes the record.
 # shellcheck disable=SC2015 # "A && pass || fail" is the harness idiom: pass never fails
 . "$(dirname "$0")/lib.sh"
 
